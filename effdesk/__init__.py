@@ -1,0 +1,5 @@
+"""EffDesk (效能办桌面工作台): complaints, spot checks and official documents for efficiency offices."""
+
+__version__ = "0.1.0"
+APP_NAME = "EffDesk"
+APP_TITLE = "效能办桌面工作台"

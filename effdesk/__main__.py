@@ -1,0 +1,3 @@
+from effdesk.cli import main
+
+raise SystemExit(main())

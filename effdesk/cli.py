@@ -1,0 +1,107 @@
+"""The ``effdesk`` command: no subcommand opens the GUI; subcommands do admin work.
+
+Subcommands live in ``effdesk/commands/<name>.py``; each module defines
+``register(subparsers, ctx)`` and, if it renders documents, ``register_render(render_parsers,
+ctx)`` for ``effdesk render <kind>``. User errors print a Chinese message and exit 2; bugs print
+a short message, write the traceback to the log and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import pkgutil
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from effdesk import commands
+from effdesk.db.engine import Database, open_database
+from effdesk.errors import EffDeskError
+from effdesk.paths import log_dir
+
+Handler = Callable[[argparse.Namespace, "CommandContext"], int]
+
+EXIT_USER_ERROR = 2
+EXIT_BUG = 1
+
+
+@dataclass
+class CommandContext:
+    """What a subcommand needs: the chosen database, opened lazily and once."""
+
+    db_url: str | None = None
+    _db: Database | None = field(default=None, repr=False)
+
+    def database(self) -> Database:
+        if self._db is None:
+            self._db = open_database(self.db_url)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"effdesk：参数错误：{message}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="effdesk", description="效能办桌面工作台 EffDesk")
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="数据库地址，如 sqlite:///路径/effdesk.sqlite 或 postgresql+psycopg://用户@主机/库名",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+    render = sub.add_parser("render", help="生成 PDF（表单、报告、公文）")
+    render_sub = render.add_subparsers(dest="render_kind", metavar="类型", parser_class=_Parser)
+    render_sub.required = True
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"effdesk.commands.{info.name}")
+        if hasattr(module, "register"):
+            module.register(sub)
+        if hasattr(module, "register_render"):
+            module.register_render(render_sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    ctx = CommandContext(db_url=args.db)
+    try:
+        if args.command is None:
+            from effdesk.ui.app import run_gui  # imported late: the CLI must work without a display
+
+            return int(run_gui(args.db))
+        handler: Handler = args.handler
+        return int(handler(args, ctx))
+    except EffDeskError as err:
+        print(f"错误：{err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("已取消。", file=sys.stderr)
+        return 130
+    except Exception:
+        log = log_dir() / "effdesk-cli.log"
+        with log.open("a", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc())
+        logging.getLogger("effdesk").exception("unexpected error")
+        print(
+            f"内部错误：程序出现异常，详细信息已写入 {log}，请发送给系统管理员。", file=sys.stderr
+        )
+        return EXIT_BUG
+    finally:
+        ctx.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""``effdesk db upgrade|status`` and ``effdesk version``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from effdesk import __version__
+from effdesk.db.engine import current_revision, head_revision, make_engine, upgrade_to_head
+from effdesk.paths import default_db_url
+
+if TYPE_CHECKING:
+    from effdesk.cli import CommandContext
+
+
+def register(sub: Any) -> None:
+    db = sub.add_parser("db", help="数据库维护")
+    db_sub = db.add_subparsers(dest="db_command", metavar="操作")
+    db_sub.required = True
+    up = db_sub.add_parser("upgrade", help="把数据库升级到本程序的版本")
+    up.set_defaults(handler=_upgrade)
+    st = db_sub.add_parser("status", help="显示数据库架构版本")
+    st.set_defaults(handler=_status)
+    ver = sub.add_parser("version", help="显示版本")
+    ver.set_defaults(handler=_version)
+
+
+def _upgrade(args: argparse.Namespace, ctx: CommandContext) -> int:
+    engine = make_engine(ctx.db_url or default_db_url())
+    try:
+        before = current_revision(engine)
+        backup = upgrade_to_head(engine)
+        after = current_revision(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        print(f"数据库已是最新版本（{after}）。")
+    else:
+        print(f"数据库已从 {before or '空库'} 升级到 {after}。")
+        if backup:
+            print(f"升级前的备份：{backup}")
+    return 0
+
+
+def _status(args: argparse.Namespace, ctx: CommandContext) -> int:
+    engine = make_engine(ctx.db_url or default_db_url())
+    try:
+        current = current_revision(engine)
+    finally:
+        engine.dispose()
+    head = head_revision()
+    state = "最新" if current == head else ("未初始化" if current is None else "需要升级")
+    print(f"数据库架构版本：{current or '无'}；程序版本：{head}；状态：{state}")
+    return 0
+
+
+def _version(args: argparse.Namespace, ctx: CommandContext) -> int:
+    print(f"EffDesk {__version__}（数据库架构 {head_revision()}）")
+    return 0

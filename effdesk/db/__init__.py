@@ -1,0 +1,1 @@
+"""Database layer: mappings, engine/session setup and Alembic migrations."""

@@ -1,0 +1,1 @@
+"""Services: one module per capability. Plain Python, no Qt; take a Session and an Actor."""

@@ -1,0 +1,42 @@
+"""Shared service plumbing: paging, optimistic-lock checks, field validation helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from effdesk.db.base import Record
+from effdesk.errors import ConcurrentEditError, NotFound
+
+T = TypeVar("T")
+R = TypeVar("R", bound=Record)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of rows and the total count (for lazy Qt models)."""
+
+    rows: Sequence[T]
+    total: int
+    offset: int
+
+
+def check_version(obj: Record, expected: int | None, what: str) -> None:
+    """Refuse a save based on a stale copy, telling the user who changed it and when."""
+    if expected is not None and obj.version != expected:
+        raise ConcurrentEditError(
+            f"{what}已被其他人修改（{obj.updated_at:%Y-%m-%d %H:%M:%S}，版本 {obj.version}），"
+            "您的修改未保存。请刷新后重新修改。",
+            other_change=f"当前版本 {obj.version}，您编辑的是版本 {expected}",
+        )
+
+
+def get_or_404(obj: R | None, what: str) -> R:
+    if obj is None:
+        raise NotFound(f"找不到{what}，它可能已被删除。")
+    return obj
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,84 @@
+"""Shared fixtures. Databases are built through migrations, exactly as the app builds them.
+
+Set ``EFFDESK_TEST_PG_URL`` (an empty PostgreSQL database the tests may wipe) to run the
+database tests against PostgreSQL as well as SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from effdesk.auth import Actor
+from effdesk.db.engine import Database, open_database
+from effdesk.db.models import Base, User, UserRole
+from effdesk.enums import Role
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("EFFDESK_TEST_PG_URL") else [])
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test may touch the real user data folder."""
+    monkeypatch.setenv("EFFDESK_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+
+
+def _wipe_postgres(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty EffDesk database on each configured backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'effdesk.sqlite'}"
+    else:
+        url = os.environ["EFFDESK_TEST_PG_URL"]
+        _wipe_postgres(url)
+    database = open_database(url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Session]:
+    with db.session() as s:
+        yield s
+
+
+def make_user(session: Session, username: str, *roles: Role) -> Actor:
+    user = User(username=username, display_name=username, must_change_password=False)
+    user.roles = [UserRole(role=r) for r in roles]
+    session.add(user)
+    session.flush()
+    return Actor(user_id=user.id, username=username, roles=frozenset(roles), display_name=username)
+
+
+@pytest.fixture
+def actors(session: Session) -> dict[str, Actor]:
+    """One real user per role: clerk, inspector, leader, admin."""
+    return {
+        "clerk": make_user(session, "clerk", Role.CLERK),
+        "inspector": make_user(session, "inspector", Role.INSPECTOR),
+        "leader": make_user(session, "leader", Role.LEADER),
+        "admin": make_user(session, "admin", Role.ADMIN),
+    }
+
+
+__all__ = ["Base", "make_user"]
