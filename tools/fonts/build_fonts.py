@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -167,7 +166,8 @@ FONTS = [
         "out": "WenQuanYiZenHei-subset.ttf",
         "family": "WenQuanYi Zen Hei EffDesk",
         "ps": "WenQuanYiZenHei-EffDesk",
-        "licence": [("usr/share/doc/fonts-wqy-zenhei/copyright", "WenQuanYiZenHei-LICENSE.txt")],
+        "licence": [("usr/share/doc/fonts-wqy-zenhei/copyright", "WenQuanYiZenHei-LICENSE.txt"),
+                    ("/usr/share/common-licenses/GPL-2", "GPL-2.txt")],
     },
     {
         "deb": "fonts-arphic-gkai00mp",
@@ -181,7 +181,9 @@ FONTS = [
     {
         "deb": "fonts-arphic-gbsn00lp",
         "file": "usr/share/fonts/truetype/arphic-gbsn00lp/gbsn00lp.ttf",
-        "chars": "gbk",
+        # Only page numbers and Latin text use 宋体 in documents; its hanzi (GB 2312 only)
+        # would add nothing the other bundled fonts lack.
+        "chars": "latin",
         "out": "ARPLSungtiLGB-subset.ttf",
         "family": "AR PL SungtiL GB EffDesk",
         "ps": "ARPLSungtiLGB-EffDesk",
@@ -207,7 +209,11 @@ def main() -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="effdesk-fonts-"))
     work.mkdir(parents=True, exist_ok=True)
     OUT.mkdir(parents=True, exist_ok=True)
-    charsets = {"gb2312": gb2312_chars() | extra_chars(), "gbk": gbk_chars() | extra_chars()}
+    charsets = {
+        "gb2312": gb2312_chars() | extra_chars(),
+        "gbk": gbk_chars() | extra_chars(),
+        "latin": extra_chars(),
+    }
     for spec in FONTS:
         root = fetch(str(spec["deb"]), work)
         src = root / str(spec["file"])
@@ -226,10 +232,10 @@ def main() -> int:
         font.save(out)
         print(f"{out.name}: {out.stat().st_size / 1e6:.2f} MB", file=sys.stderr)
         for lic_src, lic_dst in spec["licence"]:  # type: ignore[union-attr]
-            path = root / lic_src
+            # An absolute path is a licence text of the build machine (Debian base-files).
+            path = Path(lic_src) if lic_src.startswith("/") else root / lic_src
             data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
             (OUT / lic_dst).write_bytes(data)
-    shutil.rmtree(work / "unused", ignore_errors=True)
     return 0
 
 
