@@ -1,0 +1,44 @@
+from datetime import date
+
+import pytest
+
+from effdesk.calendar import WorkCalendar
+from effdesk.errors import ValidationError
+from effdesk.services.calendar_admin import parse_holiday_notice
+
+# The 2026 notice (国办发明电〔2025〕7号), as an admin would paste it.
+NOTICE_2026 = """一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。1月4日（周日）上班。
+二、春节：2月15日（农历腊月二十八、周日）至23日（农历正月初七、周一）放假调休，共9天。2月14日（周六）、2月28日（周六）上班。
+三、清明节：4月4日（周六）至6日（周一）放假，共3天。
+四、劳动节：5月1日（周五）至5日（周二）放假调休，共5天。5月9日（周六）上班。
+五、端午节：6月19日（周五）至21日（周日）放假，共3天。
+六、中秋节：9月25日（周五）至27日（周日）放假，共3天。
+七、国庆节：10月1日（周四）至7日（周三）放假调休，共7天。9月20日（周日）、10月10日（周六）上班。"""
+
+
+def test_parse_notice_matches_the_package_for_2026() -> None:
+    days = parse_holiday_notice(NOTICE_2026, 2026)
+    parsed = WorkCalendar(entered={2026: {d.day: d.is_workday for d in days}})
+    package = WorkCalendar()
+    d = date(2026, 1, 1)
+    while d.year == 2026:
+        assert parsed.is_workday(d) == package.is_workday(d), d
+        d = date.fromordinal(d.toordinal() + 1)
+    names = {x.day: x.name for x in days}
+    assert names[date(2026, 2, 17)] == "春节"
+    assert names[date(2026, 2, 14)] == "春节调休"
+
+
+def test_parse_notice_range_across_months_and_years() -> None:
+    text = "一、元旦：2027年1月1日至3日放假，共3天。\n二、国庆节：9月30日至10月7日放假调休。9月26日（周日）上班。"
+    days = {d.day: d.is_workday for d in parse_holiday_notice(text, 2027)}
+    assert days[date(2027, 9, 30)] is False
+    assert days[date(2027, 10, 7)] is False
+    assert days[date(2027, 9, 26)] is True
+    assert len(days) == 3 + 8 + 1
+
+
+def test_parse_notice_refuses_unreadable_text() -> None:
+    with pytest.raises(ValidationError) as info:
+        parse_holiday_notice("今年放假安排另行通知", 2027)
+    assert info.value.field == "source_text"
