@@ -17,6 +17,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError
+from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,6 +34,7 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     # SQLite only: foreign keys are off by default; WAL lets readers work during a write;
     # busy_timeout makes a second EffDesk on the same file wait instead of failing at once.
     cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA synchronous=NORMAL")
@@ -46,9 +49,6 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_on_connect)
-        with engine.connect() as conn:
-            if u.database and u.database != ":memory:":
-                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 
@@ -104,6 +104,13 @@ def _backup_sqlite_before_migration(engine: Engine, revision: str | None) -> Pat
     return dest
 
 
+def _known_revision(script: ScriptDirectory, revision: str) -> bool:
+    try:
+        return script.get_revision(revision) is not None
+    except (ResolutionError, CommandError):
+        return False
+
+
 def upgrade_to_head(engine: Engine) -> str | None:
     """Migrate to the newest schema; refuse a database made by a newer EffDesk.
 
@@ -114,7 +121,7 @@ def upgrade_to_head(engine: Engine) -> str | None:
     head = head_revision()
     if current == head:
         return None
-    if current is not None and script.get_revision(current) is None:
+    if current is not None and not _known_revision(script, current):
         raise DatabaseTooNew(
             f"此数据库由更新版本的 EffDesk 创建（架构版本 {current}），"
             "本程序无法打开。请升级 EffDesk 后再试。"
