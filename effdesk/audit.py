@@ -2,6 +2,14 @@
 
 ``hash = sha256(prev_hash || canonical_json(entry))``: editing, deleting or reordering any
 entry breaks the chain from that entry on, which :func:`verify_chain` reports.
+
+Appends never fork: :func:`record` takes the database's write lock (SQLite) or a
+transaction-scoped advisory lock (PostgreSQL) *before* reading the chain head, so two PCs or
+two windows appending at once are serialised, each linking to the other's entry.
+
+Known limit: the chain proves the log was not changed *inside*; somebody who rewrites the
+whole tail (recomputing every later hash) or cuts off the newest entries is not detected by
+the chain alone. Backups keep older heads (the manifest records the head seq and hash).
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, Text, cast, select, text, update
 from sqlalchemy.orm import Session
 
 from effdesk.auth import Actor
@@ -23,6 +31,8 @@ from effdesk.db.models import AuditEntry
 from effdesk.enums import AuditAction
 
 GENESIS = "0" * 64
+# Key of the PostgreSQL advisory lock guarding the chain head ("EffA" in ASCII).
+_PG_AUDIT_LOCK = 0x45666641
 
 
 def canonical_json(value: Any) -> str:
@@ -61,22 +71,6 @@ def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical_json(payload)).encode("utf-8")).hexdigest()
 
 
-def _payload_of(e: AuditEntry) -> dict[str, Any]:
-    return entry_payload(
-        e.seq,
-        e.at,
-        e.user_id,
-        e.username,
-        e.action.value,
-        e.object_type,
-        e.object_uuid,
-        e.summary,
-        e.before,
-        e.after,
-        e.host,
-    )
-
-
 def record(
     session: Session,
     actor: Actor,
@@ -88,6 +82,7 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (it commits or rolls back with the change)."""
+    _lock_chain_head(session)
     last = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
@@ -130,6 +125,32 @@ def record(
     return entry
 
 
+def _lock_chain_head(session: Session) -> None:
+    """Hold the lock that serialises appends until the caller's transaction ends."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
+    elif dialect == "sqlite":
+        # A write statement that changes nothing still opens the write transaction (RESERVED
+        # lock; busy_timeout waits for another writer), so the head read below cannot be
+        # overtaken by a concurrent append before this transaction commits.
+        session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.seq < 0)
+            .values(seq=AuditEntry.seq)
+            .execution_options(synchronize_session=False)
+        )
+    # Other backends: the unique seq/hash columns still refuse a fork (the loser fails).
+
+
+def chain_head(session: Session) -> tuple[int, str]:
+    """``(seq, hash)`` of the newest entry, ``(0, GENESIS)`` for an empty log."""
+    last = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    return (int(last.seq), str(last.hash)) if last else (0, GENESIS)
+
+
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int
@@ -140,35 +161,86 @@ class ChainProblem:
 
 
 def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
-    """Walk the whole log; report the first entry of every break (edit, removal, reorder)."""
+    """Walk the whole log; report every entry where the chain breaks (edit, removal, reorder).
+
+    Reads plain column values (no ORM objects), so the caller's session is left untouched, and
+    a value tampered into something the ORM types could not load is reported, not raised.
+    """
     problems: list[ChainProblem] = []
     prev_hash = GENESIS
     expected_seq = 1
-    for e in _iter_entries(session, batch):
-        if e.seq != expected_seq:
-            problems.append(
-                ChainProblem(e.seq, f"序号不连续：应为第{expected_seq}条，缺失或被删除")
+    for row in _iter_rows(session, batch):
+        seq = int(row.seq)
+        if seq != expected_seq:
+            missing = (
+                f"第{expected_seq}条"
+                if seq == expected_seq + 1
+                else f"第{expected_seq}至{seq - 1}条"
             )
-        if e.prev_hash != prev_hash:
-            problems.append(ChainProblem(e.seq, "与前一条的链接不符（条目被删除、插入或调换顺序）"))
-        if chain_hash(e.prev_hash, _payload_of(e)) != e.hash:
-            problems.append(ChainProblem(e.seq, "内容与其哈希不符（条目被修改）"))
-        prev_hash = e.hash
-        expected_seq = e.seq + 1
+            problems.append(ChainProblem(seq, f"序号不连续：{missing}缺失（被删除）"))
+        if row.prev_hash != prev_hash:
+            problems.append(
+                ChainProblem(seq, "与前一条的链接不符（条目被删除、插入、改动或调换顺序）")
+            )
+        payload = _raw_payload(row)
+        if payload is None:
+            problems.append(ChainProblem(seq, "内容无法解读（条目被直接改动）"))
+        elif chain_hash(str(row.prev_hash), payload) != row.hash:
+            problems.append(ChainProblem(seq, "内容与其哈希不符（条目被修改）"))
+        prev_hash = str(row.hash)
+        expected_seq = seq + 1
     return problems
 
 
-def _iter_entries(session: Session, batch: int) -> Iterator[AuditEntry]:
+_COLUMNS = (
+    AuditEntry.seq,
+    cast(AuditEntry.at, String).label("at"),
+    AuditEntry.user_id,
+    AuditEntry.username,
+    cast(AuditEntry.action, String).label("action"),
+    AuditEntry.object_type,
+    AuditEntry.object_uuid,
+    AuditEntry.summary,
+    cast(AuditEntry.before, Text).label("before"),
+    cast(AuditEntry.after, Text).label("after"),
+    AuditEntry.host,
+    AuditEntry.prev_hash,
+    AuditEntry.hash,
+)
+
+
+def _iter_rows(session: Session, batch: int) -> Iterator[Any]:
     last = 0
     while True:
-        rows = session.scalars(
-            select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+        rows = session.execute(
+            select(*_COLUMNS).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
         ).all()
         if not rows:
             return
         yield from rows
-        last = rows[-1].seq
-        session.expunge_all()
+        last = int(rows[-1].seq)
+
+
+def _raw_payload(row: Any) -> dict[str, Any] | None:
+    try:
+        at = datetime.fromisoformat(str(row.at))
+        before = json.loads(row.before) if row.before is not None else None
+        after = json.loads(row.after) if row.after is not None else None
+    except (TypeError, ValueError):
+        return None
+    return entry_payload(
+        int(row.seq),
+        at,
+        row.user_id,
+        row.username,
+        row.action,
+        row.object_type,
+        row.object_uuid,
+        row.summary,
+        before,
+        after,
+        row.host,
+    )
 
 
 def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
