@@ -1,0 +1,1 @@
+"""The evidence store: content-addressed originals, media inspection by content, thumbnails."""
