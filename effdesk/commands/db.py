@@ -6,8 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from effdesk import __version__
-from effdesk.db.engine import current_revision, head_revision, make_engine, upgrade_to_head
-from effdesk.paths import default_db_url
+from effdesk.db.engine import connect, current_revision, head_revision, upgrade_to_head
 
 if TYPE_CHECKING:
     from effdesk.cli import CommandContext
@@ -26,7 +25,7 @@ def register(sub: Any) -> None:
 
 
 def _upgrade(args: argparse.Namespace, ctx: CommandContext) -> int:
-    engine = make_engine(ctx.db_url or default_db_url())
+    engine = connect(ctx.db_url)
     try:
         before = current_revision(engine)
         backup = upgrade_to_head(engine)
@@ -43,7 +42,7 @@ def _upgrade(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 
 def _status(args: argparse.Namespace, ctx: CommandContext) -> int:
-    engine = make_engine(ctx.db_url or default_db_url())
+    engine = connect(ctx.db_url)
     try:
         current = current_revision(engine)
     finally:

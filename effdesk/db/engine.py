@@ -161,16 +161,37 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
-    """Open (and by default migrate) the database at ``url`` or the default SQLite file."""
+def connect(url: str | None = None) -> Engine:
+    """An engine on ``url`` (default database) that has passed the integrity check.
+
+    Every way the URL or the file can be wrong becomes an EffDeskError with a Chinese message.
+    """
     url = url or default_db_url()
     try:
         engine = make_engine(url)
-    except EffDeskError:
-        raise
     except Exception as exc:
-        raise EffDeskError(f"无法打开数据库 {make_url(url).render_as_string()}：{exc}") from exc
+        raise EffDeskError(f"无法使用数据库地址「{_safe(url)}」：{exc}") from exc
     check_integrity(engine)
+    if engine.dialect.name != "sqlite":
+        try:
+            ping(engine)
+        except Exception as exc:
+            engine.dispose()
+            raise EffDeskError(f"无法连接数据库「{_safe(url)}」：{exc}") from exc
+    return engine
+
+
+def _safe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "（无法解析的地址）"
+
+
+def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
+    """Open (and by default migrate) the database at ``url`` or the default SQLite file."""
+    url = url or default_db_url()
+    engine = connect(url)
     if migrate:
         upgrade_to_head(engine)
     sessions = sessionmaker(engine, expire_on_commit=False)

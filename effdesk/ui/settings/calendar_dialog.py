@@ -85,8 +85,9 @@ class CalendarYearsWidget(QWidget):
 
     def _edit_selected(self) -> None:
         row = self.table.currentRow()
-        if row >= 0 and self.ctx.can(Permission.MANAGE_CALENDAR):
-            self.open_year_dialog(int(self.table.item(row, 0).text()))
+        item = self.table.item(row, 0) if row >= 0 else None
+        if item is not None and self.ctx.can(Permission.MANAGE_CALENDAR):
+            self.open_year_dialog(int(item.text()))
 
     def open_year_dialog(self, year: int) -> None:
         dialog = HolidayYearDialog(self.ctx, year, self)
