@@ -1,0 +1,145 @@
+"""Helpers for spot-check tests: a small directory, default categories, JPEGs with EXIF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from io import BytesIO
+from pathlib import Path
+
+from PIL import Image
+from sqlalchemy.orm import Session
+
+from effdesk.auth import Actor
+from effdesk.db.models import Person, ProblemCategory, Unit
+from effdesk.enums import AssessmentCategory, CampaignKind, UnitKind
+from effdesk.services import directory, inspections
+from effdesk.services.directory import PersonInput, UnitInput
+
+DEFAULT_CATEGORIES = [
+    ("slow", "办事拖拉/效率低下"),
+    ("attitude", "服务态度差"),
+    ("bribery", "吃拿卡要"),
+    ("fees", "乱收费/乱罚款/乱摊派"),
+    ("inaction", "不作为/慢作为/乱作为"),
+    ("buck_passing", "推诿扯皮"),
+    ("obstruction", "有令不行/有禁不止"),
+    ("discipline", "违反工作纪律"),
+    ("meetings", "会风文风"),
+    ("other", "其他"),
+]
+
+UNITS = [
+    ("县自然资源局", UnitKind.DEPARTMENT, AssessmentCategory.FIRST),
+    ("县市场监督管理局", UnitKind.DEPARTMENT, AssessmentCategory.FIRST),
+    ("县政务服务中心", UnitKind.WINDOW, AssessmentCategory.SECOND),
+    ("城关镇人民政府", UnitKind.TOWN, AssessmentCategory.THIRD),
+]
+
+
+@dataclass
+class Directory:
+    units: dict[str, Unit]
+    persons: dict[str, Person]
+    categories: dict[str, ProblemCategory]
+
+
+def seed_categories(session: Session) -> dict[str, ProblemCategory]:
+    # No category service exists yet; the table is configuration data seeded at setup.
+    out = {}
+    for i, (code, name) in enumerate(DEFAULT_CATEGORIES):
+        cat = ProblemCategory(code=code, name=name, sort_order=i)
+        session.add(cat)
+        out[code] = cat
+    session.flush()
+    return out
+
+
+def seed_directory(session: Session, actor: Actor) -> Directory:
+    units = {
+        name: directory.create_unit(session, actor, UnitInput(name=name, kind=kind, category=cat))
+        for name, kind, cat in UNITS
+    }
+    persons = {}
+    for uname, pname, post in [
+        ("县自然资源局", "张三", "窗口科员"),
+        ("县自然资源局", "李四", "副局长"),
+        ("县政务服务中心", "王五", "综合窗口工作人员"),
+    ]:
+        persons[pname] = directory.create_person(
+            session, actor, PersonInput(unit_id=units[uname].id, name=pname, post=post)
+        )
+    persons["3号窗口"] = directory.create_person(
+        session,
+        actor,
+        PersonInput(unit_id=units["县政务服务中心"].id, description="3号窗口女工作人员"),
+    )
+    return Directory(units=units, persons=persons, categories=seed_categories(session))
+
+
+CAMPAIGN_START = date(2026, 3, 2)
+CAMPAIGN_END = date(2026, 3, 6)
+
+
+def campaign_input(d: Directory, team: list[int], **kw: object) -> inspections.CampaignInput:
+    data = inspections.CampaignInput(
+        name="2026年3月上班纪律暗访",
+        kind=CampaignKind.UNDERCOVER,
+        start_date=CAMPAIGN_START,
+        end_date=CAMPAIGN_END,
+        theme="上下班纪律",
+        member_ids=team,
+        target_unit_ids=[
+            d.units["县自然资源局"].id,
+            d.units["县市场监督管理局"].id,
+            d.units["县政务服务中心"].id,
+        ],
+    )
+    for k, v in kw.items():
+        setattr(data, k, v)
+    return data
+
+
+def at(day: int, hour: int = 9, minute: int = 10) -> datetime:
+    return datetime(2026, 3, day, hour, minute)
+
+
+def make_jpeg(
+    path: Path,
+    *,
+    size: tuple[int, int] = (640, 480),
+    taken: datetime | None = None,
+    gps: tuple[float, float] | None = None,
+    model: str = "HUAWEI P40",
+    color: tuple[int, int, int] = (120, 160, 200),
+    seed: int = 0,
+) -> Path:
+    """A real JPEG with EXIF capture time, GPS and camera model (as a phone writes them)."""
+    img = Image.new("RGB", size, color)
+    # A little texture so files differ and compress like photos, not flat colour.
+    for i in range(0, size[0], 16):
+        img.paste((color[0], (i * 7 + seed * 31) % 256, color[2]), (i, 0, i + 8, size[1]))
+    exif = Image.Exif()
+    exif[0x0110] = model  # Model
+    exif[0x010F] = "HUAWEI"  # Make
+    if taken is not None:
+        ifd = exif.get_ifd(0x8769)
+        ifd[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")  # DateTimeOriginal
+    if gps is not None:
+        lat, lon = gps
+
+        def dms(v: float) -> tuple[float, float, float]:
+            d = int(v)
+            m = int((v - d) * 60)
+            s = round(((v - d) * 60 - m) * 60, 2)
+            return (float(d), float(m), s)
+
+        g = exif.get_ifd(0x8825)
+        g[1] = "N"
+        g[2] = dms(lat)
+        g[3] = "E"
+        g[4] = dms(lon)
+    buf = BytesIO()
+    img.save(buf, "JPEG", quality=85, exif=exif)
+    path.write_bytes(buf.getvalue())
+    return path
