@@ -57,7 +57,9 @@ def extra_chars() -> set[str]:
     """ASCII, Latin-1 and the punctuation Chinese documents use beyond GB 2312."""
     chars = {chr(c) for c in range(0x20, 0x7F)}
     chars |= {chr(c) for c in range(0xA0, 0x100)}
-    chars |= set("—–―‘’“”…·•〔〕〈〉《》「」『』【】〖〗（）［］｛｝〇、。，．：；！？％＋－＝／～￥")
+    chars |= set(
+        "—–―‘’“”…·•〔〕〈〉《》「」『』【】〖〗（）［］｛｝〇、。，．：；！？％＋－＝／～￥"
+    )
     chars |= {chr(c) for c in range(0x2460, 0x2474)}  # ①..⑳
     chars |= {chr(c) for c in range(0xFF01, 0xFF5F)}  # full-width ASCII forms
     return chars
@@ -145,8 +147,10 @@ FONTS = [
         "out": "FandolFang-Regular-subset.ttf",
         "family": "FandolFang EffDesk",
         "ps": "FandolFang-Regular-EffDesk",
-        "licence": [("usr/share/doc/texlive-doc/fonts/fandol/COPYING.gz", "FandolFang-COPYING.txt"),
-                    ("usr/share/doc/texlive-doc/fonts/fandol/README", "FandolFang-README.txt")],
+        "licence": [
+            ("usr/share/doc/texlive-doc/fonts/fandol/COPYING.gz", "FandolFang-COPYING.txt"),
+            ("usr/share/doc/texlive-doc/fonts/fandol/README", "FandolFang-README.txt"),
+        ],
     },
     {
         "deb": "fonts-noto-cjk",
@@ -166,8 +170,10 @@ FONTS = [
         "out": "WenQuanYiZenHei-subset.ttf",
         "family": "WenQuanYi Zen Hei EffDesk",
         "ps": "WenQuanYiZenHei-EffDesk",
-        "licence": [("usr/share/doc/fonts-wqy-zenhei/copyright", "WenQuanYiZenHei-LICENSE.txt"),
-                    ("/usr/share/common-licenses/GPL-2", "GPL-2.txt")],
+        "licence": [
+            ("usr/share/doc/fonts-wqy-zenhei/copyright", "WenQuanYiZenHei-LICENSE.txt"),
+            ("/usr/share/common-licenses/GPL-2", "GPL-2.txt"),
+        ],
     },
     {
         "deb": "fonts-arphic-gkai00mp",
