@@ -1,0 +1,167 @@
+"""Checking files by content and reading EXIF (effdesk.evidence.media)."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from evidence_helpers import (
+    make_jpeg,
+    make_mp4,
+    make_pdf,
+    make_png,
+    make_zip,
+    sha256_of,
+    truncate,
+)
+
+from effdesk.enums import MediaKind
+from effdesk.evidence.media import BadEvidenceFile, examine, inspect_file
+
+
+def test_exif_time_gps_camera_read_back(tmp_path: Path) -> None:
+    p = make_jpeg(
+        tmp_path / "IMG_0001.jpg",
+        when=datetime(2026, 3, 3, 9, 10, 11),
+        gps=(30.2741, 120.1551),
+        make="HUAWEI",
+        model="ELS-AN00",
+    )
+    info = inspect_file(p)
+    assert info.mime == "image/jpeg"
+    assert info.media_kind is MediaKind.PHOTO
+    assert info.size == p.stat().st_size
+    assert (info.width, info.height) == (640, 480)
+    assert info.captured_at == datetime(2026, 3, 3, 9, 10, 11)
+    assert info.gps_lat == pytest.approx(30.2741, abs=1e-5)
+    assert info.gps_lon == pytest.approx(120.1551, abs=1e-5)
+    assert info.camera == "HUAWEI ELS-AN00"
+
+
+def test_southern_western_gps_is_negative_and_model_not_doubled(tmp_path: Path) -> None:
+    p = make_jpeg(tmp_path / "sw.jpg", gps=(-33.8688, -70.6693), make="Canon", model="Canon EOS R6")
+    info = inspect_file(p)
+    assert info.gps_lat == pytest.approx(-33.8688, abs=1e-5)
+    assert info.gps_lon == pytest.approx(-70.6693, abs=1e-5)
+    assert info.camera == "Canon EOS R6"
+
+
+def test_capture_time_falls_back_to_digitized_then_datetime(tmp_path: Path) -> None:
+    a = make_jpeg(tmp_path / "a.jpg", digitized=datetime(2026, 3, 4, 8, 0, 0))
+    b = make_jpeg(tmp_path / "b.jpg", plain_datetime=datetime(2026, 3, 5, 7, 30, 0))
+    c = make_jpeg(tmp_path / "c.jpg")
+    assert inspect_file(a).captured_at == datetime(2026, 3, 4, 8, 0, 0)
+    assert inspect_file(b).captured_at == datetime(2026, 3, 5, 7, 30, 0)
+    assert inspect_file(c).captured_at is None
+    assert inspect_file(c).gps_lat is None and inspect_file(c).camera == ""
+
+
+def test_capture_time_with_offset_is_converted_to_local_time(tmp_path: Path) -> None:
+    when = datetime(2026, 3, 3, 1, 10, 0)
+    p = make_jpeg(tmp_path / "utc.jpg", when=when, offset="+00:00")
+    expected = when.replace(tzinfo=timezone(timedelta(0))).astimezone().replace(tzinfo=None)
+    assert inspect_file(p).captured_at == expected
+
+
+def test_orientation_swaps_reported_size_and_preview(tmp_path: Path) -> None:
+    p = make_jpeg(tmp_path / "portrait.jpg", size=(800, 600), orientation=6)
+    ex = examine(p, preview_size=256)
+    assert (ex.info.width, ex.info.height) == (600, 800)
+    assert ex.preview is not None
+    assert ex.preview.size[1] > ex.preview.size[0]
+    assert max(ex.preview.size) <= 256
+
+
+@pytest.mark.parametrize(
+    ("maker", "actual"),
+    [
+        (lambda p: p.write_text("这不是照片，是一段文字\n" * 20, encoding="utf-8"), "文本文件"),
+        (make_zip, "ZIP压缩包"),
+        (make_pdf, "PDF文档"),
+        (lambda p: p.write_bytes(bytes([0, 1, 2, 3, 250, 251]) * 200), "无法识别的数据"),
+    ],
+    ids=["text", "zip", "pdf", "binary"],
+)
+def test_not_an_image_named_jpg_is_refused(tmp_path: Path, maker: object, actual: str) -> None:
+    p = tmp_path / "现场照片.jpg"
+    maker(p)  # type: ignore[operator]
+    with pytest.raises(BadEvidenceFile) as err:
+        inspect_file(p)
+    assert str(err.value) == f"「现场照片.jpg」不是图片或视频文件（实际为{actual}）"
+    assert err.value.name == "现场照片.jpg"
+
+
+def test_zero_byte_file(tmp_path: Path) -> None:
+    p = tmp_path / "empty.jpg"
+    p.touch()
+    with pytest.raises(BadEvidenceFile, match=re.escape("「empty.jpg」文件为空")):
+        inspect_file(p)
+
+
+def test_too_big_file(tmp_path: Path) -> None:
+    p = make_jpeg(tmp_path / "big.jpg", size=(1200, 900))
+    limit = p.stat().st_size - 1
+    with pytest.raises(BadEvidenceFile, match=re.escape("「big.jpg」文件过大")) as err:
+        inspect_file(p, max_bytes=limit)
+    assert "上限" in str(err.value)
+    assert inspect_file(p, max_bytes=p.stat().st_size).size == p.stat().st_size
+
+
+def test_truncated_jpeg_is_corrupt(tmp_path: Path) -> None:
+    good = make_jpeg(tmp_path / "good.jpg", size=(1600, 1200))
+    bad = truncate(good, tmp_path / "cut.jpg", keep=0.6)
+    with pytest.raises(BadEvidenceFile, match=re.escape("「cut.jpg」图片已损坏，无法读取")):
+        inspect_file(bad)
+
+
+def test_jpeg_header_only_is_corrupt(tmp_path: Path) -> None:
+    good = make_jpeg(tmp_path / "good.jpg")
+    bad = tmp_path / "head.jpg"
+    bad.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(BadEvidenceFile, match="图片已损坏"):
+        inspect_file(bad)
+
+
+def test_accepted_kinds_by_content_not_name(tmp_path: Path) -> None:
+    png_as_jpg = make_png(tmp_path / "微信图片.jpg")
+    info = inspect_file(png_as_jpg)
+    assert (info.mime, info.media_kind, info.width) == ("image/png", MediaKind.PHOTO, 300)
+    pdf = inspect_file(make_pdf(tmp_path / "扫描件.pdf"))
+    assert (pdf.mime, pdf.media_kind) == ("application/pdf", MediaKind.DOCUMENT)
+    video = inspect_file(make_mp4(tmp_path / "VID_0001.mp4"))
+    assert (video.mime, video.media_kind) == ("video/mp4", MediaKind.VIDEO)
+    no_ext = make_jpeg(tmp_path / "mmexport1709430000000")
+    assert inspect_file(no_ext).media_kind is MediaKind.PHOTO
+
+
+def test_pdf_named_as_recording_is_refused(tmp_path: Path) -> None:
+    p = make_pdf(tmp_path / "录音.mp3")
+    with pytest.raises(
+        BadEvidenceFile, match=re.escape("「录音.mp3」不是录音文件（实际为PDF文档）")
+    ):
+        inspect_file(p)
+
+
+def test_jpeg_named_pdf_is_refused(tmp_path: Path) -> None:
+    p = make_jpeg(tmp_path / "扫描件.pdf")
+    with pytest.raises(BadEvidenceFile, match="不是PDF扫描件"):
+        inspect_file(p)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(BadEvidenceFile, match=re.escape("「gone.jpg」不存在")):
+        inspect_file(tmp_path / "gone.jpg")
+
+
+def test_inspection_never_modifies_the_original(tmp_path: Path) -> None:
+    p = make_jpeg(tmp_path / "orig.jpg", when=datetime(2026, 3, 3, 9, 0), orientation=6)
+    old = datetime(2025, 1, 1).timestamp()
+    os.utime(p, (old, old))
+    before = sha256_of(p)
+    examine(p, preview_size=256)
+    inspect_file(p)
+    assert sha256_of(p) == before
+    assert p.stat().st_mtime == old
