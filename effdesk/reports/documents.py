@@ -1,0 +1,157 @@
+"""A document of the register → :class:`OfficialDocumentSpec` → GB/T 9704 PDF.
+
+Issued documents are rendered once, at issue time, and kept; everything else (draft previews,
+the sample circular) is rendered on demand. A draft has no number yet: its preview leaves the
+number line empty, exactly where the number will be printed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from effdesk.db.models import Attachment, Document, Finding
+from effdesk.enums import DocumentState
+from effdesk.errors import EffDeskError
+from effdesk.evidence.store import EvidenceStore
+from effdesk.reports.fonts import FontSet
+from effdesk.reports.gbt9704 import (
+    Attachment as SpecAttachment,
+)
+from effdesk.reports.gbt9704 import (
+    AttachmentImage,
+    OfficialDocumentSpec,
+    RenderInfo,
+    render_official_document,
+)
+from effdesk.services import settings
+
+PHOTOS_PER_PAGE = 2
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    pdf: bytes
+    info: RenderInfo
+    draft: bool  # True: a preview without a number
+
+    @property
+    def font_summary(self) -> str:
+        """E.g. "仿宋 → FandolFang（内置）；黑体 → …" for the preview's font label."""
+        return "；".join(self.info.fonts)
+
+
+def split_copy_to(text: str) -> list[str]:
+    """抄送 as typed ("县委办，县政府办。") → its recipients; 、 stays inside a group."""
+    parts = re.split(r"[，,;；\n]+", text.strip().rstrip("。."))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _photo_caption(att: Attachment, finding: Finding | None, n: int) -> str:
+    parts = [f"图{n}"]
+    if finding is not None:
+        t = finding.observed_at
+        parts.append(finding.unit.name)
+        parts.append(f"{t.year}年{t.month}月{t.day}日{t.hour}:{t.minute:02d}")
+        if finding.place.strip():
+            parts.append(finding.place.strip())
+    if att.caption.strip():
+        parts.append(att.caption.strip())
+    return " ".join(parts)
+
+
+def _photo_items(session: Session, files_dir: Path, ids: list[int]) -> list[AttachmentImage]:
+    if not ids:
+        return []
+    rows = {
+        a.id: a
+        for a in session.scalars(
+            select(Attachment)
+            .options(
+                selectinload(Attachment.file),
+                selectinload(Attachment.finding).selectinload(Finding.unit),
+            )
+            .where(Attachment.id.in_(ids))
+        )
+    }
+    store = EvidenceStore(files_dir)
+    items: list[AttachmentImage] = []
+    for n, att_id in enumerate(ids, start=1):
+        att = rows.get(att_id)
+        if att is None:
+            raise EffDeskError(f"附件中的照片（编号{att_id}）已不存在，请在公文中重新选择照片。")
+        if att.complaint_id is not None:
+            raise EffDeskError(f"投诉件的附件「{att.original_name}」不能印入公文。")
+        path = store.path_of(att.file.sha256)
+        if not path.is_file():
+            raise EffDeskError(
+                f"照片「{att.original_name}」的原始文件在证据存储中缺失（{path}），请从备份恢复。"
+            )
+        items.append(AttachmentImage(path, _photo_caption(att, att.finding, n)))
+    return items
+
+
+def build_spec(
+    session: Session, doc: Document, files_dir: Path, *, today: date | None = None
+) -> OfficialDocumentSpec:
+    """The layout spec of ``doc``; a draft without dates shows ``today``."""
+    today = today or date.today()
+    attachments: list[SpecAttachment] = []
+    for raw in doc.attachments_spec or []:
+        title = str(raw.get("title", "")).strip()
+        if raw.get("kind") == "photos":
+            ids = [int(i) for i in raw.get("attachment_ids", [])]
+            attachments.append(
+                SpecAttachment(
+                    title,
+                    _photo_items(session, files_dir, ids),
+                    photos_per_page=PHOTOS_PER_PAGE,
+                )
+            )
+        else:
+            text = str(raw.get("text", ""))
+            paras = [p.strip() for p in text.split("\n") if p.strip()]
+            attachments.append(SpecAttachment(title, paras))
+    doc_date = doc.doc_date or today
+    return OfficialDocumentSpec(
+        title=doc.title,
+        body=[p for p in doc.body.split("\n") if p.strip()],
+        red_header=doc.red_header,
+        authority_mark=str(settings.get(session, "office.authority_mark")),
+        number=doc.number or "",
+        main_recipients=doc.main_recipients,
+        attachments=attachments,
+        signature=doc.issuer,
+        date=doc_date,
+        with_seal=doc.with_seal,
+        notes=doc.notes,
+        copy_to=split_copy_to(doc.copy_to),
+        printing_office=doc.printing_office,
+        print_date=doc.print_date or doc_date,
+    )
+
+
+def render_document(
+    session: Session,
+    doc: Document,
+    files_dir: Path,
+    *,
+    fonts: FontSet | None = None,
+    today: date | None = None,
+) -> RenderedDocument:
+    """Render ``doc`` as it stands (a draft previews without a number)."""
+    spec = build_spec(session, doc, files_dir, today=today)
+    buf = io.BytesIO()
+    info = render_official_document(spec, buf, fonts)
+    return RenderedDocument(buf.getvalue(), info, draft=doc.state is DocumentState.DRAFT)
+
+
+def render_document_bytes(session: Session, doc: Document, files_dir: Path) -> bytes:
+    """The renderer the documents service uses when issuing (number already set)."""
+    return render_document(session, doc, files_dir).pdf
