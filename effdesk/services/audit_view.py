@@ -68,14 +68,14 @@ class AuditRow:
 _ACTIONS = {a.value: a for a in AuditAction}
 
 
-def _time(raw: Any) -> datetime | None:
+def parse_time(raw: Any) -> datetime | None:
     try:
         return datetime.fromisoformat(str(raw))
     except ValueError:
         return None
 
 
-def _json(raw: Any) -> Any:
+def decode_json(raw: Any) -> Any:
     # Read as text and decode here: a row edited by hand into invalid JSON still displays.
     if raw is None:
         return None
@@ -111,14 +111,18 @@ def _conditions(f: AuditFilter) -> list[ColumnElement[bool]]:
     return cond
 
 
-def _mask(value: Any) -> Any:
+def mask_identity(value: Any) -> Any:
     if isinstance(value, dict):
         return {
-            k: (MASK if k in _IDENTITY_KEYS or k.startswith(_IDENTITY_PREFIXES) else _mask(v))
+            k: (
+                MASK
+                if k in _IDENTITY_KEYS or k.startswith(_IDENTITY_PREFIXES)
+                else mask_identity(v)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list):
-        return [_mask(v) for v in value]
+        return [mask_identity(v) for v in value]
     return value
 
 
@@ -158,15 +162,17 @@ def list_entries(
         rows=[
             AuditRow(
                 seq=r.seq,
-                at=_time(r.at),
+                at=parse_time(r.at),
                 username=r.username,
                 action=_ACTIONS.get(r.action),
                 action_code=str(r.action),
                 object_type=r.object_type,
                 object_uuid=r.object_uuid,
                 summary=r.summary,
-                before=_json(r.before) if see_identity else _mask(_json(r.before)),
-                after=_json(r.after) if see_identity else _mask(_json(r.after)),
+                before=decode_json(r.before)
+                if see_identity
+                else mask_identity(decode_json(r.before)),
+                after=decode_json(r.after) if see_identity else mask_identity(decode_json(r.after)),
                 host=r.host,
             )
             for r in rows

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import keyring.backend
 import keyring.errors
+
+from effdesk.auth import Actor
+from effdesk.db.models import User, UserRole
+from effdesk.enums import Role
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -37,3 +42,12 @@ def put_evidence(files_dir: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
+
+
+def make_user(session: Any, username: str, *roles: Role) -> Actor:
+    """A real user row with the given roles (as tests/conftest.make_user)."""
+    user = User(username=username, display_name=username, must_change_password=False)
+    user.roles = [UserRole(role=r) for r in roles]
+    session.add(user)
+    session.flush()
+    return Actor(user_id=user.id, username=username, roles=frozenset(roles), display_name=username)
