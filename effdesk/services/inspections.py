@@ -1129,6 +1129,102 @@ def update_finding(
     return f
 
 
+def check_finding(session: Session, data: FindingInput) -> None:
+    """Validate a finding without saving it (a field package is checked whole first)."""
+    _validate_finding(session, data)
+
+
+@dataclass(frozen=True)
+class ImportedFinding:
+    """What a field package says about a finding beyond :class:`FindingInput`."""
+
+    uuid: str
+    status: FindingStatus
+    verification_note: str
+    recorded_by_id: int | None
+    recorded_at: datetime
+    package_uuid: str
+
+
+def import_finding(
+    session: Session, actor: Actor, data: FindingInput, meta: ImportedFinding
+) -> Finding:
+    """Create a finding recorded on a field laptop, keeping its UUID, status and author."""
+    require(actor, Permission.IMPORT_FIELD_PACKAGE)
+    campaign = _validate_finding(session, data)
+    f = Finding(
+        uuid=meta.uuid,
+        status=meta.status,
+        verification_note=meta.verification_note,
+        recorded_by_id=meta.recorded_by_id,
+        origin=FindingOrigin.FIELD,
+        package_uuid=meta.package_uuid,
+        created_at=meta.recorded_at,
+    )
+    _apply_finding(f, data)
+    session.add(f)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.IMPORT,
+        "finding",
+        f.uuid,
+        f"导入现场记录的问题：{_unit_name(session, f.unit_id)} {f.observed_at:%Y-%m-%d %H:%M}",
+        None,
+        _finding_snapshot(f),
+    )
+    if campaign is not None:
+        _start_if_planned(session, actor, campaign)
+        refresh_target(session, actor, campaign, f.unit_id, add_missing=True)
+    return f
+
+
+def merge_field_visit(
+    session: Session,
+    actor: Actor,
+    campaign: Campaign,
+    unit_id: int,
+    visited_at: datetime | None,
+    notes: str,
+) -> bool:
+    """Fold a visit recorded in the field into the office's target; True if anything changed.
+
+    The earlier visit time wins; office notes are kept, field notes fill an empty field.
+    """
+    target = session.scalar(
+        select(CampaignTarget).where(
+            CampaignTarget.campaign_id == campaign.id, CampaignTarget.unit_id == unit_id
+        )
+    )
+    if target is None:
+        return False
+    before = audit.snapshot(target, TARGET_FIELDS)
+    changed = False
+    if visited_at is not None and (target.visited_at is None or visited_at < target.visited_at):
+        target.visited_at = visited_at
+        changed = True
+    if notes.strip() and not target.notes:
+        target.notes = notes.strip()
+        changed = True
+    if changed:
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            AuditAction.IMPORT,
+            "campaign_target",
+            target.uuid,
+            f"督查活动 {campaign.name}：导入现场检查情况",
+            before,
+            audit.snapshot(target, TARGET_FIELDS),
+        )
+        _start_if_planned(session, actor, campaign)
+    refreshed_before = (target.status, target.visited_at)
+    refresh_target(session, actor, campaign, unit_id, add_missing=False)
+    return changed or refreshed_before != (target.status, target.visited_at)
+
+
 def allowed_transitions(status: FindingStatus, actor: Actor) -> list[FindingStatus]:
     """The statuses ``actor`` may move a finding to from ``status`` (for menus)."""
     return [

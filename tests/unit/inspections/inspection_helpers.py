@@ -8,12 +8,15 @@ from io import BytesIO
 from pathlib import Path
 
 from PIL import Image
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from effdesk.auth import Actor
+from effdesk.auth import SYSTEM, Actor
+from effdesk.db.engine import Database, open_database
 from effdesk.db.models import Person, ProblemCategory, Unit
-from effdesk.enums import AssessmentCategory, CampaignKind, UnitKind
-from effdesk.services import directory, inspections
+from effdesk.enums import AssessmentCategory, CampaignKind, Role, UnitKind
+from effdesk.evidence.store import EvidenceStore
+from effdesk.services import directory, inspections, users
 from effdesk.services.directory import PersonInput, UnitInput
 
 DEFAULT_CATEGORIES = [
@@ -143,3 +146,53 @@ def make_jpeg(
     img.save(buf, "JPEG", quality=85, exif=exif)
     path.write_bytes(buf.getvalue())
     return path
+
+
+def add_user(session: Session, username: str, display: str, *roles: Role) -> Actor:
+    """A real user created through the users service (as the admin would)."""
+    user, _password = users.create_user(
+        session, SYSTEM, users.UserInput(username=username, display_name=display, roles=set(roles))
+    )
+    return users.actor_of(user)
+
+
+@dataclass
+class Office:
+    """An office database with a directory, two users and a planned campaign."""
+
+    db: Database
+    store: EvidenceStore
+    leader: Actor
+    inspector: Actor
+    campaign_id: int
+    campaign_uuid: str
+
+
+def open_db(path: Path) -> Database:
+    return open_database(f"sqlite:///{path}")
+
+
+def plan_office(path: Path) -> Office:
+    db = open_db(path)
+    with db.session() as s:
+        leader = add_user(s, "zhangzr", "张主任", Role.LEADER)
+        insp = add_user(s, "liduc", "李督查", Role.INSPECTOR)
+        d = seed_directory(s, leader)
+        c = inspections.create_campaign(
+            s, insp, campaign_input(d, [insp.user_id or 0, leader.user_id or 0])
+        )
+        campaign_id, campaign_uuid = c.id, c.uuid
+    return Office(db, EvidenceStore(db.files_dir), leader, insp, campaign_id, campaign_uuid)
+
+
+def table_counts(db: Database) -> dict[str, int]:
+    """Rows of every data table (the audit log apart), to prove nothing was written."""
+    from effdesk.db.models import Base
+
+    out = {}
+    with db.session() as s:
+        for name, table in Base.metadata.tables.items():
+            if name == "audit_log":
+                continue
+            out[name] = s.scalar(select(func.count()).select_from(table)) or 0
+    return out
