@@ -1,0 +1,577 @@
+"""Finding cases: the filtered list (one page at a time), counts, and the case view.
+
+Text search: on SQLite the FTS5 table ``complaints_fts`` (trigram tokenizer, external content
+on ``complaints``) answers terms of three or more characters; shorter terms fall back to LIKE.
+On PostgreSQL every term is an ILIKE, served by the pg_trgm GIN indexes. The complainant's
+identity (``search_identity``) is searched only for roles that may see it.
+
+The list never counts its whole result (an exact count over a million filtered rows costs more
+than the first screen): it fetches one row more than asked to know whether more follow, and
+:func:`count_complaints` gives the exact figure for a status bar, off the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    case,
+    column,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from effdesk import audit
+from effdesk.auth import Actor
+from effdesk.calendar import WorkCalendar
+from effdesk.db.base import now
+from effdesk.db.models import (
+    Complaint,
+    ComplaintEvent,
+    ComplaintPerson,
+    ProblemCategory,
+    Unit,
+    User,
+)
+from effdesk.enums import AuditAction, ComplaintState, DueStatus
+from effdesk.permissions import Permission, allowed, require
+from effdesk.services import settings
+from effdesk.services.calendar_admin import load_calendar
+from effdesk.services.common import like_escape
+from effdesk.services.complaint_rules import allowed_actions
+from effdesk.services.complaints._core import (
+    ACCEPTANCE_STATES,
+    BASIS_KEY,
+    CONCLUSION_STATES,
+    REPLY_STATES,
+    load_case,
+    mask_changes,
+)
+from effdesk.services.complaints.deadlines import near_limit, running_deadline, status_for
+from effdesk.services.complaints.lifecycle import pending_extension
+from effdesk.services.complaints.schema import (
+    ANONYMOUS,
+    MASK,
+    ComplaintDetail,
+    ComplaintFilter,
+    ComplaintPage,
+    ComplaintRow,
+    ComplaintSort,
+    EventRow,
+    PersonRef,
+    RunningDeadline,
+)
+
+FTS_MIN_CHARS = 3  # the trigram tokenizer cannot match anything shorter
+_fts = table("complaints_fts", column("rowid"))
+
+
+def identity_visible(actor: Actor) -> bool:
+    """May this actor see complainants' names, phones, companies and addresses?"""
+    return allowed(actor, Permission.VIEW_COMPLAINANT_IDENTITY)
+
+
+def _running_due() -> ColumnElement[Any]:
+    return case(
+        (Complaint.state.in_(ACCEPTANCE_STATES), Complaint.acceptance_due),
+        (Complaint.state.in_(CONCLUSION_STATES), Complaint.due_date),
+        (Complaint.state.in_(REPLY_STATES), Complaint.reply_due),
+        else_=None,
+    )
+
+
+def _due_condition(status: DueStatus, today: date, near_before: date) -> ColumnElement[bool]:
+    # Written per state group (not on the CASE expression) so that the (state, due_date)
+    # index can serve the conclusion deadlines, which are most of the running cases.
+    def per_group(test: Any) -> ColumnElement[bool]:
+        return or_(
+            and_(Complaint.state.in_(ACCEPTANCE_STATES), test(Complaint.acceptance_due)),
+            and_(Complaint.state.in_(CONCLUSION_STATES), test(Complaint.due_date)),
+            and_(Complaint.state.in_(REPLY_STATES), test(Complaint.reply_due)),
+        )
+
+    if status == DueStatus.OVERDUE:
+        return per_group(lambda c: c < today)
+    if status == DueStatus.NEAR:
+        return per_group(lambda c: and_(c >= today, c < near_before))
+    return per_group(lambda c: c >= near_before)
+
+
+def _fts_phrase(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _text_condition(session: Session, text: str, with_identity: bool) -> ColumnElement[bool] | None:
+    terms = [t for t in text.split() if t]
+    if not terms:
+        return None
+    conditions: list[ColumnElement[bool]] = []
+    columns = [Complaint.search_text] + ([Complaint.search_identity] if with_identity else [])
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    long_terms = [t for t in terms if len(t) >= FTS_MIN_CHARS] if sqlite else []
+    if long_terms:
+        colset = "{search_text search_identity}" if with_identity else "search_text"
+        query = " AND ".join(f"{colset} : {_fts_phrase(t)}" for t in long_terms)
+        conditions.append(
+            Complaint.id.in_(
+                select(_fts.c.rowid).where(
+                    literal_column("complaints_fts").op("MATCH")(bindparam("fts_query", query))
+                )
+            )
+        )
+    for term in terms:
+        if term in long_terms:
+            continue
+        pattern = f"%{like_escape(term)}%"
+        if sqlite:
+            conditions.append(or_(*[c.like(pattern, escape="\\") for c in columns]))
+        else:
+            conditions.append(or_(*[c.ilike(pattern, escape="\\") for c in columns]))
+    return and_(*conditions)
+
+
+def _conditions(
+    session: Session,
+    actor: Actor,
+    filters: ComplaintFilter,
+    today: date,
+    near_before: date,
+) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    if filters.states:
+        out.append(Complaint.state.in_(sorted(filters.states)))
+    if filters.due_statuses:
+        out.append(or_(*[_due_condition(s, today, near_before) for s in filters.due_statuses]))
+    if filters.unit_id is not None:
+        out.append(Complaint.unit_id == filters.unit_id)
+    if filters.category_id is not None:
+        out.append(Complaint.category_id == filters.category_id)
+    if filters.channels:
+        out.append(Complaint.channel.in_(sorted(filters.channels)))
+    if filters.handler_user_id is not None:
+        out.append(Complaint.handler_user_id == filters.handler_user_id)
+    if filters.handler_unit_id is not None:
+        out.append(Complaint.handler_unit_id == filters.handler_unit_id)
+    if filters.received_from is not None:
+        out.append(Complaint.received_date >= filters.received_from)
+    if filters.received_to is not None:
+        out.append(Complaint.received_date <= filters.received_to)
+    if filters.ever_overdue is not None:
+        out.append(Complaint.ever_overdue.is_(filters.ever_overdue))
+    if (
+        filters.received_from
+        and filters.received_to
+        and filters.received_from > filters.received_to
+    ):
+        out.append(false())
+    text_cond = _text_condition(session, filters.text, identity_visible(actor))
+    if text_cond is not None:
+        out.append(text_cond)
+    return out
+
+
+def _order(sort: ComplaintSort) -> list[Any]:
+    if sort == ComplaintSort.RECEIVED_ASC:
+        return [Complaint.received_date.asc(), Complaint.id.asc()]
+    if sort == ComplaintSort.DUE_ASC:
+        due = _running_due()
+        return [due.is_(None), due.asc(), Complaint.id.asc()]
+    if sort == ComplaintSort.NUMBER_DESC:
+        return [Complaint.number.desc()]
+    return [Complaint.received_date.desc(), Complaint.id.desc()]
+
+
+def _context(session: Session, today: date | None) -> tuple[date, WorkCalendar, date]:
+    today = today or now().date()
+    calendar = load_calendar(session)
+    near_days = int(settings.get(session, "deadline.near_days"))
+    return today, calendar, near_limit(calendar, today, near_days)
+
+
+def search_complaints(
+    session: Session,
+    actor: Actor,
+    filters: ComplaintFilter | None = None,
+    offset: int = 0,
+    limit: int = 50,
+    sort: ComplaintSort = ComplaintSort.RECEIVED_DESC,
+    *,
+    today: date | None = None,
+    with_total: bool = False,
+) -> ComplaintPage:
+    """One page of the complaint list, complainant fields masked as the actor's role requires.
+
+    ``with_total`` also counts every match exactly (slow on very large filtered sets: prefer
+    :func:`count_complaints` in a background task). ``today`` fixes the day the due statuses
+    are judged on.
+    """
+    require(actor, Permission.VIEW_COMPLAINTS)
+    filters = filters or ComplaintFilter()
+    today, calendar, near_before = _context(session, today)
+    conditions = _conditions(session, actor, filters, today, near_before)
+    ids = list(
+        session.scalars(
+            select(Complaint.id)
+            .where(*conditions)
+            .order_by(*_order(sort))
+            .offset(offset)
+            .limit(limit + 1)
+        )
+    )
+    has_more = len(ids) > limit
+    ids = ids[:limit]
+    rows = _rows(session, actor, ids, today, calendar, near_before)
+    if with_total:
+        total = _count(session, conditions)
+    else:
+        total = offset + len(rows) + (1 if has_more else 0)
+    return ComplaintPage(
+        rows=rows, total=total, offset=offset, has_more=has_more, total_exact=with_total
+    )
+
+
+def count_complaints(
+    session: Session,
+    actor: Actor,
+    filters: ComplaintFilter | None = None,
+    *,
+    today: date | None = None,
+) -> int:
+    """Exactly how many cases match ``filters`` (run it off the GUI thread on big offices)."""
+    require(actor, Permission.VIEW_COMPLAINTS)
+    filters = filters or ComplaintFilter()
+    today, _calendar, near_before = _context(session, today)
+    return _count(session, _conditions(session, actor, filters, today, near_before))
+
+
+def _count(session: Session, conditions: Sequence[ColumnElement[bool]]) -> int:
+    return int(session.scalar(select(func.count(Complaint.id)).where(*conditions)) or 0)
+
+
+def _rows(
+    session: Session,
+    actor: Actor,
+    ids: list[int],
+    today: date,
+    calendar: WorkCalendar,
+    near_before: date,
+) -> list[ComplaintRow]:
+    if not ids:
+        return []
+    handler_unit = aliased(Unit)
+    stmt = (
+        select(
+            Complaint.id,
+            Complaint.uuid,
+            Complaint.number,
+            Complaint.received_date,
+            Complaint.channel,
+            Complaint.state,
+            Complaint.anonymous,
+            Complaint.complainant_name,
+            Complaint.complainant_phone,
+            Complaint.complainant_company,
+            Complaint.unit_id,
+            Unit.name,
+            Complaint.subject_description,
+            Complaint.category_id,
+            ProblemCategory.name,
+            Complaint.summary,
+            Complaint.handling_mode,
+            handler_unit.name,
+            Complaint.handler_user_id,
+            User.display_name,
+            Complaint.acceptance_due,
+            Complaint.due_date,
+            Complaint.reply_due,
+            Complaint.deadline_provisional,
+            Complaint.ever_overdue,
+            Complaint.concluded_date,
+            Complaint.satisfaction,
+            Complaint.version,
+        )
+        .outerjoin(Unit, Unit.id == Complaint.unit_id)
+        .outerjoin(ProblemCategory, ProblemCategory.id == Complaint.category_id)
+        .outerjoin(handler_unit, handler_unit.id == Complaint.handler_unit_id)
+        .outerjoin(User, User.id == Complaint.handler_user_id)
+        .where(Complaint.id.in_(ids))
+    )
+    visible = identity_visible(actor)
+    by_id: dict[int, ComplaintRow] = {}
+    for r in session.execute(stmt):
+        deadline = _deadline_of(r.state, r.acceptance_due, r.due_date, r.reply_due)
+        running = None
+        status = None
+        if deadline is not None:
+            provisional = r.deadline_provisional and not calendar.knows(deadline[1].year)
+            running = RunningDeadline(deadline[0], deadline[1], provisional)
+            status = status_for(deadline[1], today, near_before)
+        by_id[r.id] = ComplaintRow(
+            id=r.id,
+            uuid=r.uuid,
+            number=r.number,
+            received_date=r.received_date,
+            channel=r.channel,
+            state=r.state,
+            anonymous=r.anonymous,
+            complainant_name=_masked_name(r.anonymous, r.complainant_name, visible),
+            complainant_phone=_masked(r.complainant_phone, visible),
+            complainant_company=("" if r.anonymous else _masked(r.complainant_company, visible)),
+            unit_id=r.unit_id,
+            unit_name=r[11] or "",
+            subject_description=r.subject_description,
+            category_id=r.category_id,
+            category_name=r[14] or "",
+            summary=r.summary,
+            handling_mode=r.handling_mode,
+            handler_unit_name=r[17] or "",
+            handler_user_id=r.handler_user_id,
+            handler_user_name=r.display_name or "",
+            deadline=running,
+            due_status=status,
+            ever_overdue=r.ever_overdue,
+            concluded_date=r.concluded_date,
+            satisfaction=r.satisfaction,
+            version=r.version,
+        )
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _deadline_of(
+    state: ComplaintState, acceptance: date | None, due: date | None, reply: date | None
+) -> tuple[Any, date] | None:
+    from effdesk.enums import DeadlineKind
+
+    if state in ACCEPTANCE_STATES and acceptance is not None:
+        return (DeadlineKind.ACCEPTANCE, acceptance)
+    if state in CONCLUSION_STATES and due is not None:
+        return (DeadlineKind.CONCLUSION, due)
+    if state in REPLY_STATES and reply is not None:
+        return (DeadlineKind.REPLY, reply)
+    return None
+
+
+def _masked(value: str, visible: bool) -> str:
+    return value if visible or not value else MASK
+
+
+def _masked_name(anonymous: bool, name: str, visible: bool) -> str:
+    if anonymous:
+        return ANONYMOUS
+    return name if visible else MASK
+
+
+# --------------------------------------------------------------------------- case view
+
+
+def get_complaint_detail(
+    session: Session,
+    actor: Actor,
+    complaint_id: int,
+    *,
+    with_identity: bool = True,
+    today: date | None = None,
+) -> ComplaintDetail:
+    """The whole case for the case view, with its history.
+
+    The complainant's identity is filled in only when the actor may see it and
+    ``with_identity`` is true; reading it writes a READ_IDENTITY audit entry. Anonymous
+    complainants are never named (their phone, kept for the reply, is identity like any other).
+    """
+    require(actor, Permission.VIEW_COMPLAINTS)
+    case_ = load_case(session, complaint_id)
+    today, calendar, near_before = _context(session, today)
+    visible = with_identity and identity_visible(actor)
+    anonymous = case_.anonymous
+    name = None if anonymous or not visible else case_.complainant_name
+    phone = case_.complainant_phone if visible else None
+    company = None if anonymous or not visible else case_.complainant_company
+    address = None if anonymous or not visible else case_.complainant_address
+    if visible and any((name, phone, company, address)):
+        audit.record(
+            session,
+            actor,
+            AuditAction.READ_IDENTITY,
+            "complaint",
+            case_.uuid,
+            f"查看投诉件 {case_.number} 的投诉人身份信息",
+        )
+    users = _user_names(session, case_)
+    units = {u.id: u.name for u in _units(session, case_)}
+    category = session.get(ProblemCategory, case_.category_id) if case_.category_id else None
+    merged_into = session.get(Complaint, case_.merged_into_id) if case_.merged_into_id else None
+    merged_from = [
+        (cid, number)
+        for cid, number in session.execute(
+            select(Complaint.id, Complaint.number)
+            .where(Complaint.merged_into_id == case_.id)
+            .order_by(Complaint.id)
+        )
+    ]
+    running = running_deadline(case_, calendar)
+    status = status_for(running.due, today, near_before) if running else None
+    return ComplaintDetail(
+        id=case_.id,
+        uuid=case_.uuid,
+        number=case_.number,
+        version=case_.version,
+        state=case_.state,
+        received_at=case_.received_at,
+        received_date=case_.received_date,
+        channel=case_.channel,
+        registered_by=users.get(case_.registered_by_id, ""),
+        identity_visible=visible,
+        anonymous=anonymous,
+        complainant_kind=case_.complainant_kind,
+        complainant_name=name,
+        complainant_phone=phone,
+        complainant_company=company,
+        complainant_address=address,
+        unit_id=case_.unit_id,
+        unit_name=units.get(case_.unit_id or -1, ""),
+        subject_description=case_.subject_description,
+        persons=_persons(session, case_),
+        category_id=case_.category_id,
+        category_name=category.name if category else "",
+        summary=case_.summary,
+        content=case_.content,
+        complexity=case_.complexity,
+        leader_instruction=case_.leader_instruction,
+        instructed_by=users.get(case_.instructed_by_id, ""),
+        instructed_at=case_.instructed_at,
+        handling_mode=case_.handling_mode,
+        handler_unit_id=case_.handler_unit_id,
+        handler_unit_name=units.get(case_.handler_unit_id or -1, ""),
+        handler_user_id=case_.handler_user_id,
+        handler_user_name=users.get(case_.handler_user_id, ""),
+        forwarded_to=case_.forwarded_to,
+        routed_at=case_.routed_at,
+        rejection_reason=case_.rejection_reason,
+        acceptance_due=case_.acceptance_due,
+        limit_days=case_.limit_days,
+        due_date=case_.due_date,
+        extension_days=case_.extension_days,
+        reply_due=case_.reply_due,
+        deadline_provisional=case_.deadline_provisional,
+        deadline=running,
+        due_status=status,
+        ever_overdue=case_.ever_overdue,
+        verification=case_.verification,
+        handling_result=case_.handling_result,
+        concluded_date=case_.concluded_date,
+        reply_date=case_.reply_date,
+        reply_method=case_.reply_method,
+        reply_text=case_.reply_text,
+        return_visit_date=case_.return_visit_date,
+        return_visit_notes=case_.return_visit_notes,
+        satisfaction=case_.satisfaction,
+        archived_at=case_.archived_at,
+        merged_into_id=case_.merged_into_id,
+        merged_into_number=merged_into.number if merged_into else "",
+        merged_from=merged_from,
+        reopen_count=case_.reopen_count,
+        remarks=case_.remarks,
+        pending_extension=pending_extension(case_),
+        events=event_rows(session, actor, case_, with_identity=visible),
+        allowed_actions=allowed_actions(actor, case_.state),
+    )
+
+
+def _user_names(session: Session, case_: Complaint) -> dict[int | None, str]:
+    ids = {case_.registered_by_id, case_.instructed_by_id, case_.handler_user_id}
+    ids |= {e.actor_id for e in case_.events}
+    ids.discard(None)
+    names: dict[int | None, str] = {None: ""}
+    if ids:
+        for uid, display in session.execute(
+            select(User.id, User.display_name).where(User.id.in_(ids))
+        ):
+            names[uid] = display
+    return names
+
+
+def _units(session: Session, case_: Complaint) -> list[Unit]:
+    ids = {i for i in (case_.unit_id, case_.handler_unit_id) if i is not None}
+    return list(session.scalars(select(Unit).where(Unit.id.in_(ids)))) if ids else []
+
+
+def _persons(session: Session, case_: Complaint) -> list[PersonRef]:
+    links = session.scalars(
+        select(ComplaintPerson)
+        .where(ComplaintPerson.complaint_id == case_.id)
+        .options(selectinload(ComplaintPerson.person))
+        .order_by(ComplaintPerson.id)
+    )
+    out = []
+    for link in links:
+        person = link.person
+        unit = session.get(Unit, person.unit_id) if person is not None else None
+        out.append(
+            PersonRef(
+                person_id=link.person_id,
+                name=person.name if person is not None else "",
+                description=link.description or (person.description if person else ""),
+                unit_name=unit.name if unit else "",
+                post=person.post if person is not None else "",
+            )
+        )
+    return out
+
+
+def event_rows(
+    session: Session, actor: Actor, case_: Complaint, *, with_identity: bool = True
+) -> list[EventRow]:
+    """The case history, oldest first, identity values masked unless the actor may see them
+    (and, for anonymous cases, names never shown to anybody)."""
+    require(actor, Permission.VIEW_COMPLAINTS)
+    visible = with_identity and identity_visible(actor)
+    events = session.scalars(
+        select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id == case_.id)
+        .options(selectinload(ComplaintEvent.actor))
+        .order_by(ComplaintEvent.id)
+    )
+    out = []
+    for e in events:
+        raw = dict(e.changes or {})
+        masked = mask_changes(raw, visible)
+        if case_.anonymous:
+            masked = {
+                k: (
+                    ["***" if v[0] else v[0], "***" if v[1] else v[1]]
+                    if k in ("complainant_name", "complainant_company", "complainant_address")
+                    and isinstance(v, list)
+                    else v
+                )
+                for k, v in masked.items()
+            }
+        changes = {
+            k: (v[0], v[1])
+            for k, v in masked.items()
+            if isinstance(v, list) and len(v) == 2 and k != BASIS_KEY
+        }
+        facts = {k: v for k, v in masked.items() if k not in changes}
+        out.append(
+            EventRow(
+                id=e.id,
+                at=e.at,
+                actor_name=e.actor.display_name if e.actor else "系统",
+                kind=e.kind,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                text=e.text,
+                changes=changes,
+                facts=facts,
+            )
+        )
+    return out
