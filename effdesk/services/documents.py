@@ -438,6 +438,14 @@ def _apply(doc: Document, data: DocumentInput) -> None:
     doc.supersedes_id = data.supersedes_id
 
 
+def transient_document(data: DocumentInput, number: str | None = None) -> Document:
+    """A document that is never saved (the sample circular, previews of unsaved edits)."""
+    doc = Document(state=DocumentState.DRAFT, attachments_spec=[], sources=[])
+    _apply(doc, data)
+    doc.number = number
+    return doc
+
+
 def _snapshot(doc: Document) -> dict[str, Any]:
     return audit.snapshot(doc, [*CONTENT_FIELDS, "state", "number"])
 
