@@ -1,14 +1,242 @@
-"""GUI entry point (the shell is filled in by the GUI work)."""
+"""Starting the GUI: application setup, opening the database, login, the main window.
+
+``run_gui`` is what ``effdesk`` (no subcommand) calls. Each step is a function of its own so
+tests and tools (screenshots) can run the parts they need.
+
+Hooks for other parts of EffDesk:
+
+* Login: if ``effdesk/ui/security/login_dialog.py`` exists, ``LoginDialog(db, parent)`` is
+  shown and its ``.actor`` used. Until then only a developer may start the GUI, as the system
+  actor, with ``EFFDESK_DEV_ACTOR=admin`` (or ``run_gui(..., dev_actor="admin")``).
+* Corrupt database: :func:`set_corrupt_database_handler` installs a handler (e.g. "restore
+  the latest backup"); without one, ``effdesk.ui.security.restore_dialog.offer_restore`` is
+  used if that module exists, else a message explains what to do.
+"""
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import os
 import sys
+from collections.abc import Callable, Sequence
+from types import ModuleType
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+
+from effdesk import APP_NAME, APP_TITLE
+from effdesk.auth import SYSTEM, Actor
+from effdesk.db.engine import Database, open_database
+from effdesk.errors import DatabaseCorrupt, DatabaseTooNew, EffDeskError
+from effdesk.resources import resource_path
+from effdesk.ui.context import AppContext
+from effdesk.ui.errors import install_excepthook
+from effdesk.ui.widgets.icons import icon
+
+EXIT_OK = 0
+EXIT_FAILED = 2
+
+# Families that render Simplified Chinese well as a UI font, best first (Windows, macOS,
+# Linux/UOS/Kylin). The bundled 文泉驿正黑 subset is the last resort.
+CJK_UI_FAMILIES = (
+    "Microsoft YaHei UI",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Droid Sans Fallback",
+    "SimHei",
+    "SimSun",
+)
+BUNDLED_UI_FONT = ("fonts", "WenQuanYiZenHei-subset.ttf")
+
+CorruptHandler = Callable[[DatabaseCorrupt, "str | None"], "Database | None"]
+_corrupt_handler: CorruptHandler | None = None
 
 
-def run_gui(db_url: str | None) -> int:
-    from PySide6.QtWidgets import QApplication, QMessageBox
+# --- application ----------------------------------------------------------------------
+def create_application(argv: Sequence[str] | None = None) -> QApplication:
+    """The QApplication with EffDesk's name (for QSettings), Chinese Qt texts and a CJK font."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(list(argv or sys.argv))
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationName(APP_NAME)
+    app.setWindowIcon(icon("app"))
+    install_qt_translations(app)
+    font = choose_ui_font()
+    if font is not None:
+        app.setFont(font)
+    return app
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    QMessageBox.information(None, "EffDesk", "图形界面尚在建设中。")
-    del app
-    return 0
+
+def install_qt_translations(app: QApplication) -> None:
+    """Qt's own texts (standard buttons, context menus of line edits) in Chinese."""
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load(
+        QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_", folder
+    ):
+        app.installTranslator(translator)
+
+
+def choose_ui_font() -> QFont | None:
+    """A CJK-capable UI font: an installed one if any, else the bundled 文泉驿正黑 subset."""
+    installed = set(QFontDatabase.families())
+    size = QApplication.font().pointSizeF()
+    for family in CJK_UI_FAMILIES:
+        if family in installed:
+            return _sized(QFont(family), size)
+    path = resource_path(*BUNDLED_UI_FONT)
+    if path.is_file():
+        font_id = QFontDatabase.addApplicationFont(str(path))
+        families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+        if families:
+            return _sized(QFont(families[0]), size)
+    return None
+
+
+def _sized(font: QFont, size: float) -> QFont:
+    font.setPointSizeF(max(size, 9.0))
+    return font
+
+
+# --- startup messages -----------------------------------------------------------------
+def startup_error(title: str, text: str, parent: QWidget | None = None) -> None:
+    """A blocking error message before the main window exists (tests replace this)."""
+    box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, parent)
+    box.button(QMessageBox.StandardButton.Ok).setText("确定")
+    box.exec()
+
+
+# --- database -------------------------------------------------------------------------
+def set_corrupt_database_handler(handler: CorruptHandler | None) -> None:
+    """Install what happens when the database is corrupt: return a usable Database or None."""
+    global _corrupt_handler
+    _corrupt_handler = handler
+
+
+def optional_module(name: str) -> ModuleType | None:
+    """Import ``name`` if it exists (other work fills it in); a missing dependency *inside*
+    it is a bug and is raised."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        parts = name.split(".")
+        prefixes = {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+        if exc.name in prefixes:
+            return None
+        raise
+
+
+def _default_corrupt_handler() -> CorruptHandler | None:
+    restore_dialog = optional_module("effdesk.ui.security.restore_dialog")
+    return getattr(restore_dialog, "offer_restore", None) if restore_dialog else None
+
+
+def handle_corrupt_database(err: DatabaseCorrupt, url: str | None) -> Database | None:
+    handler = _corrupt_handler or _default_corrupt_handler()
+    if handler is not None:
+        return handler(err, url)
+    startup_error(
+        "数据库已损坏",
+        f"{err}\n\n请联系系统管理员用备份恢复数据（effdesk restore 备份文件）。",
+    )
+    return None
+
+
+def open_database_interactive(url: str | None) -> Database | None:
+    """Open and migrate the database; on failure explain it in Chinese and return None."""
+    try:
+        return open_database(url)
+    except DatabaseCorrupt as err:
+        return handle_corrupt_database(err, url)
+    except DatabaseTooNew as err:
+        startup_error("数据库版本过新", str(err))
+    except EffDeskError as err:
+        startup_error("无法打开数据库", str(err))
+    return None
+
+
+def prepare_database(db: Database) -> None:
+    """First-start defaults that other parts provide (problem categories…), if present."""
+    categories = optional_module("effdesk.services.categories")
+    ensure = getattr(categories, "ensure_default_categories", None) if categories else None
+    if ensure is None:
+        return
+    wants_actor = len(inspect.signature(ensure).parameters) >= 2
+    with db.session() as s:
+        if wants_actor:
+            ensure(s, SYSTEM)
+        else:
+            ensure(s)
+
+
+# --- login ----------------------------------------------------------------------------
+def dev_actor_from_env(explicit: str | None = None) -> Actor | None:
+    """The system actor for development, only when asked for by name ("admin")."""
+    wanted = explicit or os.environ.get("EFFDESK_DEV_ACTOR", "")
+    return SYSTEM if wanted == "admin" else None
+
+
+class LoginUnavailable(EffDeskError):
+    """No login dialog installed and no developer actor asked for."""
+
+
+def login(db: Database, dev_actor: str | None = None) -> Actor | None:
+    """Who uses EffDesk now; ``None`` if the user cancelled the login dialog."""
+    login_dialog = optional_module("effdesk.ui.security.login_dialog")
+    if login_dialog is None:
+        actor = dev_actor_from_env(dev_actor)
+        if actor is None:
+            raise LoginUnavailable(
+                "登录功能尚未安装，本版本只能在开发模式下使用"
+                "（设置环境变量 EFFDESK_DEV_ACTOR=admin 后启动）。"
+            )
+        return actor
+    dialog = login_dialog.LoginDialog(db, None)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.actor
+
+
+# --- the whole start ------------------------------------------------------------------
+def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
+    """Open the GUI on ``db_url`` (default database when None); returns the exit code."""
+    app = create_application()
+    install_excepthook()
+    db = open_database_interactive(db_url)
+    if db is None:
+        return EXIT_FAILED
+    try:
+        prepare_database(db)
+        try:
+            actor = login(db, dev_actor)
+        except LoginUnavailable as err:
+            startup_error("无法登录", str(err))
+            return EXIT_FAILED
+        if actor is None:
+            return EXIT_OK  # the user closed the login dialog
+        from effdesk.ui.main_window import MainWindow
+
+        window = MainWindow(AppContext(db=db, actor=actor))
+        window.show()
+        return int(app.exec())
+    finally:
+        db.dispose()
+
+
+__all__ = [
+    "APP_TITLE",
+    "LoginUnavailable",
+    "create_application",
+    "login",
+    "open_database_interactive",
+    "prepare_database",
+    "run_gui",
+    "set_corrupt_database_handler",
+    "startup_error",
+]

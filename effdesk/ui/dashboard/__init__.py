@@ -1,0 +1,1 @@
+"""工作台: the first page after login."""

@@ -1,0 +1,1 @@
+"""单位人员: units and persons."""

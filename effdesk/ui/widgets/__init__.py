@@ -1,0 +1,1 @@
+"""Widgets shared by every screen (see each module's docstring for its API)."""

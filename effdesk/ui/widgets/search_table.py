@@ -1,0 +1,220 @@
+"""A filter box, a table over a :class:`PagedTableModel`, and a count line — every list screen.
+
+The filter is debounced: typing "公安" refreshes once, not once per key. The view does not
+filter rows itself; the page's fetch function reads :meth:`SearchableTableView.query` and the
+service does the searching (names, pinyin, whatever the service supports).
+
+Keyboard: ↓ in the filter box moves into the table; Enter or a double-click activates a row;
+Esc in the filter box clears it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from effdesk.ui.models.paged import PagedTableModel
+
+
+class _Table(QTableView):
+    activatedRow = Signal(object)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activatedRow.emit(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+
+class SearchableTableView(QWidget):
+    """Filter line edit (debounced) + table + "共 N 条" label.
+
+    Signals: ``filterChanged(str)`` after the debounce (the model is then refreshed when
+    ``auto_refresh``), ``currentRowChanged(object)`` with the row object or ``None``,
+    ``rowActivated(object)`` on Enter/double-click.
+    """
+
+    filterChanged = Signal(str)
+    currentRowChanged = Signal(object)
+    rowActivated = Signal(object)
+
+    def __init__(
+        self,
+        model: PagedTableModel[Any],
+        *,
+        placeholder: str = "搜索…",
+        debounce_ms: int = 300,
+        auto_refresh: bool = True,
+        noun: str = "条",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.auto_refresh = auto_refresh
+        self.noun = noun
+
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText(placeholder)
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.installEventFilter(self)
+
+        # Pages add their own filter widgets and buttons here, right of the filter box.
+        self.toolbar = QHBoxLayout()
+        self.toolbar.setContentsMargins(0, 0, 0, 0)
+        self.toolbar.addWidget(self.filter_edit, 1)
+
+        self.table = _Table()
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self._apply_widths()
+
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.toolbar)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.count_label)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(debounce_ms)
+        self._timer.timeout.connect(self.apply_filter_now)
+        self._query = ""
+        self.filter_edit.textChanged.connect(lambda _t: self._timer.start())
+
+        self.table.doubleClicked.connect(lambda idx: self._activate(idx))
+        self.table.activatedRow.connect(lambda idx: self._activate(idx))
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        model.totalChanged.connect(lambda _n: self._update_count())
+        model.rowsInserted.connect(lambda *_: self._update_count())
+        model.modelReset.connect(self._on_reset)
+        model.loadFailed.connect(self._on_failed)
+        self._update_count()
+
+    # --- filter -----------------------------------------------------------------------
+    def query(self) -> str:
+        """The filter text the fetch function should use (as of the last debounce)."""
+        return self._query
+
+    def set_query(self, text: str) -> None:
+        """Set the filter text and apply it at once (no debounce)."""
+        self.filter_edit.setText(text)
+        self.apply_filter_now()
+
+    def apply_filter_now(self) -> None:
+        self._timer.stop()
+        self._query = self.filter_edit.text().strip()
+        self.filterChanged.emit(self._query)
+        if self.auto_refresh:
+            self.refresh()
+
+    def refresh(self, keep_selection: bool = True) -> None:
+        """Reload from the service, keeping the selected row selected when it is still there."""
+        key = None
+        if keep_selection and self.model.has_key:
+            current = self.selected()
+            key = self.model.key_of(current) if current is not None else None
+        self.model.refresh()
+        if key is not None:
+            self.select_key(key)
+
+    # --- selection --------------------------------------------------------------------
+    def selected(self) -> Any | None:
+        """The selected row object, or ``None``."""
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.model.row_at(rows[0])
+
+    def select_row(self, row: int) -> None:
+        if 0 <= row < self.model.rowCount():
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+
+    def select_key(self, key: Any) -> bool:
+        """Select the loaded row with ``key``; returns whether it was found."""
+        row = self.model.row_of_key(key)
+        if row < 0:
+            return False
+        self.select_row(row)
+        return True
+
+    def _selection_changed(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
+        self.currentRowChanged.emit(self.selected())
+
+    def _activate(self, index: Any) -> None:
+        if index.isValid():
+            self.rowActivated.emit(self.model.row_at(index))
+
+    def _on_reset(self) -> None:
+        self._update_count()
+        # A reset clears the selection without selectionChanged; tell listeners.
+        self.currentRowChanged.emit(None)
+
+    # --- count line -------------------------------------------------------------------
+    def _update_count(self) -> None:
+        total, loaded = self.model.total, self.model.loaded
+        if self.model.last_error is not None:
+            return
+        self.count_label.setStyleSheet("")
+        if loaded < total:
+            text = f"共 {total:,} {self.noun}（已显示 {loaded:,}，向下滚动加载更多）"
+        else:
+            text = f"共 {total:,} {self.noun}"
+        if self._query:
+            text = f"「{self._query}」：" + text
+        self.count_label.setText(text)
+
+    def _on_failed(self, exc: object) -> None:
+        self.count_label.setStyleSheet("color: #c62828;")
+        self.count_label.setText(str(exc))
+
+    # --- column widths ----------------------------------------------------------------
+    def _apply_widths(self) -> None:
+        for i, col in enumerate(self.model.columns):
+            if col.width is not None:
+                self.table.setColumnWidth(i, col.width)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.filter_edit and isinstance(event, QKeyEvent):
+            if event.type() != QEvent.Type.KeyPress:
+                return super().eventFilter(obj, event)
+            key = event.key()
+            if key == Qt.Key.Key_Down and self.model.rowCount() > 0:
+                self.table.setFocus()
+                if not self.table.selectionModel().hasSelection():
+                    self.select_row(0)
+                return True
+            if key == Qt.Key.Key_Escape and self.filter_edit.text():
+                self.filter_edit.clear()
+                self.apply_filter_now()
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.apply_filter_now()
+                return True
+        return super().eventFilter(obj, event)
