@@ -1,0 +1,28 @@
+"""A short run of benchmarks/crash_safety.py: SIGKILL during import, backup and issue."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[3] / "benchmarks" / "crash_safety.py"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.name != "posix", reason="needs SIGKILL")
+def test_killed_operations_leave_all_or_nothing(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("crash_safety", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["crash_safety"] = module
+    spec.loader.exec_module(module)
+    results = module.run(iterations=2, ops=["import", "backup", "issue"], seed=7, work=tmp_path)
+    text = module.report(results)
+    print(text)
+    for op, tally in results.items():
+        assert tally.violations == [], text
+        assert tally.completed + tally.killed_applied + tally.killed_none == 2, op
