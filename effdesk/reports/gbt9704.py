@@ -743,7 +743,7 @@ def _paragraphs(items: Sequence[str]) -> list[str]:
 
 # --- title breaking (rule 8) ------------------------------------------------------------
 
-_GOOD_AFTER = ("关于", "印发", "转发", "、", "，", "：", "》", "对")
+_GOOD_AFTER = ("关于", "印发", "转发", "、", "，", "：", "》")
 _GOOD_BEFORE = (
     "的通知",
     "的通报",
@@ -758,8 +758,8 @@ _GOOD_BEFORE = (
     "的实施方案",
     "的工作方案",
     "《",
-    "情况",
 )
+_FAIR_BEFORE = ("的", "情况", "工作", "问题", "有关", "等")
 
 
 def title_lines(title: str, fonts: FontSet, size: float, max_width: float) -> list[list[Glyph]]:
@@ -789,15 +789,14 @@ def _break_title(glyphs: list[Glyph], size: float, max_width: float) -> list[lis
 
     def penalty(off: int) -> float:
         before, after = text[:off], text[off:]
+        if before.count("《") > before.count("》"):
+            return 40.0  # inside a document's name
         if any(before.endswith(s) for s in _GOOD_AFTER):
             return 0.0
         if any(after.startswith(s) for s in _GOOD_BEFORE):
             return 0.0
-        depth = before.count("《") - before.count("》")
-        if depth > 0:
-            return 40.0  # inside a document name
-        if after.startswith("的"):
-            return 4.0
+        if any(after.startswith(s) for s in _FAIR_BEFORE):
+            return 5.0
         return 12.0
 
     widths = [natural_width(c, 0.0) for c in cls]
@@ -844,7 +843,7 @@ def _shape_cost(widths: list[float], size: float) -> float:
             if chars[i] < chars[i - 1] and chars[i] < chars[i + 1]:
                 cost += 25.0  # hourglass
     # Balance: prefer lines of similar length within the shape (no 18 + 2).
-    cost += (max(chars) - min(chars)) * 0.8
+    cost += (max(chars) - min(chars)) * 1.5
     return cost
 
 
@@ -866,7 +865,15 @@ def render_official_document(
         pages = _layout(builder)
         _prepare_photos(builder)
         target: str | BinaryIO = str(out) if isinstance(out, Path) else out
-        canvas = Canvas(target, pagesize=(A4_W, A4_H), pageCompression=1, invariant=1)
+        canvas = Canvas(
+            target,
+            pagesize=(A4_W, A4_H),
+            pageCompression=1,
+            invariant=1,
+            # Not Helvetica: every font named in the PDF is one we embed.
+            initialFontName=fonts.face(FontRole.FANGSONG).load().fontName,
+            lang="zh-CN",
+        )
         canvas.setTitle(spec.title.replace("\n", ""))
         canvas.setAuthor(spec.signature or spec.authority_mark)
         canvas.setCreator("EffDesk")
