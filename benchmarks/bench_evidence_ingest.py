@@ -141,16 +141,10 @@ def run_ingest(paths: list[Path], workdir: Path, workers: int | None) -> tuple[f
             owner = AttachmentOwner(finding_id=finding.id)
             window = window_for_dates(campaign.start_date, campaign.end_date)
         store = EvidenceStore(db.files_dir)
-        saved = evidence_service.MAX_WORKERS
-        if workers:
-            evidence_service.MAX_WORKERS = workers
-        try:
-            t0 = time.perf_counter()
-            with db.session() as s:
-                report = attach_files(s, SYSTEM, store, owner, paths, window=window)
-            elapsed = time.perf_counter() - t0
-        finally:
-            evidence_service.MAX_WORKERS = saved
+        t0 = time.perf_counter()
+        with db.session() as s:
+            report = attach_files(s, SYSTEM, store, owner, paths, window=window, workers=workers)
+        elapsed = time.perf_counter() - t0
         if report.problems or len(report.added) != len(paths):
             raise SystemExit(f"ingest did not take every photo: {report.summary()}")
         thumbs = sum(1 for _ in (db.files_dir / "thumbs").rglob("*.jpg"))

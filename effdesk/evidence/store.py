@@ -8,7 +8,10 @@ Layout under the database's files folder::
 
 A blob's name is the SHA-256 of its bytes, so the same content is stored once and any change
 to a stored file is detectable by re-hashing it. Writes go to a temp file that is fsynced and
-then renamed into place, so a crash never leaves half a file under a valid name.
+then renamed into place, so a crash never leaves half a file under a valid name. Storing
+content that is already present renames the fresh copy over the old one: harmless when the
+old one is intact, a repair when it was damaged, and it refreshes the blob's mtime, which
+garbage collection's grace period relies on.
 """
 
 from __future__ import annotations
@@ -112,8 +115,6 @@ class EvidenceStore:
     def put_bytes(self, data: bytes) -> StoredBlob:
         """Store generated content (an issued PDF); idempotent."""
         sha = hashlib.sha256(data).hexdigest()
-        if self._already(sha):
-            return StoredBlob(sha, len(data), self.path_of(sha), False)
         with self._temp() as (fout, tmp):
             fout.write(data)
             return self._commit(fout, tmp, sha, len(data))
@@ -132,32 +133,28 @@ class EvidenceStore:
 
     def _commit(self, fout: BinaryIO, tmp: Path, sha: str, size: int) -> StoredBlob:
         dest = self.path_of(sha)
-        if self._already(sha):
-            return StoredBlob(sha, size, dest, False)
+        existed = dest.is_file()
         fout.flush()
         os.fsync(fout.fileno())
         fout.close()
         dest.parent.mkdir(parents=True, exist_ok=True)
+        # The fresh copy replaces an existing blob too: its bytes were just hashed, so adding
+        # the original again repairs a blob that was damaged in the store.
         try:
             os.replace(tmp, dest)
         except PermissionError:
-            # Windows: another process stored the same content a moment ago (read-only target).
-            if dest.is_file():
+            # Windows: the target is read-only, or open in another process.
+            if not dest.is_file():
+                raise
+            try:
+                os.chmod(dest, stat.S_IREAD | stat.S_IWRITE)
+                os.replace(tmp, dest)
+            except OSError:
+                _make_read_only(dest)
                 return StoredBlob(sha, size, dest, False)
-            raise
         _make_read_only(dest)
         _fsync_dir(dest.parent)
-        return StoredBlob(sha, size, dest, True)
-
-    def _already(self, sha: str) -> bool:
-        dest = self.path_of(sha)
-        if not dest.is_file():
-            return False
-        # Fresh mtime marks the blob as in use, so gc's grace period protects it until the
-        # database row that references it is committed.
-        with contextlib.suppress(OSError):
-            os.utime(dest)
-        return True
+        return StoredBlob(sha, size, dest, not existed)
 
     # ------------------------------------------------------------------ checking
 

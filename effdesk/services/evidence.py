@@ -33,7 +33,7 @@ from effdesk.db.models import (
     User,
 )
 from effdesk.enums import AttachmentRole, AuditAction, EvidenceFlag, MediaKind
-from effdesk.errors import NotFound
+from effdesk.errors import NotFound, ValidationError
 from effdesk.evidence.media import THUMB_SIZE, BadEvidenceFile, MediaInfo, examine
 from effdesk.evidence.store import MISSING, EvidenceStore, StoredBlob
 from effdesk.permissions import Permission, require
@@ -256,6 +256,7 @@ def attach_files(
     cancelled: Callable[[], bool] | None = None,
     role: AttachmentRole = AttachmentRole.EVIDENCE,
     original_names: Sequence[str] | None = None,
+    workers: int | None = None,
 ) -> IngestReport:
     """Attach a batch of files to ``owner``; bad files are reported by name, good ones kept.
 
@@ -264,7 +265,8 @@ def attach_files(
     on this thread. ``progress`` may also raise to cancel. Nothing reaches the database
     until every file has been processed, so a cancelled batch adds no rows (blobs already
     stored are unreferenced and removed by :func:`gc_orphans`). ``original_names`` replaces
-    the file names (a field package stores files under their hashes).
+    the file names (a field package stores files under their hashes). ``workers``: threads
+    for the per-file work (default :data:`MAX_WORKERS`).
     """
     spec = owner._spec
     require(actor, spec.write)
@@ -274,6 +276,7 @@ def attach_files(
     names = list(original_names) if original_names is not None else [p.name for p in paths]
     max_bytes = int(float(settings.get(session, "evidence.max_file_mb")) * 1024 * 1024)
 
+    n_workers = max(1, workers or MAX_WORKERS)
     results: list[_Prepared | FileProblem | None] = [None] * len(paths)
     total = len(paths)
     done = 0
@@ -283,7 +286,7 @@ def attach_files(
 
     if progress:
         progress(0, total, "")
-    with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="ingest") as pool:
+    with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="ingest") as pool:
         pending: dict[Future[_Prepared], int] = {}
         queue = iter(range(total))
         stop = False
@@ -295,7 +298,7 @@ def attach_files(
 
         try:
             # Bounded look-ahead: a cancel stops within a couple of files, and memory stays flat.
-            for _ in range(MAX_WORKERS * 2):
+            for _ in range(n_workers * 2):
                 submit_next()
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -532,6 +535,82 @@ def list_attachments(session: Session, actor: Actor, owner: AttachmentOwner) -> 
     ]
 
 
+# --------------------------------------------------------------------------- editing
+
+
+def _owner_of(a: Attachment) -> AttachmentOwner:
+    return AttachmentOwner(
+        finding_id=a.finding_id,
+        complaint_id=a.complaint_id,
+        rectification_id=a.rectification_id,
+        document_id=a.document_id,
+    )
+
+
+def set_caption(session: Session, actor: Actor, attachment_id: int, caption: str) -> None:
+    """Change the caption shown under a photo (in the grid and the inspection report)."""
+    a = session.get(Attachment, attachment_id)
+    if a is None:
+        raise NotFound("找不到该附件，它可能已被移除。")
+    owner = _owner_of(a)
+    require(actor, owner._spec.write)
+    caption = caption.strip()
+    if len(caption) > 300:
+        raise ValidationError("caption", "附件说明不能超过300个字。")
+    before = a.caption
+    if before == caption:
+        return
+    a.caption = caption
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        "attachment",
+        a.uuid,
+        f"修改附件「{a.original_name}」的说明",
+        {"caption": before},
+        {"caption": caption},
+    )
+
+
+def detach(session: Session, actor: Actor, attachment_id: int, reason: str = "") -> None:
+    """Remove one attachment from its owner (e.g. a photo added to the wrong finding).
+
+    The stored file stays while anything references it; an unreferenced one is removed by
+    :func:`gc_orphans`. Callers that lock their records (an issued document, a signed-off
+    case) must refuse before calling this.
+    """
+    a = session.get(Attachment, attachment_id)
+    if a is None:
+        raise NotFound("找不到该附件，它可能已被移除。")
+    owner = _owner_of(a)
+    spec = owner._spec
+    require(actor, spec.write)
+    owner_obj = _load_owner(session, owner)
+    snapshot = {
+        "attachment_uuid": a.uuid,
+        "name": a.original_name,
+        "sha256": a.file.sha256,
+        "role": a.role.value,
+        "flags": list(a.flags or []),
+    }
+    session.delete(a)
+    session.flush()
+    _recompute_gps_flags(session, owner, gps_outlier_m(session))
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.DELETE,
+        spec.object_type,
+        owner_obj.uuid,
+        f"移除证据附件「{snapshot['name']}」" + (f"：{reason.strip()}" if reason.strip() else ""),
+        snapshot,
+        None,
+    )
+
+
 # --------------------------------------------------------------------------- integrity
 
 
@@ -542,18 +621,22 @@ def verify_files(
     files = session.execute(select(StoredFile.id, StoredFile.sha256).order_by(StoredFile.id)).all()
     problems: list[FileProblem] = []
     total = len(files)
-    for i, (file_id, sha) in enumerate(files):
-        if progress:
-            progress(i, total, sha[:12])
-        problem = store.verify_blob(sha)
-        if problem is None:
-            continue
-        name, owners = _describe_owners(session, file_id, sha)
-        where = f"；属于：{'、'.join(owners)}" if owners else "；未被任何记录引用"
-        extra = "" if problem == MISSING else f"（应为 SHA-256 {sha}）"
-        problems.append(FileProblem(name, f"{problem}{extra}{where}"))
     if progress:
-        progress(total, total, "")
+        progress(0, total, "")
+    with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="verify") as pool:
+        # Chunks keep the number of queued futures small on a store of a million files.
+        for start in range(0, total, 64):
+            chunk = files[start : start + 64]
+            verdicts = pool.map(store.verify_blob, [sha for _id, sha in chunk])
+            for offset, ((file_id, sha), problem) in enumerate(zip(chunk, verdicts, strict=True)):
+                if progress:
+                    progress(start + offset + 1, total, sha[:12])
+                if problem is None:
+                    continue
+                name, owners = _describe_owners(session, file_id, sha)
+                where = f"；属于：{'、'.join(owners)}" if owners else "；未被任何记录引用"
+                extra = "" if problem == MISSING else f"（应为 SHA-256 {sha}）"
+                problems.append(FileProblem(name, f"{problem}{extra}{where}"))
     return problems
 
 

@@ -32,10 +32,12 @@ from effdesk.services import settings
 from effdesk.services.evidence import (
     AttachmentOwner,
     attach_files,
+    detach,
     gc_orphans,
     gps_outliers,
     haversine_m,
     list_attachments,
+    set_caption,
     verify_files,
     window_for_dates,
 )
@@ -460,3 +462,44 @@ def test_gc_removes_only_unreferenced_blobs(
     assert not store.thumb_path(orphan.sha256).exists()
     assert store.thumb_path(sha256_of(kept)).is_file()
     assert verify_files(session, store) == []
+
+
+def test_detach_and_caption(
+    session: Session,
+    actors: dict[str, Actor],
+    store: EvidenceStore,
+    finding: Finding,
+    tmp_path: Path,
+) -> None:
+    owner = AttachmentOwner(finding_id=finding.id)
+    inspector = actors["inspector"]
+    photos = [
+        make_jpeg(tmp_path / "a.jpg", seed=1, when=IN_CAMPAIGN, gps=NEAR_A),
+        make_jpeg(tmp_path / "wrong.jpg", seed=3, when=IN_CAMPAIGN, gps=FAR),
+    ]
+    report = attach_files(session, inspector, store, owner, photos)
+    a, wrong = report.added
+    # Two photos far apart: both doubtful until one goes.
+    assert EvidenceFlag.GPS_OUTLIER.value in a.flags
+    assert EvidenceFlag.GPS_OUTLIER.value in wrong.flags
+
+    set_caption(session, inspector, a.id, "  9:12 三号窗口无人  ")
+    assert list_attachments(session, inspector, owner)[0].caption == "9:12 三号窗口无人"
+    with pytest.raises(PermissionDenied):
+        set_caption(session, actors["clerk"], a.id, "x")
+
+    wrong_sha = wrong.file.sha256
+    with pytest.raises(PermissionDenied):
+        detach(session, actors["clerk"], wrong.id)
+    detach(session, inspector, wrong.id, reason="误传，非本单位照片")
+    rows = list_attachments(session, inspector, owner)
+    assert [(r.original_name, r.flags) for r in rows] == [("a.jpg", ())]
+    entry = session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert entry is not None and entry.action is AuditAction.DELETE
+    assert "误传" in entry.summary and entry.before is not None
+    assert entry.before["sha256"] == wrong_sha
+    # The StoredFile row remains (it is evidence history), so gc keeps the blob.
+    assert store.exists(wrong_sha)
+    assert gc_orphans(session, store, min_age_s=0) == 0
+    with pytest.raises(NotFound):
+        detach(session, inspector, wrong.id)

@@ -123,3 +123,18 @@ def test_remove_and_clean_temp(tmp_path: Path) -> None:
     assert store.remove(blob.sha256)
     assert not store.exists(blob.sha256)
     assert not store.thumb_path(blob.sha256).exists()
+
+
+def test_adding_the_original_again_repairs_a_damaged_blob(tmp_path: Path) -> None:
+    store = EvidenceStore(tmp_path / "files")
+    src = make_jpeg(tmp_path / "a.jpg")
+    blob = store.put(src)
+    os.chmod(blob.path, stat.S_IRUSR | stat.S_IWUSR)
+    data = bytearray(blob.path.read_bytes())
+    data[100] ^= 0x20
+    blob.path.write_bytes(bytes(data))
+    assert store.verify_blob(blob.sha256) == "内容已被修改"
+    again = store.put(src)
+    assert again.created is False  # already known: no new database row is needed
+    assert store.verify_blob(blob.sha256) is None
+    assert not blob.path.stat().st_mode & stat.S_IWUSR
