@@ -760,6 +760,42 @@ _GOOD_BEFORE = (
     "《",
 )
 _FAIR_BEFORE = ("的", "情况", "工作", "问题", "有关", "等")
+# Words that recur in 公文 titles; a title is not broken inside one of them. Not a general
+# segmenter (none ships offline with a usable dictionary), so an unknown word may still be cut
+# when no better break exists; an explicit newline in the title settles any such case.
+_TITLE_WORDS = tuple(
+    sorted(
+        """
+        关于 印发 转发 开展 进一步 加强 做好 深入 推进 持续 全面 切实 建立 健全 完善 落实
+        机关 效能 建设 作风 纪律 监督 监察 督查 督办 专项 明察暗访 暗访 检查 考核 考评 绩效
+        问题 情况 工作 管理 办法 规定 制度 细则 方案 意见 决定 通知 通报 批复 报告 请示 答复
+        整改 问责 告诫 批评 表扬 先进 典型 单位 部门 乡镇 街道 县直 窗口 政务 服务 中心 大厅
+        群众 企业 投诉 举报 办理 受理 反馈 回访 营商 环境 优化 提升 效率 质量 市场 监管
+        领导小组 办公室 委员会 人民政府 季度 年度 上半年 下半年 平台 系统 使用 实施 试行 暂行
+        活动 发现 存在 突出 有关 部分 个别 结果 处理 评议 测评 满意度 指数 排名 名单
+        """.split(),
+        key=len,
+        reverse=True,
+    )
+)
+
+
+_COUNTERS = frozenset("年月日时号版个件人次家名项条期届批份%")
+
+
+def _inside_word_offsets(text: str) -> set[int]:
+    """Offsets strictly inside a known word or a Latin/digit run."""
+    inside: set[int] = set()
+    for word in _TITLE_WORDS:
+        start = text.find(word)
+        while start >= 0:
+            inside.update(range(start + 1, start + len(word)))
+            start = text.find(word, start + 1)
+    return inside
+
+
+def _is_latin(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
 
 
 def title_lines(title: str, fonts: FontSet, size: float, max_width: float) -> list[list[Glyph]]:
@@ -787,17 +823,23 @@ def _break_title(glyphs: list[Glyph], size: float, max_width: float) -> list[lis
         pos += len(c)
         offsets.append(pos)
 
+    inside_word = _inside_word_offsets(text)
+
     def penalty(off: int) -> float:
         before, after = text[:off], text[off:]
-        if before.count("《") > before.count("》"):
-            return 40.0  # inside a document's name
+        # Inside a document's name (《…》) only when nothing outside will do.
+        extra = 25.0 if before.count("《") > before.count("》") else 0.0
         if any(before.endswith(s) for s in _GOOD_AFTER):
-            return 0.0
+            return extra
         if any(after.startswith(s) for s in _GOOD_BEFORE):
-            return 0.0
+            return extra
+        if off in inside_word or (before[-1:].isdigit() and after[:1] in _COUNTERS):
+            return extra + 30.0
+        if after[:1] == "（" or _is_latin(before[-1:]) != _is_latin(after[:1]):
+            return extra + 4.0  # before a parenthesis, or between scripts
         if any(after.startswith(s) for s in _FAIR_BEFORE):
-            return 5.0
-        return 12.0
+            return extra + 5.0
+        return extra + 12.0
 
     widths = [natural_width(c, 0.0) for c in cls]
     best: tuple[float, list[int]] | None = None

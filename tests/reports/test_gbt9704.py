@@ -384,7 +384,9 @@ def test_rule8_multiline_title_keeps_words_and_shape(
     lines = pdfcheck.text_lines(_header(open_pdf(out), pdfcheck)["title"])
     assert len(lines) >= 2
     joined = "|".join(ln.text for ln in lines)
-    assert "EffDesk" in joined and "2026" in joined  # never split inside a word or number
+    # never split inside a word or number, nor between a number and its counter
+    for word in ("EffDesk", "2026版", "监察平台", "管理办法"):
+        assert word in joined, joined
     for ln in lines:
         assert ln.text[0] not in NO_LINE_START and ln.text[-1] not in NO_LINE_END
         assert (ln.x0 + ln.x1) / 2 == pytest.approx(CENTRE_X, abs=TOL)
