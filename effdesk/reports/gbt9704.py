@@ -763,9 +763,7 @@ _FAIR_BEFORE = ("的", "情况", "工作", "问题", "有关", "等")
 # Words that recur in 公文 titles; a title is not broken inside one of them. Not a general
 # segmenter (none ships offline with a usable dictionary), so an unknown word may still be cut
 # when no better break exists; an explicit newline in the title settles any such case.
-_TITLE_WORDS = tuple(
-    sorted(
-        """
+_TITLE_WORDS_TEXT = """
         关于 印发 转发 开展 进一步 加强 做好 深入 推进 持续 全面 切实 建立 健全 完善 落实
         机关 效能 建设 作风 纪律 监督 监察 督查 督办 专项 明察暗访 暗访 检查 考核 考评 绩效
         问题 情况 工作 管理 办法 规定 制度 细则 方案 意见 决定 通知 通报 批复 报告 请示 答复
@@ -773,11 +771,8 @@ _TITLE_WORDS = tuple(
         群众 企业 投诉 举报 办理 受理 反馈 回访 营商 环境 优化 提升 效率 质量 市场 监管
         领导小组 办公室 委员会 人民政府 季度 年度 上半年 下半年 平台 系统 使用 实施 试行 暂行
         活动 发现 存在 突出 有关 部分 个别 结果 处理 评议 测评 满意度 指数 排名 名单
-        """.split(),
-        key=len,
-        reverse=True,
-    )
-)
+        """
+_TITLE_WORDS = tuple(sorted(_TITLE_WORDS_TEXT.split(), key=len, reverse=True))
 
 
 _COUNTERS = frozenset("年月日时号版个件人次家名项条期届批份%")
