@@ -22,6 +22,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from effdesk.enums import MediaKind
 from effdesk.errors import EffDeskError
+from effdesk.evidence.isobmff import read_movie_facts
 
 # A heavier HEIC/AVIF decoder is optional: when installed, iPhone photos are read like JPEGs.
 with contextlib.suppress(ImportError):
@@ -83,6 +84,9 @@ _EXTENSION_KIND: dict[str, MediaKind] = {
     "pdf": MediaKind.DOCUMENT,
 }
 
+# Recordings whose metadata (time, place) is read from the movie header boxes.
+_ISOBMFF = {"video/mp4", "video/x-m4v", "video/quicktime", "video/3gpp", "audio/mp4"}
+
 # Chinese names for what a refused file turned out to be.
 _ACTUAL_NAMES: dict[str, str] = {
     "application/pdf": "PDF文档",
@@ -142,13 +146,15 @@ class Examined:
     preview: Image.Image | None
 
 
-def inspect_file(path: Path, *, max_bytes: int | None = None) -> MediaInfo:
+def inspect_file(path: Path, *, max_bytes: int | None = None, name: str | None = None) -> MediaInfo:
     """Check a candidate evidence file by content and read its EXIF facts.
 
     ``max_bytes`` defaults to the built-in limit; services pass the office setting
-    ``evidence.max_file_mb``. Raises :class:`BadEvidenceFile` with the reason in Chinese.
+    ``evidence.max_file_mb``. ``name``: the name the user knows the file by (messages, and
+    the type its extension promises), when the file on disk is named otherwise. Raises
+    :class:`BadEvidenceFile` with the reason in Chinese.
     """
-    return examine(path, max_bytes=max_bytes, preview_size=None).info
+    return examine(path, max_bytes=max_bytes, preview_size=None, name=name).info
 
 
 def examine(
@@ -194,9 +200,24 @@ def examine(
         raise BadEvidenceFile(name, _wrong_type_reason(claimed, mime, head))
     assert mime is not None
 
-    if kind is not MediaKind.PHOTO:
-        return Examined(MediaInfo(mime, kind, size, None, None, None, None, None, ""), None)
-    return _examine_image(path, name, mime, size, preview_size)
+    if kind is MediaKind.PHOTO:
+        return _examine_image(path, name, mime, size, preview_size)
+    if mime in _ISOBMFF:
+        movie = read_movie_facts(path)
+        camera = _camera_name(movie.make, movie.model)
+        info = MediaInfo(
+            mime,
+            kind,
+            size,
+            movie.width,
+            movie.height,
+            movie.captured_at,
+            movie.gps_lat,
+            movie.gps_lon,
+            camera,
+        )
+        return Examined(info, None)
+    return Examined(MediaInfo(mime, kind, size, None, None, None, None, None, ""), None)
 
 
 def _kind_conflict(claimed: MediaKind, actual: MediaKind) -> bool:
@@ -415,8 +436,10 @@ def _dms(value: Any, ref: str, negative_ref: str) -> float | None:
 
 def read_camera(exif: Image.Exif) -> str:
     """Make and Model, without repeating the make when the model already starts with it."""
-    make = _text(exif.get(TAG_MAKE))
-    model = _text(exif.get(TAG_MODEL))
+    return _camera_name(_text(exif.get(TAG_MAKE)), _text(exif.get(TAG_MODEL)))
+
+
+def _camera_name(make: str, model: str) -> str:
     if make and model.lower().startswith(make.lower()):
         make = ""
     return " ".join(p for p in (make, model) if p)[:120]

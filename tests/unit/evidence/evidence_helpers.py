@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import zipfile
 from datetime import datetime
 from fractions import Fraction
@@ -119,3 +120,72 @@ def truncate(src: Path, dest: Path, keep: float = 0.5) -> Path:
 
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------- ISO media boxes
+
+
+def box(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I4s", 8 + len(payload), kind) + payload
+
+
+def _mvhd(created_utc: datetime) -> bytes:
+    seconds = int((created_utc - datetime(1904, 1, 1)).total_seconds())
+    body = struct.pack(">B3xIIII", 0, seconds, seconds, 600, 6000) + bytes(80)
+    return box(b"mvhd", body)
+
+
+def _tkhd(width: int, height: int, rotate_90: bool = False) -> bytes:
+    one = 0x00010000
+    matrix = (0, one, 0, -one, 0, 0, 0, 0, 0x40000000) if rotate_90 else (
+        one, 0, 0, 0, one, 0, 0, 0, 0x40000000
+    )  # fmt: skip
+    body = struct.pack(">B3xIIIII", 0, 0, 0, 1, 0, 6000)
+    body += bytes(8) + struct.pack(">hhhh", 0, 0, 0, 0)
+    body += struct.pack(">9i", *matrix)
+    body += struct.pack(">II", width << 16, height << 16)
+    return box(b"tkhd", body)
+
+
+def _udta_text(kind: bytes, text: str) -> bytes:
+    raw = text.encode()
+    return box(kind, struct.pack(">HH", len(raw), 0x15C7) + raw)
+
+
+def _apple_meta(items: dict[str, str]) -> bytes:
+    hdlr = box(b"hdlr", bytes(8) + b"mdta" + bytes(13))
+    keys_body = struct.pack(">B3xI", 0, len(items))
+    ilst_body = b""
+    for i, (key, value) in enumerate(items.items(), start=1):
+        keys_body += struct.pack(">I4s", 8 + len(key), b"mdta") + key.encode()
+        data = box(b"data", struct.pack(">II", 1, 0) + value.encode())
+        ilst_body += box(struct.pack(">I", i), data)
+    return box(b"meta", hdlr + box(b"keys", keys_body) + box(b"ilst", ilst_body))
+
+
+def make_movie(
+    path: Path,
+    *,
+    brand: bytes = b"mp42",
+    created_utc: datetime | None = None,
+    size: tuple[int, int] | None = (1920, 1080),
+    rotate_90: bool = False,
+    xyz: str = "",
+    apple: dict[str, str] | None = None,
+    mdat_bytes: int = 300_000,
+) -> Path:
+    """A phone-style recording: ftyp, a large mdat, then moov at the end."""
+    moov = b""
+    if created_utc:
+        moov += _mvhd(created_utc)
+    if size:
+        moov += box(b"trak", _tkhd(*size, rotate_90=rotate_90))
+    if xyz:
+        moov += box(b"udta", _udta_text(b"\xa9xyz", xyz) + _udta_text(b"\xa9mak", "Xiaomi"))
+    if apple:
+        moov += _apple_meta(apple)
+    compatible = brand if brand == b"qt  " else brand + b"isom"
+    ftyp = box(b"ftyp", brand + b"\x00\x00\x00\x00" + compatible)
+    mdat = box(b"mdat", bytes(range(256)) * (mdat_bytes // 256))
+    path.write_bytes(ftyp + mdat + box(b"moov", moov))
+    return path

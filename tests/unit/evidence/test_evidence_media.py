@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from evidence_helpers import (
     make_jpeg,
+    make_movie,
     make_mp4,
     make_pdf,
     make_png,
@@ -165,3 +166,61 @@ def test_inspection_never_modifies_the_original(tmp_path: Path) -> None:
     inspect_file(p)
     assert sha256_of(p) == before
     assert p.stat().st_mtime == old
+
+
+def _local(utc: datetime) -> datetime:
+    return utc.replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
+
+
+def test_android_video_time_place_and_size(tmp_path: Path) -> None:
+    created = datetime(2026, 3, 3, 1, 12, 30)  # UTC, as phones write it
+    p = make_movie(
+        tmp_path / "VID_20260303_091230.mp4",
+        created_utc=created,
+        size=(1920, 1080),
+        rotate_90=True,
+        xyz="+30.2741+120.1551/",
+    )
+    info = inspect_file(p)
+    assert (info.mime, info.media_kind) == ("video/mp4", MediaKind.VIDEO)
+    assert info.captured_at == _local(created)
+    assert (info.gps_lat, info.gps_lon) == (30.2741, 120.1551)
+    assert (info.width, info.height) == (1080, 1920)  # portrait recording
+    assert info.camera == "Xiaomi"
+
+
+def test_iphone_video_uses_local_creation_date_and_location(tmp_path: Path) -> None:
+    p = make_movie(
+        tmp_path / "IMG_0420.MOV",
+        brand=b"qt  ",
+        created_utc=datetime(2026, 3, 3, 1, 0, 0),
+        apple={
+            "com.apple.quicktime.creationdate": "2026-03-03T09:12:00+0800",
+            "com.apple.quicktime.location.ISO6709": "+30.2760+120.1580+012.000/",
+            "com.apple.quicktime.make": "Apple",
+            "com.apple.quicktime.model": "iPhone 15",
+        },
+    )
+    info = inspect_file(p)
+    assert info.mime == "video/quicktime"
+    expected = (
+        datetime(2026, 3, 3, 9, 12, tzinfo=timezone(timedelta(hours=8)))
+        .astimezone()
+        .replace(tzinfo=None)
+    )
+    assert info.captured_at == expected
+    assert (info.gps_lat, info.gps_lon) == (30.2760, 120.1580)
+    assert info.camera == "Apple iPhone 15"
+
+
+def test_movie_without_metadata_or_malformed(tmp_path: Path) -> None:
+    bare = inspect_file(make_movie(tmp_path / "bare.mp4", size=None))
+    assert bare.captured_at is None and bare.width is None and bare.gps_lat is None
+    # A box claiming more bytes than the file has must not break inspection.
+    broken = tmp_path / "broken.mp4"
+    data = bytearray(
+        make_movie(tmp_path / "src.mp4", created_utc=datetime(2026, 3, 3)).read_bytes()
+    )
+    broken.write_bytes(bytes(data[:-20]))
+    info = inspect_file(broken)
+    assert info.media_kind is MediaKind.VIDEO

@@ -14,6 +14,7 @@ from evidence_helpers import (
     NEAR_B,
     NEAR_C,
     make_jpeg,
+    make_movie,
     make_mp4,
     make_pdf,
     make_zip,
@@ -503,3 +504,25 @@ def test_detach_and_caption(
     assert gc_orphans(session, store, min_age_s=0) == 0
     with pytest.raises(NotFound):
         detach(session, inspector, wrong.id)
+
+
+def test_recordings_are_flagged_by_their_own_time(
+    session: Session,
+    actors: dict[str, Actor],
+    store: EvidenceStore,
+    finding: Finding,
+    tmp_path: Path,
+) -> None:
+    late = make_movie(tmp_path / "late.mp4", created_utc=datetime(2026, 3, 20, 2, 0))
+    untimed = make_movie(tmp_path / "untimed.mp4", size=None)
+    report = attach_files(
+        session,
+        actors["inspector"],
+        store,
+        AttachmentOwner(finding_id=finding.id),
+        [late, untimed],
+        window=WINDOW,
+    )
+    assert [a.flags for a in report.added] == [[EvidenceFlag.OUTSIDE_CAMPAIGN.value], []]
+    rows = list_attachments(session, actors["inspector"], AttachmentOwner(finding_id=finding.id))
+    assert rows[0].captured_at is not None and rows[0].width == 1920
