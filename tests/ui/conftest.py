@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session
 
 from effdesk.auth import SYSTEM, Actor
@@ -21,7 +24,10 @@ from effdesk.ui.tasks import TaskRunner
 
 # The offscreen platform plugin warns whenever a shown window's size constraints change; it
 # says nothing about EffDesk (qutebrowser ignores the same message). Any other warning fails.
-OFFSCREEN_NOISE = r"^This plugin does not support propagateSizeHints\(\)$"
+OFFSCREEN_NOISE = (
+    r"^This plugin does not support "
+    r"(propagateSizeHints\(\)|raise\(\)|grabbing the keyboard|grabbing the mouse)$"
+)
 UI_DIR = Path(__file__).resolve().parent
 
 
@@ -68,6 +74,26 @@ def make_ctx(db: Database) -> Callable[[Actor], AppContext]:
         return AppContext(db=db, actor=actor, tasks=TaskRunner(synchronous=True))
 
     return make
+
+
+TypeText = Callable[[QWidget, str], None]
+
+
+@pytest.fixture
+def type_text(qtbot: QtBot) -> TypeText:
+    """Type ``text`` into a widget as a user would: ASCII as key presses, Chinese as an input
+    method commits it (QTest cannot synthesise key presses for non-ASCII characters)."""
+
+    def type_(widget: QWidget, text: str) -> None:
+        for run in re.findall(r"[\x20-\x7e]+|[^\x20-\x7e]+", text):
+            if run.isascii():
+                qtbot.keyClicks(widget, run)
+            else:
+                event = QInputMethodEvent()
+                event.setCommitString(run)
+                QApplication.sendEvent(widget, event)
+
+    return type_
 
 
 @dataclass
