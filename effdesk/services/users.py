@@ -247,6 +247,14 @@ def must_change_password(session: Session, actor: Actor) -> bool:
     return bool(user and user.must_change_password)
 
 
+def confirm_password(session: Session, actor: Actor, password: str) -> bool:
+    """Re-check the logged-in user's password before a sensitive step (showing a key)."""
+    if actor.user_id is None:
+        return False
+    user = session.get(User, actor.user_id)
+    return bool(user and user.active and verify_password(password, user.password_hash))
+
+
 # --------------------------------------------------------------------------- passwords
 
 

@@ -1,0 +1,1 @@
+"""Login, passwords, users, the audit viewer, backups and the corrupt-database start."""
