@@ -115,6 +115,9 @@ class Step:
         # Every step bumps the version (even a note), so a stale view is always detected.
         self.case.updated_at = now()
         flag_modified(self.case, "updated_at")
+        self.session.add(self.case)
+        # The case row first: a lost update race surfaces here, before anything else is written.
+        flush(self.session, self.case)
         event = add_event(
             self.session,
             self.actor,
@@ -126,7 +129,6 @@ class Step:
             text=text,
             changes={**self.changes, **self.facts},
         )
-        flush(self.session, self.case)
         return event
 
 

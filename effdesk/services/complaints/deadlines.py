@@ -320,6 +320,7 @@ def recompute_provisional_deadlines(
             changes["deadline_provisional"] = [True, provisional]
         if not changes:
             continue
+        flush(session, case)
         lines = [
             f"{_FIELD_LABELS[f]}{v[0]}→{v[1]}" for f, v in changes.items() if f in _FIELD_LABELS
         ]
@@ -337,7 +338,6 @@ def recompute_provisional_deadlines(
             text=text,
             changes=changes,
         )
-        flush(session, case)
         changed += 1
     return changed
 

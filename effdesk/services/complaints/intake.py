@@ -205,7 +205,6 @@ def register_complaint(
     serial = allocate_number(session, NUMBER_SERIES_KEY, received_at.year, prefix)
     step.set("number", format_complaint_number(prefix, received_at.year, serial))
     refresh_search_text(session, case)
-    session.add(case)
     step.commit(text=f"登记投诉：{case.summary}")
     return case
 
