@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from reportlab.pdfbase.ttfonts import TTFError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -20,7 +21,7 @@ from effdesk.db.models import Attachment, Document, Finding
 from effdesk.enums import DocumentState
 from effdesk.errors import EffDeskError
 from effdesk.evidence.store import EvidenceStore
-from effdesk.reports.fonts import FontSet
+from effdesk.reports.fonts import FontRole, FontSet, default_fontset
 from effdesk.reports.gbt9704 import (
     Attachment as SpecAttachment,
 )
@@ -150,6 +151,32 @@ def render_document(
     buf = io.BytesIO()
     info = render_official_document(spec, buf, fonts)
     return RenderedDocument(buf.getvalue(), info, draft=doc.state is DocumentState.DRAFT)
+
+
+_BASEFONT = re.compile(rb"/BaseFont\s*/(?:[A-Z]{6}\+)?([^\s/\[\]<>()]+)")
+
+
+def embedded_fonts(pdf: bytes, fonts: FontSet | None = None) -> list[str]:
+    """The fonts embedded in a PDF, named as the preview names them ("FandolFang (内置)").
+
+    For an issued document the stored PDF is the truth, whatever fonts this PC has now; a
+    font this PC does not know keeps its PostScript name.
+    """
+    names = list(dict.fromkeys(m.decode("latin-1") for m in _BASEFONT.findall(pdf)))
+    if not names:
+        return []
+    fonts = fonts or default_fontset()
+    labels: dict[str, str] = {}
+    for role in FontRole:
+        for face in fonts.chain(role):
+            try:
+                ps = face.load().face.name
+            except (TTFError, OSError, ValueError, KeyError, IndexError):
+                # An unreadable font maps nothing; its PostScript name is shown instead.
+                continue
+            key = ps.decode("latin-1") if isinstance(ps, bytes) else str(ps)
+            labels.setdefault(key, face.label)
+    return [labels.get(n, n) for n in names]
 
 
 def render_document_bytes(session: Session, doc: Document, files_dir: Path) -> bytes:

@@ -331,6 +331,88 @@ def get_document(session: Session, actor: Actor, document_id: int) -> Document:
     return get_or_404(session.get(Document, document_id), "该公文")
 
 
+@dataclass(frozen=True)
+class DocumentView:
+    """A document as a screen shows it: plain values only (no lazy loading after the session)."""
+
+    id: int
+    uuid: str
+    state: DocumentState
+    number: str
+    version: int
+    data: DocumentInput
+    author_name: str
+    issued_at: datetime | None
+    issued_by_name: str
+    voided_at: datetime | None
+    voided_by_name: str
+    void_reason: str
+    supersedes_number: str
+    superseded_by: tuple[str, ...]
+    source_summary: str
+    photo_count: int
+
+    @property
+    def editable(self) -> bool:
+        return self.state is DocumentState.DRAFT
+
+    @property
+    def lock_reason(self) -> str:
+        if self.state is DocumentState.ISSUED:
+            return ISSUED_LOCKED
+        if self.state is DocumentState.VOIDED:
+            return VOIDED_LOCKED
+        return ""
+
+
+def _user_name(session: Session, user_id: int | None) -> str:
+    if user_id is None:
+        return ""
+    return session.scalar(select(User.display_name).where(User.id == user_id)) or ""
+
+
+def get_document_view(session: Session, actor: Actor, document_id: int) -> DocumentView:
+    """Everything the register's detail pane shows about one document."""
+    doc = get_document(session, actor, document_id)
+    data = DocumentInput.from_document(doc)
+    supersedes = ""
+    if doc.supersedes_id is not None:
+        old = session.get(Document, doc.supersedes_id)
+        supersedes = (old.number or f"草稿「{old.title}」") if old is not None else ""
+    later = session.scalars(
+        select(Document).where(Document.supersedes_id == doc.id).order_by(Document.id)
+    ).all()
+    counts: dict[str, int] = {}
+    for src in doc.sources:
+        if src.campaign_id is not None:
+            counts["督查活动"] = counts.get("督查活动", 0) + 1
+        if src.finding_id is not None:
+            counts["督查问题"] = counts.get("督查问题", 0) + 1
+        if src.complaint_id is not None:
+            counts["投诉件"] = counts.get("投诉件", 0) + 1
+        if src.rectification_id is not None:
+            counts["整改"] = counts.get("整改", 0) + 1
+    summary = "、".join(f"{k}{v}项" for k, v in counts.items())
+    return DocumentView(
+        id=doc.id,
+        uuid=doc.uuid,
+        state=doc.state,
+        number=doc.number or "",
+        version=doc.version,
+        data=data,
+        author_name=_user_name(session, doc.author_id),
+        issued_at=doc.issued_at,
+        issued_by_name=_user_name(session, doc.issued_by_id),
+        voided_at=doc.voided_at,
+        voided_by_name=_user_name(session, doc.voided_by_id),
+        void_reason=doc.void_reason,
+        supersedes_number=supersedes,
+        superseded_by=tuple(d.number or f"草稿「{d.title}」" for d in later),
+        source_summary=summary,
+        photo_count=sum(len(a.attachment_ids) for a in data.attachments),
+    )
+
+
 def sources_of(session: Session, document_id: int) -> list[DocumentSource]:
     return list(
         session.scalars(
