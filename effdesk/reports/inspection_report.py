@@ -2,11 +2,11 @@
 
 What was planned and checked, then the findings grouped by unit, each with its photos two to a
 row (two rows fit a page, so 2–4 photos a page) captioned with unit, place, capture time and
-description. Photos are downscaled for print (~150 dpi at their printed size, JPEG quality 80,
-decoded in JPEG draft mode, which is what keeps 40 twelve-megapixel photos within a couple of
-seconds); the originals in the evidence store are only read. Fonts come from
-:mod:`effdesk.reports.fonts` (embedded subsets; a character missing from one font is drawn in
-another), pages are numbered "第 n 页 共 N 页".
+description. Photos are downscaled for print (~150 dpi at their printed size): the evidence
+store's cached preview of that size (JPEG draft decoding, quality 82, rebuildable) is embedded
+as is, so the first report decodes each original once and later ones reuse the previews; the
+originals are only read. Fonts come from :mod:`effdesk.reports.fonts` (embedded subsets; a
+character missing from one font is drawn in another), pages are numbered "第 n 页 共 N 页".
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ import io
 import math
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from PIL import Image, ImageOps
+from PIL import Image
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -57,13 +58,16 @@ PHOTO_GAP = 6 * mm
 PHOTO_BOX_W = (CONTENT_W - PHOTO_GAP) / 2
 PHOTO_BOX_H = 62 * mm
 PHOTO_DPI = 150
-JPEG_QUALITY = 80
 CAPTION_DESC_CHARS = 48
-_EXIF_ORIENTATION = 0x0112
 _FLAG_LABELS = {f.value: f.label for f in EvidenceFlag}
 _CN_NUMBERS = "一二三四五六七八九十"
 
 Progress = Callable[[int, int, str], None]
+
+# Binary image streams: valid PDF, and ASCII85 (ReportLab's default) makes every photo a
+# quarter larger and costs a pure-Python encoding pass per photo. The documents renderer sets
+# the same (effdesk/reports/_pdfutil.py); the setting is process-wide in ReportLab.
+rl_config.useA85 = 0
 
 
 @dataclass
@@ -107,59 +111,30 @@ class PreparedPhoto:
     height_pt: float
 
 
-def prepare_photo(path: Path, box_w: float, box_h: float, dpi: float = PHOTO_DPI) -> PreparedPhoto:
-    """Downscale one original for a print box (points); the original is only read."""
-    with Image.open(path) as src:
-        w, h = src.size
-        orientation = src.getexif().get(_EXIF_ORIENTATION, 1)
-        turned = orientation in (5, 6, 7, 8)
-        ow, oh = (h, w) if turned else (w, h)
-        scale = min(box_w / ow, box_h / oh)
-        width_pt, height_pt = ow * scale, oh * scale
-        target = (
-            max(1, math.ceil(width_pt / 72 * dpi)),
-            max(1, math.ceil(height_pt / 72 * dpi)),
-        )
-        if src.format == "JPEG":
-            # Decode at 1/2, 1/4 or 1/8 scale straight from the DCT data.
-            src.draft("RGB", (target[1], target[0]) if turned else target)
-        im = ImageOps.exif_transpose(src)
-        if im.width > target[0] * 1.25 or im.height > target[1] * 1.25:
-            im.thumbnail(target, Image.Resampling.BICUBIC, reducing_gap=2.0)
-        if im.mode in ("RGBA", "LA", "P", "PA"):
-            rgba = im.convert("RGBA")
-            im = Image.new("RGB", rgba.size, "white")
-            im.paste(rgba, mask=rgba.getchannel("A"))
-        elif im.mode != "RGB":
-            im = im.convert("RGB")
-        buf = io.BytesIO()
-        im.save(buf, "JPEG", quality=JPEG_QUALITY)
-    return PreparedPhoto(buf.getvalue(), width_pt, height_pt)
+# Longest side of a photo's print derivative: the photo box's width at PHOTO_DPI.
+PRINT_PX = math.ceil(PHOTO_BOX_W / 72 * PHOTO_DPI)
 
 
-def _prepare_all(
-    store: EvidenceStore, shas: Sequence[str], progress: Progress | None
-) -> dict[str, PreparedPhoto | str]:
-    """SHA-256 → prepared photo, or the reason it could not be read."""
+def prepare_photo(store: EvidenceStore, sha256: str) -> PreparedPhoto | str:
+    """The photo downscaled for its print box, or why it cannot be shown.
 
-    def one(sha: str) -> PreparedPhoto | str:
-        try:
-            return prepare_photo(store.path_of(sha), PHOTO_BOX_W, PHOTO_BOX_H)
-        except FileNotFoundError:
-            return "文件缺失"
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-            return f"无法读取（{exc}）"
-
-    out: dict[str, PreparedPhoto | str] = {}
-    unique = list(dict.fromkeys(shas))
-    workers = max(1, min(4, os.cpu_count() or 1))
-    # Decoding releases the GIL: a few threads use the cores an office PC has.
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report-photo") as pool:
-        for i, (sha, result) in enumerate(zip(unique, pool.map(one, unique), strict=True)):
-            out[sha] = result
-            if progress:
-                progress(i + 1, len(unique), "处理照片")
-    return out
+    The derivative is the evidence store's cached preview of ``PRINT_PX`` (EXIF orientation
+    applied, JPEG draft decoding, rebuildable like every thumbnail): the first report decodes
+    each original once, later reports of the same campaign reuse it. Originals are only read.
+    """
+    if not store.exists(sha256):
+        return "文件缺失"
+    try:
+        path = store.thumbnail(sha256, PRINT_PX)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        return f"无法读取（{exc}）"
+    if path is None:
+        return "无法读取"
+    data = path.read_bytes()
+    with Image.open(io.BytesIO(data)) as im:
+        w, h = im.size
+    scale = min(PHOTO_BOX_W / w, PHOTO_BOX_H / h)
+    return PreparedPhoto(data, w * scale, h * scale)
 
 
 # --------------------------------------------------------------------------- text
@@ -360,9 +335,9 @@ def build_story(
 ) -> list[Flowable]:
     c = data.campaign
     story: list[Flowable] = [
-        t.para(c.name, FontRole.XIAOBIAOSONG, 20, "center"),
+        t.para(c.name, FontRole.HEITI, 20, "center"),
         Spacer(1, 2 * mm),
-        t.para("督查情况报告", FontRole.XIAOBIAOSONG, 18, "center"),
+        t.para("督查情况报告", FontRole.HEITI, 18, "center"),
         Spacer(1, 4 * mm),
         t.para(f"{office}　{data.generated_at:%Y年%m月%d日}", FontRole.FANGSONG, 12, "center"),
         Spacer(1, 6 * mm),
@@ -483,7 +458,6 @@ def build_pdf(
     """Lay out ``data`` and return the PDF bytes with facts about it."""
     started = time.perf_counter()
     fonts = fonts or default_fontset()
-    t = _Text(fonts)
     shas = [
         e.sha256
         for u in data.units
@@ -491,7 +465,20 @@ def build_pdf(
         for e in f.evidence
         if e.media_kind is MediaKind.PHOTO
     ]
-    photos = _prepare_all(store, shas, progress)
+    unique = list(dict.fromkeys(shas))
+    photos: dict[str, PreparedPhoto | str] = {}
+    workers = max(1, min(4, os.cpu_count() or 1))
+    # Photo decoding releases the GIL; parsing the fonts does not. Doing both at once puts
+    # the cores to work while the main thread reads the font files.
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report-photo") as pool:
+        futures = [pool.submit(prepare_photo, store, sha) for sha in unique]
+        t = _Text(fonts)
+        for role in (FontRole.HEITI, FontRole.FANGSONG):
+            fonts.face(role).load()
+        for i, (sha, fut) in enumerate(zip(unique, futures, strict=True)):
+            photos[sha] = fut.result()
+            if progress:
+                progress(i + 1, len(unique), "处理照片")
     story = build_story(data, photos, t, office)
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
