@@ -28,6 +28,40 @@ from effdesk.services.directory import PersonInput, UnitInput, create_person, cr
 T0 = datetime(2026, 3, 2, 9, 30)
 
 
+@dataclass
+class World:
+    session: Session
+    clerk: Actor
+    inspector: Actor
+    leader: Actor
+    admin: Actor
+    police: int  # unit ids
+    market: int
+    town: int
+    attitude: int  # category ids
+    slow: int
+    discipline: int  # has its own 10-day conclusion limit
+    person: int
+
+    def input(self, **overrides: object) -> svc.ComplaintInput:
+        base = svc.ComplaintInput(
+            received_at=T0,
+            channel=Channel.PHONE,
+            summary="窗口工作人员服务态度生硬，推诿不办",
+            category_id=self.attitude,
+            unit_id=self.police,
+            content="来电人称在户籍窗口办理迁移，工作人员态度生硬，推诿扯皮，让其来回跑了三趟。",
+            complainant_name="张三丰",
+            complainant_phone="138 1234-5678",
+            complainant_company="三丰商贸有限公司",
+        )
+        return replace(base, **overrides)  # type: ignore[arg-type]
+
+    def register(self, at: datetime = T0, **overrides: object) -> Complaint:
+        data = self.input(**({"received_at": at} | overrides))
+        return svc.register_complaint(self.session, self.clerk, data, at=at)
+
+
 def make_world(session: Session, actors: dict[str, Actor]) -> World:
     units = []
     for name, kind in (
@@ -65,40 +99,6 @@ def make_world(session: Session, actors: dict[str, Actor]) -> World:
         *cats,
         person.id,
     )
-
-
-@dataclass
-class World:
-    session: Session
-    clerk: Actor
-    inspector: Actor
-    leader: Actor
-    admin: Actor
-    police: int  # unit ids
-    market: int
-    town: int
-    attitude: int  # category ids
-    slow: int
-    discipline: int  # has its own 10-day conclusion limit
-    person: int
-
-    def input(self, **overrides: object) -> svc.ComplaintInput:
-        base = svc.ComplaintInput(
-            received_at=T0,
-            channel=Channel.PHONE,
-            summary="窗口工作人员服务态度生硬，推诿不办",
-            category_id=self.attitude,
-            unit_id=self.police,
-            content="来电人称在户籍窗口办理迁移，工作人员态度生硬，推诿扯皮，让其来回跑了三趟。",
-            complainant_name="张三丰",
-            complainant_phone="138 1234-5678",
-            complainant_company="三丰商贸有限公司",
-        )
-        return replace(base, **overrides)  # type: ignore[arg-type]
-
-    def register(self, at: datetime = T0, **overrides: object) -> Complaint:
-        data = self.input(**({"received_at": at} | overrides))
-        return svc.register_complaint(self.session, self.clerk, data, at=at)
 
 
 Driver = Callable[[World, Complaint, datetime], None]
