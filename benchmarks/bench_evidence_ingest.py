@@ -105,6 +105,14 @@ def generate_photos(folder: Path, count: int) -> list[Path]:
     return paths
 
 
+def _load() -> str:
+    """Other processes on the machine skew absolute times (not the ratio, measured alongside)."""
+    if not hasattr(os, "getloadavg"):
+        return ""
+    one, five, _ = os.getloadavg()
+    return f"; load average {one:.1f} (1 min), {five:.1f} (5 min)"
+
+
 def warm(paths: list[Path]) -> None:
     for p in paths:
         with open(p, "rb") as fh:
@@ -222,7 +230,7 @@ def main() -> int:
     total_mb = sum(p.stat().st_size for p in paths) / 1e6
     print(
         f"{len(paths)} photos of {WIDTH}×{HEIGHT}, {total_mb:.0f} MB "
-        f"({total_mb / len(paths):.1f} MB each); CPUs: {os.cpu_count()}"
+        f"({total_mb / len(paths):.1f} MB each); CPUs: {os.cpu_count()}{_load()}"
     )
     warm(paths)
     work = Path(tempfile.mkdtemp(prefix="effdesk-bench-"))
@@ -267,6 +275,7 @@ def main() -> int:
             f"targets: < {TARGET_SECONDS:.0f} s: {'PASS' if ok_time else 'FAIL'};"
             f" ≤ {TARGET_RATIO}× baseline: {'PASS' if ok_ratio else 'FAIL'}"
         )
+        print(f"machine load at the end:{_load() or ' n/a'}")
         return 0 if ok_time and ok_ratio else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -8,6 +8,7 @@ catches truncation) and to hand a small decoded picture to the thumbnail builder
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import math
 import os
@@ -175,7 +176,7 @@ def examine(
     except FileNotFoundError:
         raise BadEvidenceFile(name, "不存在或已被移走") from None
     except OSError as exc:
-        raise BadEvidenceFile(name, f"无法读取（{exc.strerror or exc}）") from None
+        raise BadEvidenceFile(name, f"无法读取（{os_error_text(exc)}）") from None
     if not os.path.isfile(path):
         raise BadEvidenceFile(name, "不是文件")
     size = st.st_size
@@ -189,7 +190,7 @@ def examine(
         with open(path, "rb") as fh:
             head = fh.read(SNIFF_BYTES)
     except OSError as exc:
-        raise BadEvidenceFile(name, f"无法读取（{exc.strerror or exc}）") from None
+        raise BadEvidenceFile(name, f"无法读取（{os_error_text(exc)}）") from None
 
     mime = _sniff(head)
     kind = ACCEPTED.get(mime) if mime else None
@@ -272,6 +273,21 @@ def _looks_like_text(head: bytes) -> bool:
     return False
 
 
+def os_error_text(exc: OSError) -> str:
+    """A file-system error in words an office clerk can act on."""
+    known = {
+        errno.ENOSPC: "磁盘空间不足",
+        errno.EACCES: "没有访问权限",
+        errno.EPERM: "没有访问权限",
+        errno.ENOENT: "文件不存在",
+        errno.EIO: "读写错误，磁盘或U盘可能已损坏",
+        errno.EROFS: "存储位置为只读",
+    }
+    if exc.errno in known:
+        return known[exc.errno]
+    return str(exc.strerror or exc)
+
+
 def _format_size(n: int) -> str:
     if n >= 1024 * 1024:
         return f"{n / (1024 * 1024):.1f} MB"
@@ -310,7 +326,7 @@ def _examine_image(
 ) -> Examined:
     try:
         with Image.open(path) as im:
-            exif = im.getexif()
+            exif = _safe_exif(im)
             full_w, full_h = im.size
             if im.format == "JPEG":
                 # Decoding at 1/8 scale still reads the whole entropy-coded stream.
@@ -331,25 +347,63 @@ def _examine_image(
     except (OSError, SyntaxError, ValueError, EOFError):
         raise BadEvidenceFile(name, "图片已损坏，无法读取") from None
 
-    orientation = _int_or_none(exif.get(TAG_ORIENTATION)) or 1
-    if orientation in (5, 6, 7, 8):
+    facts = _exif_facts(exif)
+    if facts.orientation in (5, 6, 7, 8):
         full_w, full_h = full_h, full_w
-    if preview is not None and orientation in _ORIENTATION_TRANSPOSE:
-        for op in _ORIENTATION_TRANSPOSE[orientation]:
+    if preview is not None and facts.orientation in _ORIENTATION_TRANSPOSE:
+        for op in _ORIENTATION_TRANSPOSE[facts.orientation]:
             preview = preview.transpose(op)
-    lat, lon = read_gps(exif)
     info = MediaInfo(
         mime=mime,
         media_kind=MediaKind.PHOTO,
         size=size,
         width=full_w,
         height=full_h,
-        captured_at=read_capture_time(exif),
-        gps_lat=lat,
-        gps_lon=lon,
-        camera=read_camera(exif),
+        captured_at=facts.captured_at,
+        gps_lat=facts.gps_lat,
+        gps_lon=facts.gps_lon,
+        camera=facts.camera,
     )
     return Examined(info, preview)
+
+
+@dataclass(frozen=True)
+class _ExifFacts:
+    orientation: int = 1
+    captured_at: datetime | None = None
+    gps_lat: float | None = None
+    gps_lon: float | None = None
+    camera: str = ""
+
+
+def _safe_exif(im: Image.Image) -> Image.Exif:
+    # Broken EXIF is common (edited photos, odd phones); the picture itself may be fine.
+    try:
+        return im.getexif()
+    except Exception:
+        return Image.Exif()
+
+
+def _exif_facts(exif: Image.Exif) -> _ExifFacts:
+    # Pillow parses sub-IFDs lazily, so damaged offsets surface only here: a photo with
+    # unreadable EXIF is still evidence (flagged for its missing time), not a corrupt file.
+    try:
+        lat, lon = read_gps(exif)
+    except Exception:
+        lat = lon = None
+    try:
+        captured = read_capture_time(exif)
+    except Exception:
+        captured = None
+    try:
+        camera = read_camera(exif)
+    except Exception:
+        camera = ""
+    try:
+        orientation = _int_or_none(exif.get(TAG_ORIENTATION)) or 1
+    except Exception:
+        orientation = 1
+    return _ExifFacts(orientation, captured, lat, lon, camera)
 
 
 def _make_preview(im: Image.Image, size: int) -> Image.Image:

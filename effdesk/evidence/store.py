@@ -33,7 +33,7 @@ from PIL import Image
 
 from effdesk.errors import NotFound
 from effdesk.evidence import thumbnails
-from effdesk.evidence.media import THUMB_SIZE
+from effdesk.evidence.media import THUMB_SIZE, os_error_text
 
 CHUNK = 1024 * 1024
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -166,7 +166,7 @@ class EvidenceStore:
         except FileNotFoundError:
             return MISSING
         except OSError as exc:
-            return f"无法读取（{exc.strerror or exc}）"
+            return f"无法读取（{os_error_text(exc)}）"
         return None if actual == sha256 else MODIFIED
 
     # ------------------------------------------------------------------ thumbnails

@@ -34,7 +34,13 @@ from effdesk.db.models import (
 )
 from effdesk.enums import AttachmentRole, AuditAction, EvidenceFlag, MediaKind
 from effdesk.errors import NotFound, ValidationError
-from effdesk.evidence.media import THUMB_SIZE, BadEvidenceFile, MediaInfo, examine
+from effdesk.evidence.media import (
+    THUMB_SIZE,
+    BadEvidenceFile,
+    MediaInfo,
+    examine,
+    os_error_text,
+)
 from effdesk.evidence.store import MISSING, EvidenceStore, StoredBlob
 from effdesk.permissions import Permission, require
 from effdesk.services import settings
@@ -235,7 +241,7 @@ def _prepare(store: EvidenceStore, path: Path, name: str, max_bytes: int) -> _Pr
     except FileNotFoundError:
         raise BadEvidenceFile(name, "在读取过程中被移走") from None
     except OSError as exc:
-        raise BadEvidenceFile(name, f"无法读取或保存（{exc.strerror or exc}）") from None
+        raise BadEvidenceFile(name, f"无法读取或保存（{os_error_text(exc)}）") from None
     if blob.size != examined.info.size:
         # The file changed between the check and the copy; what was checked is not what we hold.
         raise BadEvidenceFile(name, "在导入过程中被修改，请重新添加")
@@ -309,7 +315,7 @@ def attach_files(
                     except BadEvidenceFile as exc:
                         results[i] = FileProblem(names[i], exc.reason)
                     except OSError as exc:
-                        results[i] = FileProblem(names[i], f"无法读取（{exc.strerror or exc}）")
+                        results[i] = FileProblem(names[i], f"无法读取（{os_error_text(exc)}）")
                     done += 1
                     if progress:
                         progress(done, total, names[i])

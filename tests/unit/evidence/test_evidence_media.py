@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from evidence_helpers import (
     sha256_of,
     truncate,
 )
+from PIL import Image
 
 from effdesk.enums import MediaKind
 from effdesk.evidence.media import BadEvidenceFile, examine, inspect_file
@@ -224,3 +226,20 @@ def test_movie_without_metadata_or_malformed(tmp_path: Path) -> None:
     broken.write_bytes(bytes(data[:-20]))
     info = inspect_file(broken)
     assert info.media_kind is MediaKind.VIDEO
+
+
+def test_broken_exif_does_not_reject_a_readable_photo(tmp_path: Path) -> None:
+    # IFD0 pointing its GPS and Exif sub-IFDs far beyond the end of the data.
+    tiff = b"II*\x00" + struct.pack("<IH", 8, 2)
+    tiff += struct.pack("<HHII", 0x8825, 4, 1, 0xFFFF00)
+    tiff += struct.pack("<HHII", 0x8769, 4, 1, 0xFFFF00) + struct.pack("<I", 0)
+    p = tmp_path / "broken_exif.jpg"
+    Image.new("RGB", (64, 48), "red").save(p, exif=b"Exif\x00\x00" + tiff)
+    with pytest.warns(UserWarning, match="Corrupt EXIF"):
+        info = inspect_file(p)
+    assert (info.media_kind, info.width, info.captured_at, info.gps_lat) == (
+        MediaKind.PHOTO,
+        64,
+        None,
+        None,
+    )
