@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import os
 import re
 import shutil
 import time
@@ -885,10 +886,16 @@ def test_forty_twelve_megapixel_photos(tmp_path: Path, fonts: FontSet) -> None:
     ]
     render_official_document(spec, tmp_path / "warm.pdf", fonts)  # fonts parsed once
     out = tmp_path / "photos.pdf"
-    start = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    start, cpu_start = time.perf_counter(), time.process_time()
     info = render_official_document(spec, out, fonts)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     size_mb = out.stat().st_size / 1e6
-    print(f"40 photos of 12 MP: {elapsed:.2f} s, {size_mb:.1f} MB, {info.pages} pages")
-    assert elapsed < 3.0
+    print(
+        f"40 photos of 12 MP: {elapsed:.2f} s wall, {cpu:.2f} s CPU, {size_mb:.1f} MB, {info.pages} pages"
+    )
     assert size_mb <= 10.0
+    assert cpu < 3.0
+    # Wall time is only meaningful on a machine not busy with other work.
+    if load_before < (os.cpu_count() or 1):
+        assert elapsed < 3.0
