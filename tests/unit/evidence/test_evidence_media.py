@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import struct
@@ -243,3 +244,13 @@ def test_broken_exif_does_not_reject_a_readable_photo(tmp_path: Path) -> None:
         None,
         None,
     )
+
+
+def test_heic_without_decoder_is_refused_with_advice(tmp_path: Path) -> None:
+    if importlib.util.find_spec("pillow_heif") is not None:  # pragma: no cover
+        pytest.skip("pillow-heif installed: HEIC photos are decoded, not refused")
+    p = tmp_path / "IMG_0001.HEIC"
+    p.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(4000))
+    with pytest.raises(BadEvidenceFile, match="HEIC") as err:
+        inspect_file(p)
+    assert "兼容性最佳" in str(err.value)
