@@ -132,7 +132,7 @@ def test_leader_composes_edits_issues_previews_and_prints(
         stored = s.scalar(select(StoredFile).join(Document, Document.pdf_file_id == StoredFile.id))
         assert stored is not None
     assert hashlib.sha256(page.preview_pane.pdf_bytes).hexdigest() == stored.sha256
-    assert "嵌入字体" in page.preview_pane.fonts_label.text()
+    assert "印发时嵌入的字体：仿宋 → FandolFang (内置)" in page.preview_pane.fonts_label.text()
     assert not page.preview_pane.warning_label.isVisible()
     assert page.preview_pane.page_count >= 3
 

@@ -53,7 +53,8 @@ class _OptionalDate(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.check)
         row.addWidget(self.edit)
-        row.addWidget(self.empty, 1)
+        row.addWidget(self.empty)
+        row.addStretch(1)
         self.check.toggled.connect(self._sync)
         self._sync(False)
 

@@ -12,7 +12,14 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont, QTextCursor
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -90,6 +97,37 @@ def next_number(paragraphs: list[str], index: int, level: int) -> int:
     return count + 1
 
 
+class HeadingHighlighter(QSyntaxHighlighter):
+    """Shows heading levels in the editor: 一、 bold, （一） dark blue, 1. and （1） semi-bold."""
+
+    def __init__(self, document: QTextDocument) -> None:
+        super().__init__(document)
+        self.formats: dict[int, QTextCharFormat] = {}
+        for level, (weight, colour) in {
+            1: (QFont.Weight.Bold, "#000000"),
+            2: (QFont.Weight.DemiBold, "#1a3d7c"),
+            3: (QFont.Weight.Medium, "#333333"),
+            4: (QFont.Weight.Medium, "#333333"),
+        }.items():
+            fmt = QTextCharFormat()
+            fmt.setFontWeight(weight)
+            fmt.setForeground(QColor(colour))
+            self.formats[level] = fmt
+
+    def highlightBlock(self, text: str) -> None:
+        level = heading_level(text)
+        if level == 0:
+            return
+        if level in (1, 2):
+            # The heading runs to its first 。/：, as the layout engine prints it.
+            ends = [i for i, ch in enumerate(text) if ch in "。！？：:"]
+            length = ends[0] + 1 if ends else len(text)
+        else:
+            m = LEVEL_PATTERNS[level - 1][1].match(text.lstrip())
+            length = (m.end() if m else 0) + len(text) - len(text.lstrip())
+        self.setFormat(0, length, self.formats[level])
+
+
 class HeadingEditor(QWidget):
     """Toolbar (一、 （一） 1. （1） 正文) + QPlainTextEdit + "当前段落：…" label."""
 
@@ -103,6 +141,7 @@ class HeadingEditor(QWidget):
         font = QFont(self.edit.font())
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.edit.setFont(font)
+        self.highlighter = HeadingHighlighter(self.edit.document())
         self.buttons: dict[int, QToolButton] = {}
         bar = QHBoxLayout()
         bar.setContentsMargins(0, 0, 0, 0)

@@ -30,6 +30,7 @@ from effdesk.enums import DocumentState, DocumentType
 from effdesk.errors import EffDeskError, ValidationError, ValidationErrors
 from effdesk.permissions import Permission
 from effdesk.reports.documents import embedded_fonts, render_document
+from effdesk.reports.fonts import FontRole, default_fontset
 from effdesk.services import composition
 from effdesk.services import documents as docs
 from effdesk.services.common import Page
@@ -42,6 +43,22 @@ from effdesk.ui.errors import show_error
 from effdesk.ui.models.paged import CENTER, GREEN, GREY, Column, PagedTableModel
 from effdesk.ui.widgets.forms import enum_member
 from effdesk.ui.widgets.search_table import SearchableTableView
+
+
+def describe_embedded(labels: list[str]) -> str:
+    """ "仿宋 → FandolFang (内置)；…" for the roles this PC maps to an embedded font."""
+    fonts = default_fontset()
+    parts = []
+    rest = list(labels)
+    for role in FontRole:
+        label = fonts.face(role).label
+        if label in labels:
+            parts.append(f"{role.label} → {label}")
+            if label in rest:
+                rest.remove(label)
+    if rest:
+        parts.append("其他：" + "、".join(rest))
+    return "；".join(parts)
 
 
 def _state_colour(row: DocumentRow) -> Any:
@@ -494,7 +511,7 @@ class DocumentsPage(QWidget):
             if not check.path.exists():
                 raise EffDeskError(check.problem)
             data = check.path.read_bytes()
-            fonts = "嵌入字体（印发时）：" + "、".join(embedded_fonts(data))
+            fonts = "印发时嵌入的字体：" + describe_embedded(embedded_fonts(data))
             warning = check.problem
             if v.state is DocumentState.VOIDED:
                 warning = (warning + "\n" if warning else "") + f"此公文已作废：{v.void_reason}"
