@@ -148,6 +148,12 @@ class _Text:
         self.log = FallbackLog()
         self._styles: dict[tuple[FontRole, float, str], ParagraphStyle] = {}
 
+    @property
+    def cell_font(self) -> tuple[str, tuple[int, int], tuple[int, int], str]:
+        """A table style command: ReportLab tables set a font per cell (Helvetica unless told),
+        even for cells holding flowables; every font in the PDF must be an embedded one."""
+        return ("FONTNAME", (0, 0), (-1, -1), self.fonts.face(FontRole.FANGSONG).load().fontName)
+
     def markup(self, text: str, role: FontRole) -> str:
         runs = self.fonts.split_runs(text, role)
         self.log.record(runs)
@@ -227,6 +233,7 @@ def _photo_cell(t: _Text, photo: PreparedPhoto | str, caption: str) -> list[Flow
             rowHeights=[PHOTO_BOX_H],
             style=TableStyle(
                 [
+                    t.cell_font,
                     ("ALIGN", (0, 0), (-1, -1), "CENTER"),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -243,6 +250,7 @@ def _photo_cell(t: _Text, photo: PreparedPhoto | str, caption: str) -> list[Flow
             rowHeights=[PHOTO_BOX_H],
             style=TableStyle(
                 [
+                    t.cell_font,
                     ("BOX", (0, 0), (-1, -1), 0.5, colors.grey),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ]
@@ -274,6 +282,7 @@ def _photo_rows(
             colWidths=[PHOTO_BOX_W + PHOTO_GAP / 2] * 2,
             style=TableStyle(
                 [
+                    t.cell_font,
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LEFTPADDING", (0, 0), (-1, -1), 0),
                     ("RIGHTPADDING", (0, 0), (-1, -1), PHOTO_GAP / 2),
@@ -286,11 +295,12 @@ def _photo_rows(
     return rows
 
 
-def _grid(data: list[list[Any]], widths: list[float], header_rows: int = 1) -> Table:
+def _grid(t: _Text, data: list[list[Any]], widths: list[float], header_rows: int = 1) -> Table:
     table = Table(data, colWidths=widths, repeatRows=header_rows)
     table.setStyle(
         TableStyle(
             [
+                t.cell_font,
                 ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#eeeeee")),
@@ -383,7 +393,7 @@ def build_story(
             ]
         )
     widths = [12 * mm, 62 * mm, 42 * mm, 30 * mm, CONTENT_W - 146 * mm]
-    story += [_grid(rows, widths), Spacer(1, 6 * mm)]
+    story += [_grid(t, rows, widths), Spacer(1, 6 * mm)]
     section = t.para("二、发现的问题", FontRole.HEITI, 14)
     if not data.units:
         story += [section, t.para("本次督查未发现问题。", FontRole.FANGSONG, 12)]
@@ -491,6 +501,8 @@ def build_pdf(
         title=f"{data.campaign.name} 督查情况报告",
         author=office,
         creator="EffDesk",
+        # Not Helvetica: every font named in the PDF is one that is embedded.
+        initialFontName=fonts.face(FontRole.FANGSONG).load().fontName,
     )
     doc.build(story, canvasmaker=_numbered_canvas(t, f"{data.campaign.name}　督查情况报告"))
     pdf = buf.getvalue()

@@ -196,3 +196,82 @@ def table_counts(db: Database) -> dict[str, int]:
                 continue
             out[name] = s.scalar(select(func.count()).select_from(table)) or 0
     return out
+
+
+def make_mp4(path: Path) -> Path:
+    """A tiny file that is an MP4 by its content (ftyp box), enough for the evidence store."""
+    path.write_bytes(
+        b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41"
+        + b"\x00\x00\x00\x08free"
+        + b"\x00\x00\x10\x08mdat"
+        + bytes(4096)
+    )
+    return path
+
+
+def add_findings_with_evidence(office: Office, folder: Path) -> list[int]:
+    """Three findings in two units: five photos (one portrait, one without EXIF time), a video."""
+    from effdesk.services import evidence
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = []
+    with office.db.session() as s:
+        units = {u.name: u for u in s.scalars(select(Unit))}
+        zhang = s.scalar(select(Person).where(Person.name == "张三"))
+        assert zhang is not None
+        cats = {c.code: c.id for c in inspections.list_categories(s, office.inspector)}
+        specs = [
+            (
+                "县自然资源局",
+                at(3, 9, 10),
+                "不动产登记窗口9:10仍无人在岗，群众排队等候十余分钟。",
+                "一楼不动产登记窗口",
+                [inspections.FindingPersonInput(person_id=zhang.id)],
+                [
+                    make_jpeg(folder / "IMG_0001.jpg", taken=at(3, 9, 10), seed=1),
+                    make_jpeg(folder / "IMG_0002.jpg", size=(480, 640), taken=at(3, 9, 11), seed=2),
+                    make_jpeg(folder / "IMG_0003.jpg", taken=at(3, 9, 12), seed=3),
+                ],
+            ),
+            (
+                "县自然资源局",
+                at(3, 9, 40),
+                "规划股两名工作人员上班时间在办公桌前吃早餐。",
+                "三楼规划股",
+                [inspections.FindingPersonInput(description="穿灰色夹克的男子")],
+                [make_jpeg(folder / "截图.jpg", seed=4), make_mp4(folder / "VID_0001.mp4")],
+            ),
+            (
+                "县政务服务中心",
+                at(4, 10, 20),
+                "3号窗口工作人员上班时间玩手机游戏。",
+                "二楼综合窗口",
+                [],
+                [make_jpeg(folder / "IMG_0005.jpg", taken=at(4, 10, 20), seed=5)],
+            ),
+        ]
+        for unit, when, desc, place, persons, files in specs:
+            f = inspections.create_finding(
+                s,
+                office.inspector,
+                inspections.FindingInput(
+                    unit_id=units[unit].id,
+                    observed_at=when,
+                    description=desc,
+                    campaign_id=office.campaign_id,
+                    place=place,
+                    category_id=cats["discipline"],
+                    persons=persons,
+                ),
+            )
+            report = evidence.attach_files(
+                s,
+                office.inspector,
+                office.store,
+                evidence.AttachmentOwner(finding_id=f.id),
+                files,
+                window=evidence.window_for_dates(CAMPAIGN_START, CAMPAIGN_END),
+            )
+            assert not report.problems, report.summary()
+            ids.append(f.id)
+    return ids
