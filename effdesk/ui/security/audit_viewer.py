@@ -92,9 +92,9 @@ class AuditViewer(QWidget):
         bar.addWidget(self.user_combo)
         self.action_combo = QComboBox()
         self.action_combo.setObjectName("actionFilter")
-        self.action_combo.addItem("全部操作", None)
+        self.action_combo.addItem("全部操作", "")
         for a in AuditAction:
-            self.action_combo.addItem(a.label, a)
+            self.action_combo.addItem(a.label, a.value)
         bar.addWidget(self.action_combo)
         self.type_combo = QComboBox()
         self.type_combo.setObjectName("typeFilter")
@@ -168,6 +168,11 @@ class AuditViewer(QWidget):
             self._fill_combos()
             self.refresh()
 
+    def set_action(self, action: AuditAction | None) -> None:
+        self.action_combo.setCurrentIndex(
+            self.action_combo.findData(action.value if action is not None else "")
+        )
+
     def _date_edit(self) -> QDateEdit:
         edit = QDateEdit()
         edit.setCalendarPopup(True)
@@ -196,12 +201,13 @@ class AuditViewer(QWidget):
         return None if d == _NO_DATE else date(d.year(), d.month(), d.day())
 
     def filters(self) -> AuditFilter:
-        action = self.action_combo.currentData()
+        code = str(self.action_combo.currentData() or "")
+        action = next((a for a in AuditAction if a.value == code), None)
         return AuditFilter(
             date_from=self._date(self.from_edit),
             date_to=self._date(self.to_edit),
             username=str(self.user_combo.currentData() or ""),
-            actions={action} if isinstance(action, AuditAction) else set(),
+            actions={action} if action is not None else set(),
             object_type=str(self.type_combo.currentData() or ""),
             text=self.text_edit.text(),
         )
