@@ -92,6 +92,7 @@ from effdesk.services.complaints.schema import (
 from effdesk.services.complaints.search import (
     count_complaints,
     event_rows,
+    find_by_number,
     get_complaint_detail,
     identity_visible,
     search_complaints,
@@ -133,6 +134,7 @@ __all__ = [
     "draft_conclusion",
     "due_status",
     "event_rows",
+    "find_by_number",
     "find_possible_duplicates",
     "format_complaint_number",
     "get_complaint_detail",

@@ -12,7 +12,9 @@ than the first screen): it fetches one row more than asked to know whether more 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -44,6 +46,7 @@ from effdesk.db.models import (
     User,
 )
 from effdesk.enums import AuditAction, ComplaintState, DueStatus
+from effdesk.errors import NotFound
 from effdesk.permissions import Permission, allowed, require
 from effdesk.services import settings
 from effdesk.services.calendar_admin import load_calendar
@@ -374,12 +377,22 @@ def _masked_name(anonymous: bool, name: str, visible: bool) -> str:
 # --------------------------------------------------------------------------- case view
 
 
+def find_by_number(session: Session, actor: Actor, number: str) -> int:
+    """The id of the case numbered ``number`` (e.g. "效投2026-0012"); NotFound otherwise."""
+    require(actor, Permission.VIEW_COMPLAINTS)
+    found = session.scalar(select(Complaint.id).where(Complaint.number == number.strip()))
+    if found is None:
+        raise NotFound(f"找不到编号为「{number.strip()}」的投诉件。")
+    return int(found)
+
+
 def get_complaint_detail(
     session: Session,
     actor: Actor,
     complaint_id: int,
     *,
     with_identity: bool = True,
+    for_units: bool = False,
     today: date | None = None,
 ) -> ComplaintDetail:
     """The whole case for the case view, with its history.
@@ -387,11 +400,16 @@ def get_complaint_detail(
     The complainant's identity is filled in only when the actor may see it and
     ``with_identity`` is true; reading it writes a READ_IDENTITY audit entry. Anonymous
     complainants are never named (their phone, kept for the reply, is identity like any other).
+
+    ``for_units``: the case as it may be shown to a unit (交办单, 转办函, 催办/督办通知书):
+    no identity, and the complainant's name, phone, company and address blotted out of every
+    free text (summary, content, instruction, results, history) in case a clerk typed them there.
     """
     require(actor, Permission.VIEW_COMPLAINTS)
     case_ = load_case(session, complaint_id)
     today, calendar, near_before = _context(session, today)
-    visible = with_identity and identity_visible(actor)
+    visible = with_identity and not for_units and identity_visible(actor)
+    blot = _identity_blotter(case_) if for_units else _keep
     anonymous = case_.anonymous
     name = None if anonymous or not visible else case_.complainant_name
     phone = case_.complainant_phone if visible else None
@@ -443,10 +461,10 @@ def get_complaint_detail(
         persons=_persons(session, case_),
         category_id=case_.category_id,
         category_name=category.name if category else "",
-        summary=case_.summary,
-        content=case_.content,
+        summary=blot(case_.summary),
+        content=blot(case_.content),
         complexity=case_.complexity,
-        leader_instruction=case_.leader_instruction,
+        leader_instruction=blot(case_.leader_instruction),
         instructed_by=users.get(case_.instructed_by_id, ""),
         instructed_at=case_.instructed_at,
         handling_mode=case_.handling_mode,
@@ -456,7 +474,7 @@ def get_complaint_detail(
         handler_user_name=users.get(case_.handler_user_id, ""),
         forwarded_to=case_.forwarded_to,
         routed_at=case_.routed_at,
-        rejection_reason=case_.rejection_reason,
+        rejection_reason=blot(case_.rejection_reason),
         acceptance_due=case_.acceptance_due,
         limit_days=case_.limit_days,
         due_date=case_.due_date,
@@ -467,24 +485,46 @@ def get_complaint_detail(
         due_status=status,
         ever_overdue=case_.ever_overdue,
         verification=case_.verification,
-        handling_result=case_.handling_result,
+        handling_result=blot(case_.handling_result),
         concluded_date=case_.concluded_date,
         reply_date=case_.reply_date,
         reply_method=case_.reply_method,
-        reply_text=case_.reply_text,
+        reply_text=blot(case_.reply_text),
         return_visit_date=case_.return_visit_date,
-        return_visit_notes=case_.return_visit_notes,
+        return_visit_notes=blot(case_.return_visit_notes),
         satisfaction=case_.satisfaction,
         archived_at=case_.archived_at,
         merged_into_id=case_.merged_into_id,
         merged_into_number=merged_into.number if merged_into else "",
         merged_from=merged_from,
         reopen_count=case_.reopen_count,
-        remarks=case_.remarks,
+        remarks=blot(case_.remarks),
         pending_extension=pending_extension(case_),
-        events=event_rows(session, actor, case_, with_identity=visible),
+        events=[
+            replace(e, text=blot(e.text))
+            for e in event_rows(session, actor, case_, with_identity=visible)
+        ],
         allowed_actions=allowed_actions(actor, case_.state),
     )
+
+
+def _keep(text: str) -> str:
+    return text
+
+
+def _identity_blotter(case_: Complaint) -> Callable[[str], str]:
+    """A function that replaces the complainant's identity in free text with ×××."""
+    patterns: list[str] = []
+    digits = re.sub(r"\D", "", case_.complainant_phone)
+    if len(digits) >= 5:
+        patterns.append(r"[\s\-－—]*".join(digits))
+    for value in (case_.complainant_name, case_.complainant_company, case_.complainant_address):
+        if len(value.strip()) >= 2:
+            patterns.append(re.escape(value.strip()))
+    if not patterns:
+        return _keep
+    regex = re.compile("|".join(sorted(patterns, key=len, reverse=True)))
+    return lambda text: regex.sub("×××", text) if text else text
 
 
 def _user_names(session: Session, case_: Complaint) -> dict[int | None, str]:
