@@ -45,6 +45,7 @@ from effdesk.ui.app import optional_module
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.placeholder import PlaceholderPage
+from effdesk.ui.widgets import clock
 from effdesk.ui.widgets.icons import icon
 
 WEEKDAYS = "一二三四五六日"
@@ -371,7 +372,7 @@ class MainWindow(QMainWindow):
 
     def refresh_status(self) -> None:
         """Update the date line (called on start and when a module is shown: days change)."""
-        today = self._today or date.today()
+        today = self._today or clock.today()
         try:
             from effdesk.services.calendar_admin import load_calendar
 

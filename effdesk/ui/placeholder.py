@@ -6,8 +6,7 @@ No sample tables, no invented figures: a clerk must never mistake a placeholder 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from effdesk.ui.widgets.icons import icon
 
@@ -38,6 +37,7 @@ class PlaceholderPage(QWidget):
         if icon_name:
             pic = QLabel()
             pic.setPixmap(icon(icon_name).pixmap(48, 48))
+            pic.setFixedSize(48, 48)
             inner.addWidget(pic, 0, Qt.AlignmentFlag.AlignLeft)
 
         heading = QLabel(title)
@@ -58,13 +58,17 @@ class PlaceholderPage(QWidget):
         inner.addWidget(self.purpose_label)
 
         if features:
-            items = "".join(f"<li>{f}</li>" for f in features)
-            self.features_label = QLabel(
-                f"完成后将提供：<ul style='margin-left:-20px'>{items}</ul>"
-            )
-            self.features_label.setWordWrap(True)
-            self.features_label.setTextFormat(Qt.TextFormat.RichText)
-            inner.addWidget(self.features_label)
+            inner.addWidget(QLabel("完成后将提供："))
+            items = QVBoxLayout()
+            items.setSpacing(4)
+            inner.addLayout(items)
+            for feature in features:
+                # One label per item: a rich-text list in one word-wrapped label gets its
+                # height wrong and loses the last line.
+                item = QLabel(f"•  {feature}")
+                item.setWordWrap(True)
+                item.setContentsMargins(12, 0, 0, 0)
+                items.addWidget(item)
 
         if note:
             extra = QLabel(note)
@@ -72,19 +76,17 @@ class PlaceholderPage(QWidget):
             extra.setStyleSheet("color: #6b6b6b;")
             inner.addWidget(extra)
 
+        # Stretches rather than alignment flags: an aligned widget gets its plain size hint,
+        # which is too short for word-wrapped labels (they need height-for-width).
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(card, 3)
+        row.addStretch(1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(40, 40, 40, 40)
-        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        outer.addLayout(row)
         outer.addStretch(1)
 
     def text(self) -> str:
         """All visible text of the page (tests check it is honest)."""
-        parts = []
-        for label in self.findChildren(QLabel):
-            if label.textFormat() == Qt.TextFormat.RichText:
-                doc = QTextDocument()
-                doc.setHtml(label.text())
-                parts.append(doc.toPlainText())
-            elif label.text():
-                parts.append(label.text())
-        return "\n".join(parts)
+        return "\n".join(label.text() for label in self.findChildren(QLabel) if label.text())

@@ -32,6 +32,7 @@ from effdesk.ui.main_window import (
 from effdesk.ui.models.paged import Column, PagedTableModel
 from effdesk.ui.placeholder import PlaceholderPage
 from effdesk.ui.tasks import TaskRunner
+from effdesk.ui.widgets import clock
 
 EXPECTED_NAV = [
     "工作台",
@@ -225,7 +226,12 @@ def test_dashboard_counts_come_from_the_directory(
     qtbot: QtBot, window: MainWindow, directory_data: Any
 ) -> None:
     page = window.show_module("dashboard")
-    page.refresh()  # type: ignore[attr-defined]
+    clock.pin_today(date(2025, 10, 1))
+    try:
+        page.refresh()  # type: ignore[attr-defined]
+    finally:
+        clock.pin_today(None)
+    assert "2025年10月01日 星期三，休息日（国庆节）" in page.today_label.text()  # type: ignore[attr-defined]
     assert page.units_card.value.text() == "5"  # type: ignore[attr-defined]
     assert "在用 4" in page.units_card.detail.text()  # type: ignore[attr-defined]
     assert page.persons_card.value.text() == "4"  # type: ignore[attr-defined]
@@ -317,8 +323,10 @@ def startup_messages(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
 
 def test_corrupt_database_goes_to_the_hook(
-    tmp_path: Path, startup_messages: list[tuple[str, str]]
+    tmp_path: Path, startup_messages: list[tuple[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Without any handler (the security part installs a "restore from backup" one).
+    monkeypatch.setattr(gui_app, "_default_corrupt_handler", lambda: None)
     bad = tmp_path / "bad.sqlite"
     bad.write_bytes(b"this is not a database file at all" * 200)
     url = f"sqlite:///{bad}"
@@ -335,6 +343,15 @@ def test_corrupt_database_goes_to_the_hook(
     assert calls and calls[0][1] == url and isinstance(calls[0][0], DatabaseCorrupt)
     assert len(startup_messages) == 1  # the handler decides what to say
     assert bad.read_bytes().startswith(b"this is not")  # never overwritten
+
+
+def test_restore_offer_is_found_when_installed() -> None:
+    restore = gui_app.optional_module("effdesk.ui.security.restore_dialog")
+    handler = gui_app._default_corrupt_handler()
+    if restore is None:
+        assert handler is None
+    else:
+        assert handler is restore.offer_restore
 
 
 def test_unusable_url_is_explained(startup_messages: list[tuple[str, str]]) -> None:
@@ -364,6 +381,33 @@ def test_login_without_login_module_needs_dev_flag(
     monkeypatch.setenv("EFFDESK_DEV_ACTOR", "admin")
     assert gui_app.login(db) is SYSTEM
     assert gui_app.login(db, dev_actor="admin") is SYSTEM
+
+
+def test_login_uses_the_login_dialog_when_installed(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = gui_app.optional_module("effdesk.ui.security.login_dialog")
+    if module is None:
+        pytest.skip("no login dialog yet")
+    someone = Actor(user_id=7, username="wangli", roles=frozenset(), display_name="王丽")
+    made: list[tuple[object, object]] = []
+
+    class FakeLogin:
+        answer = QDialog.DialogCode.Accepted
+
+        def __init__(self, database: object, parent: object) -> None:
+            made.append((database, parent))
+            self.actor = someone
+
+        def exec(self) -> QDialog.DialogCode:
+            return self.answer
+
+    monkeypatch.setattr(module, "LoginDialog", FakeLogin)
+    monkeypatch.setenv("EFFDESK_DEV_ACTOR", "admin")  # ignored once a real login exists
+    assert gui_app.login(db) is someone
+    assert made == [(db, None)]
+    FakeLogin.answer = QDialog.DialogCode.Rejected
+    assert gui_app.login(db) is None
 
 
 def test_ui_font_renders_chinese(qapp: QApplication) -> None:

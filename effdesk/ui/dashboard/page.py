@@ -28,6 +28,7 @@ from effdesk.services import directory
 from effdesk.services.calendar_admin import load_calendar, reminder
 from effdesk.ui.context import AppContext
 from effdesk.ui.main_window import MODULES, WEEKDAYS, day_status, roles_label
+from effdesk.ui.widgets import clock
 from effdesk.ui.widgets.icons import icon
 
 
@@ -159,7 +160,7 @@ class DashboardPage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        today = self._today or date.today()
+        today = self._today or clock.today()
         actor = self.ctx.actor
         self.welcome.setText(f"欢迎，{actor.label}")
         with self.ctx.session() as s:
