@@ -280,6 +280,45 @@ def test_add_and_edit_person_through_the_dialog(
         assert person.unit_id == directory_data.units["县市场监督管理局"]
 
 
+def test_moving_a_person_shows_the_new_unit(
+    type_text: Any,
+    qtbot: QtBot,
+    page_for: Callable[[str], DirectoryPage],
+    directory_data: Any,
+) -> None:
+    page = page_for("clerk")
+    select_unit(page, "县政务服务中心")
+    page.persons_view.select_key(directory_data.persons["钱进"])
+    dialog = open_dialog(qtbot, page, page.edit_person_button)
+    assert isinstance(dialog, PersonDialog)
+    dialog.unit_picker.clear()
+    type_text(dialog.unit_picker, "城关")
+    qtbot.keyClick(dialog.unit_picker, Qt.Key.Key_Return)  # the only match
+    assert dialog.unit_picker.current_id() == directory_data.units["城关镇人民政府"]
+    with qtbot.waitSignal(dialog.saved):
+        click(qtbot, dialog.save_button)
+    assert page.units_view.selected().name == "城关镇人民政府"
+    assert page.persons_view.selected().name == "钱进"
+    assert page.units_view.selected().person_count == 1
+
+
+def test_saved_unit_hidden_by_the_search_is_revealed(
+    type_text: Any,
+    qtbot: QtBot,
+    page_for: Callable[[str], DirectoryPage],
+    directory_data: Any,
+) -> None:
+    page = page_for("clerk")
+    type_filter(qtbot, page.units_view.filter_edit, "gaj", page.units_view)
+    dialog = open_dialog(qtbot, page, page.add_unit_button)
+    assert isinstance(dialog, UnitDialog)
+    type_text(dialog.name_edit, "县林业局")
+    with qtbot.waitSignal(dialog.saved):
+        click(qtbot, dialog.save_button)
+    assert page.units_view.query() == "" and page.units_view.filter_edit.text() == ""
+    assert page.units_view.selected().name == "县林业局"
+
+
 def test_person_with_description_only(
     type_text: Any,
     qtbot: QtBot,

@@ -498,3 +498,27 @@ def test_searchable_view_in_a_table(qtbot: QtBot) -> None:
     assert blocker.args == [3]
     label: QLabel = view.count_label
     assert label.isVisibleTo(view)
+
+
+def test_selection_survives_a_refresh_off_the_gui_thread(qtbot: QtBot) -> None:
+    from effdesk.ui.widgets.search_table import SearchableTableView
+
+    service = _FakeService(total=300)
+    model: PagedTableModel[int] = PagedTableModel(
+        service.fetch, COLUMNS, page_size=100, key=lambda n: n, tasks=TaskRunner()
+    )
+    view = SearchableTableView(model)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(model.refreshed):
+        view.refresh()
+    assert model.rowCount() == 100
+    view.select_key(42)
+    with qtbot.waitSignal(model.refreshed):
+        view.refresh()
+    assert view.selected() == 42
+    with qtbot.waitSignal(model.refreshed):
+        view.refresh(select_key=7)
+    assert view.selected() == 7
+    with qtbot.waitSignal(model.rowsInserted):
+        model.fetchMore(QModelIndex())
+    assert model.rowCount() == 200

@@ -86,6 +86,7 @@ class DirectoryPage(QWidget):
         self.can_edit = ctx.can(Permission.EDIT_DIRECTORY)
         self.dialog: QDialog | None = None  # the open add/edit dialog (tests look at it)
         self._unit: UnitRow | None = None
+        self._person_to_select: int | None = None  # after a save, once its unit is shown
 
         # --- units ---
         self.units_model: PagedTableModel[UnitRow] = PagedTableModel(
@@ -219,7 +220,9 @@ class DirectoryPage(QWidget):
             self.persons_heading.setText(
                 f"{row.name} 的人员" if row else "人员（请先在左侧选择单位）"
             )
-            self.persons_view.refresh(keep_selection=False)
+            person = self._person_to_select if row is not None else None
+            self._person_to_select = None if row is not None else self._person_to_select
+            self.persons_view.refresh(keep_selection=False, select_key=person, reveal=True)
         self._update_buttons()
 
     def _all_units_toggled(self, on: bool) -> None:
@@ -243,7 +246,7 @@ class DirectoryPage(QWidget):
         except EffDeskError as exc:  # e.g. the record was deleted meanwhile
             show_error(self, exc)
             return None
-        dialog.saved.connect(on_saved)
+        dialog.saved.connect(lambda record_id: on_saved(dialog, record_id))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _r: self._forget(dialog))
         self.dialog = dialog
@@ -285,16 +288,17 @@ class DirectoryPage(QWidget):
             self._person_saved,
         )
 
-    def _unit_saved(self, unit_id: int) -> None:
-        self.units_view.refresh(keep_selection=False)
-        if not self.units_view.select_key(unit_id):
-            # Filtered out by the current search: show it by clearing the filter.
-            self.units_view.set_query("")
-            self.units_view.select_key(unit_id)
+    def _unit_saved(self, _dialog: QDialog, unit_id: int) -> None:
+        # Select the saved unit, clearing the search if it hides it.
+        self.units_view.refresh(select_key=unit_id, reveal=True)
 
-    def _person_saved(self, person_id: int) -> None:
-        self.units_view.refresh()  # person counts changed
-        self.persons_view.refresh(keep_selection=False)
-        if not self.persons_view.select_key(person_id):
-            self.persons_view.set_query("")
-            self.persons_view.select_key(person_id)
+    def _person_saved(self, dialog: QDialog, person_id: int) -> None:
+        unit_id = dialog.unit_picker.current_id() if isinstance(dialog, PersonDialog) else None
+        if self.all_units_check.isChecked():
+            self.units_view.refresh()  # person counts changed
+            self.persons_view.refresh(select_key=person_id, reveal=True)
+            return
+        # Re-selecting the unit (its own, if the person moved) reloads its persons and then
+        # selects the saved one.
+        self._person_to_select = person_id
+        self.units_view.refresh(select_key=unit_id or (self._unit.id if self._unit else None))

@@ -105,6 +105,8 @@ class SearchableTableView(QWidget):
         self._timer.setInterval(debounce_ms)
         self._timer.timeout.connect(self.apply_filter_now)
         self._query = ""
+        self._pending_key: Any = None
+        self._reveal = False
         self.filter_edit.textChanged.connect(lambda _t: self._timer.start())
 
         self.table.doubleClicked.connect(lambda idx: self._activate(idx))
@@ -114,6 +116,7 @@ class SearchableTableView(QWidget):
         model.rowsInserted.connect(lambda *_: self._update_count())
         model.modelReset.connect(self._on_reset)
         model.loadFailed.connect(self._on_failed)
+        model.refreshed.connect(self._on_refreshed)
         self._update_count()
 
     # --- filter -----------------------------------------------------------------------
@@ -133,15 +136,36 @@ class SearchableTableView(QWidget):
         if self.auto_refresh:
             self.refresh()
 
-    def refresh(self, keep_selection: bool = True) -> None:
-        """Reload from the service, keeping the selected row selected when it is still there."""
-        key = None
-        if keep_selection and self.model.has_key:
+    def refresh(
+        self, keep_selection: bool = True, *, select_key: Any = None, reveal: bool = False
+    ) -> None:
+        """Reload from the service.
+
+        Afterwards (also when the model loads off the GUI thread) the row with ``select_key``
+        is selected, or else the row that was selected before (``keep_selection``). With
+        ``reveal``, a ``select_key`` row hidden by the filter text is shown by clearing it.
+        """
+        key = select_key
+        if key is None and keep_selection and self.model.has_key:
             current = self.selected()
             key = self.model.key_of(current) if current is not None else None
+        self._pending_key = key
+        self._reveal = reveal and select_key is not None
         self.model.refresh()
-        if key is not None:
-            self.select_key(key)
+
+    def _on_refreshed(self) -> None:
+        key, self._pending_key = self._pending_key, None
+        if key is None or self.select_key(key):
+            return
+        if self._reveal and self._query:
+            self._reveal = False
+            self.filter_edit.blockSignals(True)
+            self.filter_edit.clear()
+            self.filter_edit.blockSignals(False)
+            self._query = ""
+            self.filterChanged.emit("")
+            self._pending_key = key
+            self.model.refresh()
 
     # --- selection --------------------------------------------------------------------
     def selected(self) -> Any | None:
