@@ -215,9 +215,11 @@ class _Text:
 
 def _caption(unit: str, f: ReportFinding, ev: ReportEvidence, n: int) -> str:
     taken = f"{ev.captured_at:%Y-%m-%d %H:%M}" if ev.captured_at else "无拍摄时间"
-    desc = ev.caption or f.row.description
+    desc = f.row.description
     if len(desc) > CAPTION_DESC_CHARS:
         desc = desc[: CAPTION_DESC_CHARS - 1] + "…"
+    if ev.caption and ev.caption not in desc:
+        desc += f"\n{ev.caption[:CAPTION_DESC_CHARS]}"
     place = f"·{f.row.place}" if f.row.place else ""
     flags = [_FLAG_LABELS[c] for c in ev.flags if c in _FLAG_LABELS]
     doubt = f"【疑点：{'、'.join(flags)}】" if flags else ""

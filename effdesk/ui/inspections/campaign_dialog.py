@@ -139,6 +139,8 @@ class CampaignDialog(RecordDialog):
         self.theme_combo.setEditable(True)
         self.theme_combo.addItems(COMMON_THEMES)
         self.theme_combo.setCurrentText("")
+        self.theme_combo.setMinimumWidth(260)
+        self.kind_combo.setMinimumWidth(160)
         theme_edit = self.theme_combo.lineEdit()
         assert theme_edit is not None
         theme_edit.setPlaceholderText("选择或输入督查主题")

@@ -101,11 +101,17 @@ def _kind_icon(widget: QWidget, kind: MediaKind | None) -> QIcon:
     return widget.style().standardIcon(pixmap)
 
 
+def size_text(n: int) -> str:
+    if n < 1024 * 1024:
+        return f"{max(1, round(n / 1024))} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
 def describe(row: AttachmentRow) -> str:
     """Tool tip / info text of one stored attachment."""
     lines = [
         row.original_name,
-        f"类型：{row.media_kind.label}（{row.mime}），{row.size / 1024 / 1024:.2f} MB",
+        f"类型：{row.media_kind.label}（{row.mime}），{size_text(row.size)}",
     ]
     if row.width and row.height:
         lines.append(f"尺寸：{row.width}×{row.height}")
@@ -117,7 +123,8 @@ def describe(row: AttachmentRow) -> str:
     if row.camera:
         lines.append(f"设备：{row.camera}")
     lines.append(f"导入：{row.imported_at:%Y-%m-%d %H:%M}（{row.imported_by}）")
-    lines.append(f"SHA-256：{row.sha256}")
+    # Two halves: a 64-digit word does not wrap in a narrow panel.
+    lines.append(f"SHA-256：\n{row.sha256[:32]}\n{row.sha256[32:]}")
     if row.flags:
         lines.append("疑点：" + "、".join(row.flag_labels))
     return "\n".join(lines)

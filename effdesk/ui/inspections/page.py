@@ -66,13 +66,14 @@ FINDING_COLOURS = {
     FindingStatus.HANDLED: GREEN,
     FindingStatus.DISMISSED: GREY,
 }
-# Status buttons of a campaign: target status → button text.
+# Status buttons of a campaign: target status → button text (reopening reads differently).
 CAMPAIGN_ACTIONS = {
     CampaignStatus.IN_PROGRESS: "开始检查",
     CampaignStatus.COMPLETED: "完成活动",
     CampaignStatus.CANCELLED: "取消活动",
     CampaignStatus.PLANNED: "恢复活动",
 }
+REOPEN_TEXT = "重新打开"
 TRANSITION_TEXT = {
     FindingStatus.VERIFIED: "核实认定",
     FindingStatus.DISMISSED: "不予认定…",
@@ -81,9 +82,9 @@ TRANSITION_TEXT = {
 }
 
 CAMPAIGN_COLUMNS: list[Column[CampaignRow]] = [
-    Column("活动名称", lambda r: r.name, width=210, tooltip=lambda r: r.theme),
+    Column("活动名称", lambda r: r.name, width=190, tooltip=lambda r: f"{r.name}\n{r.theme}"),
     Column("方式", lambda r: r.kind.label, width=64),
-    Column("日期", lambda r: r.dates_text, width=170),
+    Column("日期", lambda r: compact_dates(r), width=150),
     Column(
         "状态",
         lambda r: r.status.label,
@@ -130,6 +131,15 @@ FINDING_COLUMNS: list[Column[FindingRow]] = [
     Column("证据", lambda r: r.attachment_count, align=RIGHT, width=44),
     Column("来源", lambda r: "现场" if r.origin.value == "field" else "", align=CENTER),
 ]
+
+
+def compact_dates(r: CampaignRow) -> str:
+    """2026-03-02至03-06 within one year (the list is narrow); the full form otherwise."""
+    if r.start_date == r.end_date:
+        return f"{r.start_date:%Y-%m-%d}"
+    if r.start_date.year == r.end_date.year:
+        return f"{r.start_date:%Y-%m-%d}至{r.end_date:%m-%d}"
+    return r.dates_text
 
 
 def create_page(ctx: AppContext) -> QWidget:
@@ -253,11 +263,12 @@ class InspectionsPage(QWidget):
         self.transition_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.transition_menu = QMenu(self.transition_button)
         self.transition_button.setMenu(self.transition_menu)
-        tb = self.findings_view.toolbar
-        tb.addWidget(self.finding_status_combo)
-        tb.addWidget(self.add_finding_button)
-        tb.addWidget(self.edit_finding_button)
-        tb.addWidget(self.transition_button)
+        self.findings_view.toolbar.addWidget(self.finding_status_combo)
+        finding_buttons = QHBoxLayout()
+        finding_buttons.addWidget(self.add_finding_button)
+        finding_buttons.addWidget(self.edit_finding_button)
+        finding_buttons.addWidget(self.transition_button)
+        finding_buttons.addStretch(1)
         self.findings_view.currentRowChanged.connect(self._finding_selected)
         self.findings_view.rowActivated.connect(lambda _r: self.edit_finding())
         self.evidence_panel = EvidencePanel(ctx)
@@ -268,6 +279,7 @@ class InspectionsPage(QWidget):
         tl = QVBoxLayout(top)
         tl.setContentsMargins(0, 0, 0, 0)
         tl.addWidget(self.findings_view)
+        tl.addLayout(finding_buttons)
         bottom = QWidget()
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 4, 0, 0)
@@ -295,7 +307,7 @@ class InspectionsPage(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 6)
-        splitter.setSizes([560, 860])
+        splitter.setSizes([600, 820])
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -441,6 +453,8 @@ class InspectionsPage(QWidget):
             allowed = c is not None and status in inspections.CAMPAIGN_TRANSITIONS[c.status]
             button.setVisible(allowed)
             button.setEnabled(self.can_manage)
+            reopen = c is not None and c.status is CampaignStatus.COMPLETED
+            button.setText(REOPEN_TEXT if reopen else CAMPAIGN_ACTIONS[status])
         target = self.targets_view.selected()
         self.visit_button.setEnabled(self.can_record and live and target is not None)
         self.target_finding_button.setEnabled(self.can_record and live and target is not None)
