@@ -49,6 +49,7 @@ from effdesk.ui.widgets import clock
 from effdesk.ui.widgets.icons import icon
 
 WEEKDAYS = "一二三四五六日"
+BACK_LINK = "#back"
 
 
 @dataclass(frozen=True)
@@ -266,13 +267,21 @@ class AboutDialog(QDialog):
         )
         links = "\n".join(f"- [{name}]({name})" for name in licences)
         return (
-            readme.read_text(encoding="utf-8") + "\n\n## 许可证全文\n\n点击文件名查看：\n\n" + links
+            "本程序附带下列免费字体（经子集化），用于在缺少公文字体的电脑上生成 PDF，"
+            "各按其许可证发布。点击下方文件名可查看许可证全文。\n\n"
+            + links
+            + "\n\n---\n\n"
+            + readme.read_text(encoding="utf-8")
         )
 
     def _show_licence(self, name: str) -> None:
+        if name == BACK_LINK:
+            self.fonts.setMarkdown(self._fonts_markdown())
+            return
         path = resource_path("fonts", name)
         if path.is_file() and path.parent == resource_path("fonts"):
-            self.fonts.setPlainText(path.read_text(encoding="utf-8", errors="replace"))
+            text = path.read_text(encoding="utf-8", errors="replace")
+            self.fonts.setMarkdown(f"[← 返回字体列表]({BACK_LINK})\n\n```\n{text}\n```\n")
 
 
 def _html(text: str) -> str:

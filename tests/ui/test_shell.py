@@ -192,6 +192,8 @@ def test_about_box(qtbot: QtBot, window: MainWindow, db: Database) -> None:
     assert "GNU GENERAL PUBLIC LICENSE" in dialog.fonts.toPlainText()
     dialog._show_licence("../../pyproject.toml")  # only licence files beside the fonts
     assert "GNU GENERAL PUBLIC LICENSE" in dialog.fonts.toPlainText()
+    dialog._show_licence("#back")
+    assert "许可证全文" in dialog.fonts.toPlainText() and "OFL" in dialog.fonts.toPlainText()
     dialog.close()
 
 
