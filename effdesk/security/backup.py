@@ -69,6 +69,7 @@ from effdesk.db.models import Setting
 from effdesk.enums import AuditAction
 from effdesk.errors import EffDeskError, PackageRejected
 from effdesk.paths import backup_dir, evidence_dir_for
+from effdesk.permissions import Permission, require
 from effdesk.security import keys
 from effdesk.services import settings
 
@@ -473,6 +474,7 @@ def create_backup(
     The archive appears under its final name only when complete (written as ``.partial``,
     flushed to disk, then renamed), so a crash never leaves a half archive that looks whole.
     """
+    require(actor, Permission.BACKUP)
     started = time.monotonic()
     prog = progress or _NoProgress()
     src = _sqlite_path(db.url)
@@ -583,13 +585,13 @@ def maybe_daily_backup(
     key: bytes | None = None,
     allow_create_key: bool = False,
     today: date | None = None,
-    actor: Actor = SYSTEM,
     progress: Progress | None = None,
 ) -> DailyBackupResult:
     """At the first start of a day write an automatic backup, keeping ``backup.keep`` of them.
 
     Without a key in the keyring nothing is written unless ``allow_create_key`` (pass True only
     when an admin is logged in: the new recovery key must be shown to them, and is returned).
+    The backup is the system's own act (whoever is logged in), so it is recorded as SYSTEM.
     """
     try:
         _sqlite_path(db.url)
@@ -609,7 +611,7 @@ def maybe_daily_backup(
             return DailyBackupResult(skipped=str(exc))
         key = created.key
     stamp_at = datetime.combine(day, now().time())
-    result = create_backup(db, dest, key, actor=actor, auto=True, progress=progress, at=stamp_at)
+    result = create_backup(db, dest, key, actor=SYSTEM, auto=True, progress=progress, at=stamp_at)
     with db.session() as s:
         keep = max(1, int(settings.get(s, "backup.keep")))
     archives = _auto_archives(dest, db_id)
@@ -780,6 +782,7 @@ def restore_backup(
     restored ones in; then open (migrating an older schema) and record the restore in the
     audit trail. Close every connection to the database first (other EffDesk windows too).
     """
+    require(actor, Permission.RESTORE)
     db_path = _sqlite_path(db_url)
     files_dir = evidence_dir_for(db_url)
     db_path.parent.mkdir(parents=True, exist_ok=True)

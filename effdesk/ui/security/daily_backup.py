@@ -26,12 +26,9 @@ from effdesk.ui.tasks import Progress
 def start_daily_backup(ctx: AppContext, parent: QWidget | None) -> None:
     is_admin = ctx.actor.has(Role.ADMIN)
     db = ctx.db
-    actor = ctx.actor
 
     def work(progress: Progress) -> backup.DailyBackupResult:
-        return backup.maybe_daily_backup(
-            db, allow_create_key=is_admin, actor=actor, progress=progress
-        )
+        return backup.maybe_daily_backup(db, allow_create_key=is_admin, progress=progress)
 
     def done(result: backup.DailyBackupResult) -> None:
         ctx_status = getattr(parent, "statusBar", None)
