@@ -28,7 +28,7 @@ from effdesk.auth import Actor
 from effdesk.db.engine import Database, open_database
 from effdesk.db.models import Attachment, Finding, ProblemCategory, User, UserRole
 from effdesk.enums import CampaignKind, CampaignStatus, FindingStatus, Role, TargetStatus
-from effdesk.services import inspections
+from effdesk.services import inspections, settings
 from effdesk.ui.context import AppContext
 from effdesk.ui.inspections.campaign_dialog import CampaignDialog
 from effdesk.ui.inspections.finding_dialog import FindingDialog
@@ -302,16 +302,27 @@ def test_drop_batch_with_bad_files_one_summary(
     corrupt.write_bytes(good.read_bytes()[:3000])
     dup = tmp_path / "副本.jpg"
     dup.write_bytes(good.read_bytes())
-    drop_files(page.evidence_panel.grid, [good, fake, empty, corrupt, dup])
+    huge = tmp_path / "VID_超大.mp4"
+    with open(huge, "wb") as fh:  # 200 MB, sparse: costs no disk
+        fh.truncate(200 * 1024 * 1024)
+    with db.session() as s:
+        settings.put(s, ui_actors["admin"], "evidence.max_file_mb", 100)
+    drop_files(page.evidence_panel.grid, [good, fake, empty, corrupt, dup, huge])
     report = page.evidence_panel.last_report
     assert report is not None
     assert [a.original_name for a in report.added] == ["IMG_0001.jpg"]
-    assert {p.name for p in report.problems} == {"假照片.jpg", "空文件.jpg", "损坏.jpg"}
+    assert {p.name for p in report.problems} == {
+        "假照片.jpg",
+        "空文件.jpg",
+        "损坏.jpg",
+        "VID_超大.mp4",
+    }
     assert report.duplicates == ["副本.jpg"]
     box = page.evidence_panel.last_message
     assert box is not None and box.isVisible()
     text = box.text()
-    for name in ("假照片.jpg", "空文件.jpg", "损坏.jpg", "副本.jpg"):
+    assert "文件过大" in text and "文件为空" in text
+    for name in ("假照片.jpg", "空文件.jpg", "损坏.jpg", "副本.jpg", "VID_超大.mp4"):
         assert name in text
     assert box.icon() == QMessageBox.Icon.Warning
     close_messages()
