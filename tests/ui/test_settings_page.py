@@ -163,3 +163,33 @@ def test_backup_page_backup_key_and_restore(
     restore_dialog.restore_button.click()
     assert restored and restored[0].kept_database is not None
     QApplication.processEvents()
+
+
+def test_daily_backup_at_start(
+    qtbot: QtBot,
+    make_ctx: Callable[[Actor], AppContext],
+    ui_actors: dict[str, Actor],
+    memory_keyring: _MemoryKeyring,
+) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    from effdesk.paths import backup_dir
+    from effdesk.ui.security.daily_backup import start_daily_backup
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    # A clerk starts first: no key yet, so nothing is written and no key is made.
+    start_daily_backup(make_ctx(ui_actors["clerk"]), window)
+    assert list(backup_dir().glob("*.effbak")) == []
+    assert "未自动备份" not in window.statusBar().currentMessage()  # only admins are told
+    # The admin starts: the key is made, the recovery key shown, the backup written.
+    start_daily_backup(make_ctx(ui_actors["admin"]), window)
+    archives = list(backup_dir().glob("*-auto-*.effbak"))
+    assert len(archives) == 1
+    shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, RecoveryKeyDialog)]
+    assert shown and shown[-1].isVisible()
+    for w in shown:
+        w.close()
+    # Later the same day: nothing more.
+    start_daily_backup(make_ctx(ui_actors["clerk"]), window)
+    assert list(backup_dir().glob("*-auto-*.effbak")) == archives
