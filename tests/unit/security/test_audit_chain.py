@@ -131,3 +131,20 @@ def test_concurrent_appends_never_fork(tmp_path: Path) -> None:
         assert audit.chain_head(s)[0] == 80
     db1.dispose()
     db2.dispose()
+
+
+def test_verify_names_a_damaged_evidence_file(
+    logged: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    documents = pytest.importorskip("effdesk.services.documents")
+    with logged.session() as s:
+        stored = documents.store_pdf(s, logged.files_dir, b"%PDF-1.4 test evidence " * 50)
+        sha = stored.sha256
+    rc, out = _verify(logged, capsys)
+    assert rc == 0, out
+    blob = logged.files_dir / "objects" / sha[:2] / sha
+    blob.chmod(0o644)
+    blob.write_bytes(b"%PDF-1.4 altered")
+    rc, out = _verify(logged, capsys)
+    assert rc != 0
+    assert "证据文件" in out and sha in out
