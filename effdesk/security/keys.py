@@ -249,7 +249,16 @@ def delete_db_password(url: str | URL) -> None:
 def url_without_password(url: str | URL) -> str:
     """The URL to store in settings files: the password removed."""
     u = make_url(url) if isinstance(url, str) else url
-    return u.set(password=None).render_as_string(hide_password=False)
+    # URL.set() ignores None, so build the URL again without the password.
+    bare = URL.create(
+        drivername=u.drivername,
+        username=u.username,
+        host=u.host,
+        port=u.port,
+        database=u.database,
+        query=u.query,
+    )
+    return bare.render_as_string(hide_password=False)
 
 
 def url_with_keyring_password(url: str) -> str:
