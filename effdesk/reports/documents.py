@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -127,6 +128,18 @@ def _photo_items(session: Session, files_dir: Path, ids: list[int]) -> list[Atta
     ]
 
 
+def prepare_photo_previews(session: Session, doc: Document, files_dir: Path) -> int:
+    """Make the print previews of a document's photos now (e.g. while the leader edits the
+    text), so its first preview and its issue do not wait for decoding; returns the count."""
+    ids = [
+        int(i)
+        for raw in doc.attachments_spec or []
+        if raw.get("kind") == "photos"
+        for i in raw.get("attachment_ids", [])
+    ]
+    return len(_photo_items(session, files_dir, ids))
+
+
 def build_spec(
     session: Session, doc: Document, files_dir: Path, *, today: date | None = None
 ) -> OfficialDocumentSpec:
@@ -176,10 +189,27 @@ def render_document(
     today: date | None = None,
 ) -> RenderedDocument:
     """Render ``doc`` as it stands (a draft previews without a number)."""
-    spec = build_spec(session, doc, files_dir, today=today)
+    fonts = fonts or default_fontset()
+    # Parsing the CJK fonts is pure Python and photo decoding releases the GIL: doing both at
+    # once saves most of the font time on a first render.
+    loader = threading.Thread(target=_load_faces, args=(fonts,), daemon=True)
+    loader.start()
+    try:
+        spec = build_spec(session, doc, files_dir, today=today)
+    finally:
+        loader.join()
     buf = io.BytesIO()
     info = render_official_document(spec, buf, fonts)
     return RenderedDocument(buf.getvalue(), info, draft=doc.state is DocumentState.DRAFT)
+
+
+def _load_faces(fonts: FontSet) -> None:
+    for role in FontRole:
+        try:
+            fonts.face(role).load()
+        except (TTFError, OSError, ValueError, KeyError, IndexError):
+            # The engine falls back per character and reports it; nothing to do here.
+            continue
 
 
 _BASEFONT = re.compile(rb"/BaseFont\s*/(?:[A-Z]{6}\+)?([^\s/\[\]<>()]+)")

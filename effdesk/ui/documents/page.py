@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from effdesk.enums import DocumentState, DocumentType
 from effdesk.errors import EffDeskError, ValidationError, ValidationErrors
 from effdesk.permissions import Permission
-from effdesk.reports.documents import embedded_fonts, render_document
+from effdesk.reports.documents import embedded_fonts, prepare_photo_previews, render_document
 from effdesk.reports.fonts import FontRole, default_fontset
 from effdesk.services import composition
 from effdesk.services import documents as docs
@@ -342,6 +342,25 @@ class DocumentsPage(QWidget):
         if self.current is None or self.current.id != document_id:
             self.open_document(document_id)
         self.tabs.setCurrentWidget(self.editor)
+        if self.current is not None and self.current.photo_count:
+            self._prepare_photos(document_id)
+
+    def _prepare_photos(self, document_id: int) -> None:
+        """Decode the photos for print in the background while the leader reads the draft."""
+        db = self.ctx.db
+
+        def work(_progress: object) -> int:
+            with self.ctx.session() as session:
+                doc = docs.get_document(session, self.ctx.actor, document_id)
+                return prepare_photo_previews(session, doc, db.files_dir)
+
+        def failed(exc: BaseException) -> None:
+            # A missing or unreadable photo is reported when the draft is previewed or
+            # issued, with the document in view; anything else is a bug.
+            if not isinstance(exc, EffDeskError):
+                show_error(self, exc)
+
+        self.ctx.tasks.run(work, lambda _n: None, failed)
 
     def new_blank(self) -> None:
         if self.dirty and not self.save(quiet=True):
