@@ -58,12 +58,13 @@ def case_label(case: Complaint) -> str:
 
 def flush(session: Session, case: Complaint) -> None:
     """Flush, reporting a concurrent save of the same case as ConcurrentEditError."""
+    label = case_label(case)  # read now: after a failed flush the row cannot be loaded
     try:
         session.flush()
     except StaleDataError as exc:
         # The caller's unit of work rolls back on this error; nothing half-done is kept.
         raise ConcurrentEditError(
-            f"{case_label(case)}刚被其他人修改，您的操作未保存。请刷新后重试。",
+            f"{label}刚被其他人修改，您的操作未保存。请刷新后重试。",
             other_change=str(exc),
         ) from exc
 
