@@ -120,7 +120,16 @@ def cn_date_range(start: date, end: date) -> str:
 
 
 def _time_of_day(t: datetime) -> str:
-    part = "上午" if t.hour < 12 else ("下午" if t.hour < 18 else "晚上")
+    if t.hour < 6:
+        part = "凌晨"
+    elif t.hour < 12:
+        part = "上午"
+    elif t.hour < 13:
+        part = "中午"
+    elif t.hour < 18:
+        part = "下午"
+    else:
+        part = "晚上"
     hour = t.hour if t.hour <= 12 else t.hour - 12
     return f"{t.month}月{t.day}日{part}{hour}:{t.minute:02d}"
 
@@ -558,12 +567,20 @@ def compose_from_findings(
             who = "、".join(people)
             place = f.place.strip()
             desc = f.description.strip()
-            # An inspector often starts the description with the person already.
-            if who and any(desc.startswith(p) for p in people):
+            # An inspector often starts the description with its subject already (the person
+            # or the unit); the person is not put in front of it again.
+            subjects = [*people, f.unit.name, f.unit.short_name]
+            if who and any(x and desc.startswith(x) for x in subjects):
                 who = ""
-            text = f"{_time_of_day(f.observed_at)}，{place + '，' if place else ''}{who}{desc}"
-            text = _sentence(text)
-            problems.append(f"{k}.{text}" if len(group) > 1 else text)
+            when = _time_of_day(f.observed_at)
+            if len(group) == 1:
+                text = f"{when}，{place + '，' if place else ''}{who}{desc}"
+                problems.append(_sentence(text))
+            else:
+                # "1.10月9日" would read as the number 1.10 (and not as a heading): numbered
+                # items lead with the place instead.
+                lead = f"{place}：" if place else "督查发现："
+                problems.append(f"{k}.{_sentence(f'{lead}{when}，{who}{desc}')}")
     sections.append(("发现的问题", problems))
 
     # ---- 处理意见

@@ -47,8 +47,8 @@ def test_circular_from_findings_has_the_usual_structure(
         "（四）城关镇人民政府",
     ]
     i = paras.index("（一）县人力资源和社会保障局")
-    assert paras[i + 1].startswith("1.3月4日上午9:10，政务服务中心社保窗口，社保窗口工作人员王建军")
-    assert paras[i + 2].startswith("2.3月4日上午9:40")
+    assert paras[i + 1].startswith("1.政务服务中心社保窗口：3月4日上午9:10，社保窗口工作人员王建军")
+    assert paras[i + 2].startswith("2.政务服务中心医保窗口：3月4日上午9:40，")
     assert "1号窗口女工作人员" in paras[i + 2]
     # A unit with one finding gets no "1." numbering.
     j = paras.index("（二）县市场监督管理局")
@@ -169,3 +169,14 @@ def test_cn_helpers() -> None:
     assert composition.cn_date_range(date(2025, 3, 3), date(2025, 3, 7)) == "2025年3月3日至7日"
     assert composition.cn_date_range(date(2025, 3, 30), date(2025, 4, 2)) == "2025年3月30日至4月2日"
     assert composition.cn_date_range(date(2025, 3, 3), date(2025, 3, 3)) == "2025年3月3日"
+
+
+def test_time_of_day_words() -> None:
+    from datetime import datetime
+
+    t = composition._time_of_day
+    assert t(datetime(2026, 1, 1, 5, 30)) == "1月1日凌晨5:30"
+    assert t(datetime(2026, 1, 1, 9, 5)) == "1月1日上午9:05"
+    assert t(datetime(2026, 1, 1, 12, 5)) == "1月1日中午12:05"
+    assert t(datetime(2026, 1, 1, 15, 20)) == "1月1日下午3:20"
+    assert t(datetime(2026, 1, 1, 19, 0)) == "1月1日晚上7:00"
