@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 import tempfile
 import time
@@ -111,6 +112,13 @@ def build_office(folder: Path, photos: list[Path]) -> tuple[object, int]:
     return db, campaign_id
 
 
+def _load() -> str:
+    if not hasattr(os, "getloadavg"):
+        return "n/a"
+    one, five, _ = os.getloadavg()
+    return f"{one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} CPUs"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
@@ -121,7 +129,7 @@ def main() -> int:
     photos = generate_photos(args.photos, 40)
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in photos}
     mb = sum(p.stat().st_size for p in photos) / 1024 / 1024
-    print(f"photos: {len(photos)} × 4000×3000 JPEG, {mb:.0f} MB in all")
+    print(f"photos: {len(photos)} × 4000×3000 JPEG, {mb:.0f} MB in all; load {_load()}")
     with tempfile.TemporaryDirectory(prefix="effdesk-report-bench-") as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
@@ -147,7 +155,7 @@ def main() -> int:
         size_mb = out.stat().st_size / 1024 / 1024
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in photos}
     untouched = after == before
-    print(f"originals untouched: {'yes' if untouched else 'NO'}")
+    print(f"originals untouched: {'yes' if untouched else 'NO'}; load at the end {_load()}")
     ok = timings[0] < TARGET_SECONDS and size_mb <= TARGET_MB and untouched
     print(
         f"target: < {TARGET_SECONDS:.0f} s and ≤ {TARGET_MB:.0f} MB → "

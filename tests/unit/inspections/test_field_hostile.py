@@ -407,3 +407,27 @@ def test_campaign_package_tampered_on_the_way(world: World, tmp_path: Path) -> N
         assert table_counts(laptop)["campaigns"] == 0
     finally:
         laptop.dispose()
+
+
+def test_cancelled_import_writes_nothing(world: World) -> None:
+    from effdesk.field.common import OperationCancelled
+
+    before = table_counts(world.office.db)
+    calls = []
+
+    def cancel_after_first() -> bool:
+        calls.append(1)
+        return len(calls) > 1
+
+    with (
+        pytest.raises(OperationCancelled, match="已取消，未导入任何内容"),
+        world.office.db.session() as s,
+    ):
+        import_findings_package(
+            s,
+            world.office.inspector,
+            world.office.store,
+            world.package,
+            cancelled=cancel_after_first,
+        )
+    assert table_counts(world.office.db) == before
