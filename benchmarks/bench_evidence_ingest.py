@@ -278,7 +278,7 @@ def main() -> int:
             f"targets: < {TARGET_SECONDS:.0f} s: {'PASS' if ok_time else 'FAIL'};"
             f" ≤ {TARGET_RATIO}× baseline: {'PASS' if ok_ratio else 'FAIL'}"
         )
-        print(f"machine load at the end:{_load() or ' n/a'}")
+        print(f"machine at the end{_load() or ': load n/a'}")
         return 0 if ok_time and ok_ratio else 1
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -361,6 +361,7 @@ def _record_batch(
         session.scalar(select(func.max(Attachment.sort_order)).where(owner_col == owner.owner_id))
         or 0
     ) + 1
+    known = _known_files(session, [r.blob.sha256 for r in results if isinstance(r, _Prepared)])
     for r in results:
         if r is None:  # pragma: no cover - every submitted file yields a result
             continue
@@ -371,7 +372,7 @@ def _record_batch(
             report.duplicates.append(r.name)
             continue
         existing.add(r.blob.sha256)
-        stored = _stored_file_for(session, r)
+        stored = known.get(r.blob.sha256) or _new_stored_file(session, r)
         flags: list[str] = []
         if stored.media_kind is MediaKind.PHOTO and stored.captured_at is None:
             flags.append(EvidenceFlag.NO_CAPTURE_TIME.value)
@@ -419,10 +420,19 @@ def _record_batch(
     return report
 
 
-def _stored_file_for(session: Session, r: _Prepared) -> StoredFile:
-    found = session.scalar(select(StoredFile).where(StoredFile.sha256 == r.blob.sha256))
-    if found is not None:
-        return found
+def _known_files(session: Session, shas: Sequence[str]) -> dict[str, StoredFile]:
+    """StoredFile rows already present for these hashes (one query per 500)."""
+    found: dict[str, StoredFile] = {}
+    unique = sorted(set(shas))
+    for i in range(0, len(unique), 500):
+        for f in session.scalars(
+            select(StoredFile).where(StoredFile.sha256.in_(unique[i : i + 500]))
+        ):
+            found[f.sha256] = f
+    return found
+
+
+def _new_stored_file(session: Session, r: _Prepared) -> StoredFile:
     info = r.info
     stored = StoredFile(
         sha256=r.blob.sha256,
