@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -79,6 +80,16 @@ def _render_document(args: argparse.Namespace, ctx: CommandContext) -> int:
     db = ctx.database()
     with db.session() as session:
         doc = docs.get_document(session, SYSTEM, args.id)
+        if doc.state is not DocumentState.DRAFT and doc.pdf_file_id is None:
+            rendered = render_document(session, doc, db.files_dir)
+            _write(args.out, rendered.pdf)
+            print(
+                f"注意：公文 {doc.number}「{doc.title}」没有存档的印发原件，"
+                f"已按登记内容重新排版生成副本：{args.out}（{rendered.info.pages}页）",
+                file=sys.stderr,
+            )
+            _print_fonts(rendered.info)
+            return 0
         if doc.state is not DocumentState.DRAFT:
             check = docs.stored_pdf(session, SYSTEM, doc.id, db.files_dir)
             if not check.ok:

@@ -351,6 +351,7 @@ class DocumentView:
     superseded_by: tuple[str, ...]
     source_summary: str
     photo_count: int
+    has_pdf: bool = False
 
     @property
     def editable(self) -> bool:
@@ -410,6 +411,7 @@ def get_document_view(session: Session, actor: Actor, document_id: int) -> Docum
         superseded_by=tuple(d.number or f"草稿「{d.title}」" for d in later),
         source_summary=summary,
         photo_count=sum(len(a.attachment_ids) for a in data.attachments),
+        has_pdf=doc.pdf_file_id is not None,
     )
 
 
@@ -778,7 +780,12 @@ def stored_pdf(session: Session, actor: Actor, document_id: int, files_dir: Path
     require(actor, Permission.VIEW_DOCUMENTS)
     doc = get_or_404(session.get(Document, document_id), "该公文")
     if doc.pdf_file is None:
-        raise EffDeskError(f"公文「{doc.title}」尚未印发，没有存档的PDF。")
+        if doc.state is DocumentState.DRAFT:
+            raise EffDeskError(f"公文「{doc.title}」尚未印发，没有存档的PDF。")
+        raise EffDeskError(
+            f"公文 {doc.number or ''}「{doc.title}」没有存档的印发原件"
+            "（演示数据或从其他系统录入的记录）。"
+        )
     sha = doc.pdf_file.sha256
     store = EvidenceStore(files_dir)
     path = store.path_of(sha)

@@ -13,7 +13,7 @@ from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
+from sqlalchemy import select, update
 from unit.documents.office_data import COMPLAINANT_NAME, Office, build_office
 
 from effdesk.auth import SYSTEM, Actor
@@ -229,3 +229,27 @@ def test_heading_numbering_rules(qtbot: QtBot) -> None:
     editor.apply_level(0)
     assert editor.text().split("\n")[1] == "错误序号的段落"
     assert "正文" in editor.level_label.text()
+
+
+def test_issued_record_without_archived_pdf_shows_a_marked_copy(
+    qtbot: QtBot,
+    db: Database,
+    office: Office,
+    ui_actors: dict[str, Actor],
+    make_ctx: Callable[[Actor], AppContext],
+) -> None:
+    """Demo data and records typed in from paper have no archived original."""
+    page = _page(qtbot, make_ctx(ui_actors["leader"]))
+    doc_id = page.draft_from_findings(office.finding_ids[:1], [])
+    assert doc_id is not None
+    with qtbot.waitSignal(page.documentIssued, timeout=60_000):
+        page.issue(confirm=False)
+    with db.session() as s:
+        # Core UPDATE: what an import writes; the ORM guard is for edits through sessions.
+        s.execute(update(Document).where(Document.id == doc_id).values(pdf_file_id=None))
+    page.current = None
+    with qtbot.waitSignal(page.previewReady, timeout=60_000):
+        page.open_document(doc_id)
+    assert "副本" in page.preview_pane.title_label.text()
+    assert "没有存档的印发原件" in page.preview_pane.warning_label.text()
+    assert page.preview_pane.page_count >= 1

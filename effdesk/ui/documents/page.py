@@ -525,6 +525,8 @@ class DocumentsPage(QWidget):
         title = f"{v.state.label}：{v.number} {v.data.title}"
 
         def work(_progress: object) -> PreviewResult:
+            if not v.has_pdf:
+                return rerender()
             with self.ctx.session() as session:
                 check = docs.stored_pdf(session, self.ctx.actor, doc_id, db.files_dir)
             if not check.path.exists():
@@ -535,6 +537,26 @@ class DocumentsPage(QWidget):
             if v.state is DocumentState.VOIDED:
                 warning = (warning + "\n" if warning else "") + f"此公文已作废：{v.void_reason}"
             return PreviewResult(data, title, fonts, warning, f"{v.number} {v.data.title}.pdf")
+
+        def rerender() -> PreviewResult:
+            # No archived original (demo data, records entered from elsewhere): lay the record
+            # out again, and say so plainly.
+            with self.ctx.session() as session:
+                doc = docs.get_document(session, self.ctx.actor, doc_id)
+                rendered = render_document(session, doc, db.files_dir)
+            warning = (
+                "此公文没有存档的印发原件；下面是按登记内容重新排版的副本，仅供参考，不能代替原件。"
+            )
+            if v.state is DocumentState.VOIDED:
+                warning += f"\n此公文已作废：{v.void_reason}"
+            fonts = "字体：" + "；".join(rendered.info.fonts)
+            return PreviewResult(
+                rendered.pdf,
+                title + "（副本）",
+                fonts,
+                warning,
+                f"{v.number} {v.data.title}（副本）.pdf",
+            )
 
         self.preview_pane.show_message("正在打开存档的PDF…")
         self.tabs.setCurrentWidget(self.preview_pane)
