@@ -3,7 +3,7 @@
 The page is a grid: a 156 × 225 mm type area at x 28 mm, y 37 mm holding 22 lines of 28
 characters of 3号 (16 pt) 仿宋. Everything after the header of page 1 sits on that grid, so the
 lines of facing pages line up as on offices' Word templates. The numbered rules quoted in the
-comments are those of /work/shared/GBT9704.md (GB/T 9704-2012 §7).
+comments are those of the project's layout brief, shared/GBT9704.md (GB/T 9704-2012 §7).
 
 The spec is a plain dataclass; callers (the documents service) fill it from the database.
 """
@@ -352,7 +352,6 @@ class _Builder:
         self.fonts = fonts
         self.log = FallbackLog()
         self.photos: list[tuple[PhotoInfo, float, float, Path]] = []
-        self.seal: SealPlacement | None = None
         self._tmp: Path | None = None
         self._photo_count = 0
         self.seal_row: _Row | None = None

@@ -16,6 +16,7 @@ What it does, and why:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import subprocess
 import sys
@@ -35,10 +36,8 @@ def gb2312_chars() -> set[str]:
     chars: set[str] = set()
     for hi in range(0xA1, 0xF8):
         for lo in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 chars.add(bytes([hi, lo]).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
     return chars
 
 
@@ -46,10 +45,8 @@ def gbk_chars() -> set[str]:
     chars: set[str] = set()
     for hi in range(0x81, 0xFF):
         for lo in range(0x40, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 chars.add(bytes([hi, lo]).decode("gbk"))
-            except UnicodeDecodeError:
-                pass
     return chars
 
 
