@@ -10,6 +10,7 @@ an implementation detail:
   admin enters a year's holidays
 - :mod:`.search` — the filtered list (FTS5 / pg_trgm), counts, the case view with history
 - :mod:`.todo` — 待办
+- :mod:`.choices` — categories, handlers and names for the screens' pickers and timeline
 
 Every mutating call takes ``expected_version`` (the version the user's screen showed; None
 skips the check) and an optional ``at`` (the time of the step; default now). Domain errors:
@@ -23,6 +24,13 @@ from effdesk.services.complaint_rules import (
     Transition,
     allowed_actions,
     check_transition,
+)
+from effdesk.services.complaints.choices import (
+    IdNames,
+    NamedId,
+    category_choices,
+    handler_choices,
+    names_for,
 )
 from effdesk.services.complaints.deadlines import (
     DeadlinePolicy,
@@ -115,6 +123,8 @@ __all__ = [
     "DuplicateHint",
     "EventRow",
     "ExtensionRequest",
+    "IdNames",
+    "NamedId",
     "OverdueScanResult",
     "PersonRef",
     "RunningDeadline",
@@ -125,6 +135,7 @@ __all__ = [
     "allowed_actions",
     "approve_extension",
     "archive",
+    "category_choices",
     "check_input",
     "check_transition",
     "conclusion_limit",
@@ -137,6 +148,7 @@ __all__ = [
     "find_by_number",
     "find_possible_duplicates",
     "format_complaint_number",
+    "handler_choices",
     "get_complaint_detail",
     "identity_visible",
     "input_from_draft",
@@ -147,6 +159,7 @@ __all__ = [
     "load_draft",
     "load_policy",
     "merge_complaint",
+    "names_for",
     "near_limit",
     "pending_extension",
     "recompute_provisional_deadlines",
