@@ -1,0 +1,1 @@
+"""Reports: service results turned into PDF (ReportLab) and Excel (openpyxl). No Qt."""
