@@ -38,11 +38,11 @@ def _inactive_grey(active: bool) -> QColor | None:
 
 
 UNIT_COLUMNS: list[Column[UnitRow]] = [
-    Column("单位名称", lambda r: r.name, width=190, foreground=lambda r: _inactive_grey(r.active)),
+    Column("单位名称", lambda r: r.name, width=180, foreground=lambda r: _inactive_grey(r.active)),
     Column("简称", lambda r: r.short_name, width=72),
     Column("单位类型", lambda r: r.kind.label, width=84),
-    Column("考评类别", lambda r: r.category.label, width=104),
-    Column("上级单位", lambda r: r.parent_name, width=110),
+    Column("考评类别", lambda r: r.category.label.removesuffix("考评单位"), width=58),
+    Column("上级单位", lambda r: r.parent_name, width=96),
     Column("联系人", lambda r: r.contact_person, width=62),
     Column("联系电话", lambda r: r.contact_phone, width=112),
     Column("人数", lambda r: r.person_count, align=RIGHT, width=44),
@@ -50,6 +50,7 @@ UNIT_COLUMNS: list[Column[UnitRow]] = [
         "状态",
         lambda r: "在用" if r.active else "已停用",
         align=CENTER,
+        width=52,
         foreground=lambda r: _inactive_grey(r.active),
     ),
 ]
@@ -69,6 +70,7 @@ PERSON_COLUMNS: list[Column[PersonRow]] = [
         "状态",
         lambda r: "在岗" if r.active else "不在岗",
         align=CENTER,
+        width=56,
         foreground=lambda r: _inactive_grey(r.active),
     ),
 ]

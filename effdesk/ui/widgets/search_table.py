@@ -87,6 +87,9 @@ class SearchableTableView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
+        # The stretched last column may shrink to this, so a narrow pane does not scroll sideways.
+        header.setMinimumSectionSize(36)
+        header.setDefaultSectionSize(80)
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self._apply_widths()
