@@ -579,7 +579,12 @@ def compose_from_findings(
             else:
                 # "1.10月9日" would read as the number 1.10 (and not as a heading): numbered
                 # items lead with the place instead.
-                lead = f"{place}：" if place else "督查发现："
+                if not place:
+                    lead = "督查发现："
+                elif place[0].isdigit():  # "1楼服务窗口": "2.1楼" would read as 2.1 too
+                    lead = f"{f.unit.short_name or f.unit.name}{place}："
+                else:
+                    lead = f"{place}："
                 problems.append(f"{k}.{_sentence(f'{lead}{when}，{who}{desc}')}")
     sections.append(("发现的问题", problems))
 

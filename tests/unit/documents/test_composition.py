@@ -180,3 +180,24 @@ def test_time_of_day_words() -> None:
     assert t(datetime(2026, 1, 1, 12, 5)) == "1月1日中午12:05"
     assert t(datetime(2026, 1, 1, 15, 20)) == "1月1日下午3:20"
     assert t(datetime(2026, 1, 1, 19, 0)) == "1月1日晚上7:00"
+
+
+def test_numbered_items_never_start_with_a_digit(
+    session: Session, actors: dict[str, Actor], office: Office
+) -> None:
+    """ "1.10月9日" or "2.1楼" would read as decimal numbers (and not as 1. headings)."""
+    from effdesk.db.models import Finding
+
+    for fid in office.finding_ids[:2]:
+        f = session.get(Finding, fid)
+        assert f is not None
+        f.place = "3楼服务窗口" if fid == office.finding_ids[0] else ""
+    session.flush()
+    body = composition.compose_from_findings(
+        session, actors["leader"], office.finding_ids, today=TODAY
+    ).data.body
+    items = [p for p in body.split("\n") if re.match(r"^\d+\.", p)]
+    assert items
+    assert all(not re.match(r"^\d+\.\d", p) for p in items)
+    assert "1.县人社局3楼服务窗口：3月4日上午9:10" in body
+    assert "2.督查发现：3月4日上午9:40" in body
