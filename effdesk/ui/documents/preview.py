@@ -191,8 +191,9 @@ class PdfPreview(QWidget):
                 target = QRectF(
                     QPointF(0, 0), printer.pageLayout().fullRectPixels(dpi).size().toSizeF()
                 )
-                # Render at the printer's resolution (capped) so text prints sharp.
-                scale = min(dpi, 600) / 72.0
+                # Render at the printer's resolution, capped at 300 dpi: sharp text on office
+                # printers, and an A4 page image of ~35 MB rather than ~140 MB at 600 dpi.
+                scale = min(dpi, 300) / 72.0
                 image = self.document.render(
                     index, QSize(int(size_pt.width() * scale), int(size_pt.height() * scale))
                 )
