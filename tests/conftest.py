@@ -7,6 +7,8 @@ database tests against PostgreSQL as well as SQLite.
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,11 +45,26 @@ def _wipe_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head through Alembic, copied for each test (fast setup)."""
+    path = tmp_path_factory.mktemp("template") / "effdesk.sqlite"
+    open_database(f"sqlite:///{path}").dispose()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    return path
+
+
 @pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+def db(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite_template: Path
+) -> Iterator[Database]:
     """A migrated, empty EffDesk database on each configured backend."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'effdesk.sqlite'}"
+        target = tmp_path / "effdesk.sqlite"
+        shutil.copy(migrated_sqlite_template, target)
+        url = f"sqlite:///{target}"
     else:
         url = os.environ["EFFDESK_TEST_PG_URL"]
         _wipe_postgres(url)
