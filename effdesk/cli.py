@@ -90,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` and the like: the reader left, nothing went wrong.
+        sys.stderr.close()
+        return 0
     except Exception:
         log = log_dir() / "effdesk-cli.log"
         with log.open("a", encoding="utf-8") as fh:

@@ -171,12 +171,9 @@ def save_year(
 
 def _recompute_provisional(session: Session, actor: Actor) -> int:
     # Imported here: the complaints service depends on this module for load_calendar.
-    from effdesk.services import complaints
+    from effdesk.services.complaints import recompute_provisional_deadlines
 
-    changed: int = complaints.recompute_provisional_deadlines(
-        session, actor, load_calendar(session)
-    )
-    return changed
+    return recompute_provisional_deadlines(session, actor, load_calendar(session))
 
 
 # --------------------------------------------------------------------------- notice parser

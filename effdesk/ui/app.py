@@ -20,19 +20,22 @@ import inspect
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from types import ModuleType
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox, QWidget
 
 from effdesk import APP_NAME, APP_TITLE
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.engine import Database, open_database
 from effdesk.errors import DatabaseCorrupt, DatabaseTooNew, EffDeskError
 from effdesk.resources import resource_path
+from effdesk.services import users
 from effdesk.ui.context import AppContext
-from effdesk.ui.errors import install_excepthook
+from effdesk.ui.errors import install_excepthook, show_error
+from effdesk.ui.tasks import Progress
 from effdesk.ui.widgets.icons import icon
 
 EXIT_OK = 0
@@ -222,11 +225,41 @@ def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
             return EXIT_OK  # the user closed the login dialog
         from effdesk.ui.main_window import MainWindow
 
-        window = MainWindow(AppContext(db=db, actor=actor))
+        ctx = AppContext(db=db, actor=actor)
+        window = MainWindow(ctx)
         window.show()
-        return int(app.exec())
+        start_background_duties(ctx, window)
+        try:
+            return int(app.exec())
+        finally:
+            with db.session() as s:
+                users.logout(s, actor)
     finally:
         db.dispose()
+
+
+def start_background_duties(ctx: AppContext, window: QMainWindow) -> None:
+    """Work due at the first start of a day, off the GUI thread: never in the user's way.
+
+    The overdue scan records 超期 events for deadlines passed since the last start; the daily
+    backup (first start of the day) keeps an encrypted snapshot.
+    """
+    from effdesk.services.complaints import scan_overdue
+    from effdesk.ui.security.daily_backup import start_daily_backup
+
+    def scan(_progress: Progress) -> int:
+        with ctx.db.session() as s:
+            return scan_overdue(s, SYSTEM, date.today()).cases
+
+    def scanned(count: int) -> None:
+        if count:
+            window.statusBar().showMessage(f"新记录{count}件超期案件。", 10000)
+
+    def failed(exc: BaseException) -> None:
+        show_error(window, exc)
+
+    ctx.tasks.run(scan, scanned, failed)
+    start_daily_backup(ctx, window)
 
 
 __all__ = [

@@ -1,10 +1,16 @@
-from datetime import date
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
 from effdesk.calendar import WorkCalendar
-from effdesk.errors import ValidationError
+from effdesk.errors import PermissionDenied, ValidationError
 from effdesk.services.calendar_admin import parse_holiday_notice
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from effdesk.auth import Actor
 
 # The 2026 notice (国办发明电〔2025〕7号), as an admin would paste it.
 NOTICE_2026 = """一、元旦：1月1日（周四）至3日（周六）放假调休，共3天。1月4日（周日）上班。
@@ -42,3 +48,47 @@ def test_parse_notice_refuses_unreadable_text() -> None:
     with pytest.raises(ValidationError) as info:
         parse_holiday_notice("今年放假安排另行通知", 2027)
     assert info.value.field == "source_text"
+
+
+def test_entering_a_year_recomputes_provisional_deadlines_with_history(
+    session: "Session", actors: "dict[str, Actor]"
+) -> None:
+    from effdesk.calendar import compute_deadline
+    from effdesk.db.models import Complaint, Unit
+    from effdesk.enums import AssessmentCategory, Channel, ComplaintEventKind, UnitKind
+    from effdesk.services import calendar_admin
+
+    unit = Unit(name="县医疗保障局", kind=UnitKind.DEPARTMENT, category=AssessmentCategory.FIRST)
+    received = date(2026, 12, 24)
+    provisional = compute_deadline(calendar_admin.load_calendar(session), received, 15)
+    assert provisional.provisional
+    case = Complaint(
+        number="效投2026-0999",
+        received_at=datetime(2026, 12, 24, 10),
+        received_date=received,
+        channel=Channel.PHONE,
+        unit=unit,
+        summary="医保报销窗口推诿",
+        limit_days=15,
+        due_date=provisional.due,
+        deadline_provisional=True,
+    )
+    session.add_all([unit, case])
+    session.flush()
+    assert "2027年" in (calendar_admin.reminder(session, date(2026, 12, 1)) or "")
+    # Suppose the notice puts an extra holiday on 2027-01-04 and a make-up day on 2027-01-09.
+    days = [
+        calendar_admin.HolidayDay(date(2027, 1, 1), False, "元旦"),
+        calendar_admin.HolidayDay(date(2027, 1, 4), False, "元旦"),
+        calendar_admin.HolidayDay(date(2027, 1, 9), True, "元旦调休"),
+    ]
+    with pytest.raises(PermissionDenied):
+        calendar_admin.save_year(session, actors["clerk"], 2027, days)
+    changed = calendar_admin.save_year(session, actors["admin"], 2027, days, "一、元旦：……")
+    assert changed == 1
+    session.refresh(case)
+    assert not case.deadline_provisional
+    exact = compute_deadline(calendar_admin.load_calendar(session), received, 15)
+    assert case.due_date == exact.due and not exact.provisional
+    assert any(e.kind is ComplaintEventKind.DEADLINE_RECOMPUTED for e in case.events)
+    assert calendar_admin.reminder(session, date(2026, 12, 1)) is None
