@@ -1,0 +1,1 @@
+"""投诉受理: the complaint list, intake, case view, action dialogs, 待办 and printed forms."""
