@@ -302,7 +302,7 @@ def test_duplicate_hint_by_phone_and_merge(
     qtbot.waitUntil(lambda: len(dialog.hint_cards) == 1, timeout=3000)
     card = dialog.hint_cards[0]
     assert card.hint.id == earlier and card.hint.reason == "同一联系电话"
-    assert "可能重复的投诉件（1）" == dialog.hint_title.text()
+    assert dialog.hint_title.text() == "可能重复的投诉件（1）"
     assert card.merge_button.isVisible()
 
     # Merging needs a valid form too: the problems are shown and nothing is registered.

@@ -16,7 +16,6 @@ from effdesk.services.categories import ensure_default_categories
 from effdesk.services.complaints import ComplaintInput
 from effdesk.ui.context import AppContext
 
-
 STAGES = ["registered", "submitted", "instructed", "routed", "investigating"]
 
 
