@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -49,7 +49,7 @@ from effdesk.errors import (
 from effdesk.reports.complaint_forms import ComplaintForm
 from effdesk.services import complaints
 from effdesk.services.complaints import ComplaintAction, ComplaintDetail
-from effdesk.ui.complaints.common import d
+from effdesk.ui.complaints.common import d, py_date, qdate
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.tasks import Progress
@@ -85,13 +85,12 @@ def date_edit(value: date | None = None) -> QDateEdit:
     edit = QDateEdit()
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setDate(QDate(value or clock.today()))
+    edit.setDate(qdate(value or clock.today()))
     return edit
 
 
-def qdate(edit: QDateEdit) -> date:
-    value: date = edit.date().toPython()  # type: ignore[assignment]
-    return value
+def date_of(edit: QDateEdit) -> date:
+    return py_date(edit.date())
 
 
 class ActionDialog(QDialog):
@@ -300,7 +299,7 @@ class RouteDialog(ActionDialog):
     action = A.ROUTE
     title = "交办 / 转办"
     ok_text = "确定"
-    print_form = ComplaintForm.ASSIGNMENT
+    print_form: ComplaintForm | None = ComplaintForm.ASSIGNMENT
     print_text = "完成后打印《交办单》"
     intro = (
         "自办：本办直接调查；交办：交被监督单位限期办理并反馈；转办：不属本办受理范围，"
@@ -417,7 +416,7 @@ class RouteDialog(ActionDialog):
             raise ValidationErrors(problems)
         unit_id = self.unit_picker.current_id() if mode == HandlingMode.ASSIGNED else None
         user_id = self.handler_combo.currentData() if mode == HandlingMode.SELF else None
-        due = qdate(self.due_edit) if self.due_check.isChecked() else None
+        due = date_of(self.due_edit) if self.due_check.isChecked() else None
         forwarded = self.forward_edit.text()
         letter = self.letter_edit.toPlainText()
         note = self.note_edit.text()
@@ -561,7 +560,7 @@ class SuperviseDialog(ActionDialog):
 
     def collect(self) -> Operation:
         text = self.text_edit.toPlainText()
-        report_by = qdate(self.report_edit) if self.report_check.isChecked() else None
+        report_by = date_of(self.report_edit) if self.report_check.isChecked() else None
         cid = self.detail.id
 
         def run(s: Session, version: int | None) -> None:
@@ -771,7 +770,7 @@ class ReplyDialog(ActionDialog):
         self.print_check.setChecked(method == ReplyMethod.LETTER)
 
     def collect(self) -> Operation:
-        day = qdate(self.date_edit)
+        day = date_of(self.date_edit)
         method = enum_member(ReplyMethod, self.method_combo.currentData())
         assert method is not None
         text = self.text_edit.toPlainText()
@@ -817,7 +816,7 @@ class ReturnVisitDialog(ActionDialog):
         self.reopen_check.setChecked(unhappy)
 
     def collect(self) -> Operation:
-        day = qdate(self.date_edit)
+        day = date_of(self.date_edit)
         satisfaction = enum_member(Satisfaction, self.satisfaction_combo.currentData())
         assert satisfaction is not None
         notes = self.notes_edit.toPlainText()

@@ -612,7 +612,7 @@ class CaseView(QWidget):
         layout.addWidget(self.readonly_label)
         layout.addWidget(splitter, 1)
 
-        QShortcut(QKeySequence("F5"), self, activated=self.reload)
+        QShortcut(QKeySequence("F5"), self, self.reload)
         self.reload()
 
     # --- loading ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from PySide6.QtCore import QDate, QDateTime, QTime
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel
 
@@ -51,6 +52,23 @@ SHORT_DEADLINE = {
     DeadlineKind.CONCLUSION: "办结",
     DeadlineKind.REPLY: "反馈",
 }
+
+
+def qdate(value: date) -> QDate:
+    return QDate(value.year, value.month, value.day)
+
+
+def qdatetime(value: datetime) -> QDateTime:
+    return QDateTime(qdate(value.date()), QTime(value.hour, value.minute, value.second))
+
+
+def py_date(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def py_datetime(value: QDateTime) -> datetime:
+    day, time = value.date(), value.time()
+    return datetime(day.year(), day.month(), day.day(), time.hour(), time.minute(), time.second())
 
 
 def d(value: date | datetime | None) -> str:

@@ -83,9 +83,9 @@ class FormPreviewDialog(QDialog):
         layout.addWidget(self.preview, 1)
         layout.addWidget(buttons)
         self.resize(860, 1000)
-        self.render()
+        self.start_render()
 
-    def render(self) -> None:
+    def start_render(self) -> None:
         ctx, cid, form = self.ctx, self.complaint_id, self.form
         today = clock.today()
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -62,7 +62,7 @@ from effdesk.permissions import Permission
 from effdesk.services import complaints
 from effdesk.services.complaints import ComplaintInput, DraftInfo, DuplicateHint
 from effdesk.textutil import is_valid_phone
-from effdesk.ui.complaints.common import d
+from effdesk.ui.complaints.common import d, py_date, py_datetime, qdate, qdatetime
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.tasks import Progress
@@ -235,7 +235,7 @@ class IntakeDialog(QDialog):
         now = datetime.combine(
             clock.today(), datetime.now().time().replace(second=0, microsecond=0)
         )
-        self.received_edit.setDateTime(QDateTime(now))
+        self.received_edit.setDateTime(qdatetime(now))
         # --- 投诉人 ---
         self.kind_combo = enum_combo(ComplainantKind)
         self.anonymous_check = QCheckBox("匿名投诉")
@@ -282,7 +282,7 @@ class IntakeDialog(QDialog):
         self.due_edit = QDateEdit()
         self.due_edit.setCalendarPopup(True)
         self.due_edit.setDisplayFormat("yyyy-MM-dd")
-        self.due_edit.setDate(QDate(clock.today()))
+        self.due_edit.setDate(qdate(clock.today()))
         self.due_edit.setEnabled(False)
         self.due_check.toggled.connect(self.due_edit.setEnabled)
         self.remarks_edit = _multi_line(44)
@@ -442,7 +442,7 @@ class IntakeDialog(QDialog):
         for a, b in itertools.pairwise(order):
             QWidget.setTabOrder(a, b)
 
-        QShortcut(QKeySequence("Ctrl+S"), self, activated=self.submit)
+        QShortcut(QKeySequence("Ctrl+S"), self, self.submit)
         self.anonymous_check.toggled.connect(self._anonymous_toggled)
         self.unit_picker.picked.connect(self._unit_picked)
         self.person_picker.picked.connect(self._person_picked)
@@ -540,8 +540,8 @@ class IntakeDialog(QDialog):
     def input_data(self) -> ComplaintInput:
         """The form as the service's input (read on the GUI thread)."""
         channel = enum_member(Channel, self.channel_combo.currentData())
-        received: datetime = self.received_edit.dateTime().toPython()  # type: ignore[assignment]
-        due: date | None = self.due_edit.date().toPython() if self.due_check.isChecked() else None  # type: ignore[assignment]
+        received = py_datetime(self.received_edit.dateTime())
+        due = py_date(self.due_edit.date()) if self.due_check.isChecked() else None
         return ComplaintInput(
             received_at=received.replace(second=0, microsecond=0),
             channel=channel,
@@ -610,7 +610,7 @@ class IntakeDialog(QDialog):
             if data.channel is not None:
                 self.channel_combo.setCurrentIndex(self.channel_combo.findData(data.channel.value))
             if data.received_at is not None:
-                self.received_edit.setDateTime(QDateTime(data.received_at))
+                self.received_edit.setDateTime(qdatetime(data.received_at))
             self.kind_combo.setCurrentIndex(
                 max(0, self.kind_combo.findData(data.complainant_kind.value))
             )
@@ -647,7 +647,7 @@ class IntakeDialog(QDialog):
             )
             self.due_check.setChecked(data.due_date is not None)
             if data.due_date is not None:
-                self.due_edit.setDate(QDate(data.due_date))
+                self.due_edit.setDate(qdate(data.due_date))
         finally:
             self._loading = False
 
@@ -899,7 +899,7 @@ class IntakeDialog(QDialog):
         if not phone and (unit_id is None or category_id is None):
             self.show_hints([])
             return
-        received: datetime = self.received_edit.dateTime().toPython()  # type: ignore[assignment]
+        received = py_datetime(self.received_edit.dateTime())
         self._hint_generation += 1
         generation = self._hint_generation
         ctx, exclude = self.ctx, self.complaint_id

@@ -12,6 +12,7 @@ worker only sees that value. The complainant columns show what the service retur
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -38,6 +39,7 @@ from effdesk.ui.complaints.common import (
     d,
     deadline_text,
     due_foreground,
+    py_date,
 )
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
@@ -262,7 +264,7 @@ class ComplaintListView(QWidget):
         self.model.loadFailed.connect(self._load_failed)
         self.model.rowsInserted.connect(lambda *_: self._show_count())
 
-        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_search)
+        QShortcut(QKeySequence("Ctrl+F"), self, self.focus_search)
         self._suspend = False
 
     # --- construction -----------------------------------------------------------------
@@ -291,8 +293,12 @@ class ComplaintListView(QWidget):
             self.handler_combo.addItem(h.name, h.id)
 
     def _unit_text_changed(self, text: str) -> None:
-        # Clearing the unit box (clear button, or select-all + delete) drops the unit filter.
-        if not text and self.filters.unit_id is not None:
+        # Clearing the unit box (clear button, select-all + delete) drops the unit filter.
+        if text:
+            return
+        if self.unit_picker.current_id() is not None:
+            self.unit_picker.set_current(None)  # emits picked(None), which refreshes
+        elif self.filters.unit_id is not None:
             self.refresh()
 
     # --- filters ----------------------------------------------------------------------
@@ -327,7 +333,7 @@ class ComplaintListView(QWidget):
     @staticmethod
     def _date_of(edit: QDateEdit) -> date | None:
         value = edit.date()
-        return None if value == NO_DATE else value.toPython()  # type: ignore[no-any-return]
+        return None if value == NO_DATE else py_date(value)
 
     def set_state_filter(self, code: str | None) -> None:
         i = self.state_combo.findData(code)
@@ -362,7 +368,9 @@ class ComplaintListView(QWidget):
         self.search_edit.selectAll()
 
     # --- loading ----------------------------------------------------------------------
-    def _fetch_for(self, filters: ComplaintFilter, sort: ComplaintSort) -> object:
+    def _fetch_for(
+        self, filters: ComplaintFilter, sort: ComplaintSort
+    ) -> Callable[[int, int], ComplaintPage]:
         ctx = self.ctx
         today = clock.today()
 
@@ -380,7 +388,7 @@ class ComplaintListView(QWidget):
             return
         self.filters = self.current_filter()
         self.sort = enum_member(ComplaintSort, self.sort_combo.currentData()) or self.sort
-        self.model.set_fetch(self._fetch_for(self.filters, self.sort))  # type: ignore[arg-type]
+        self.model.set_fetch(self._fetch_for(self.filters, self.sort))
         self.exact_count = None
         self._count_generation += 1
         self.count_label.setText("正在查询…")

@@ -88,8 +88,8 @@ class ComplaintsPage(QWidget):
         layout.addWidget(self.status)
 
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_complaint, context=context)
-        QShortcut(QKeySequence("Ctrl+W"), self, activated=self.close_current, context=context)
+        QShortcut(QKeySequence("Ctrl+N"), self, self.new_complaint, context)
+        QShortcut(QKeySequence("Ctrl+W"), self, self.close_current, context)
 
         self.list_view.refresh()
         self.update_draft_banner()

@@ -161,10 +161,19 @@ class TodoWidget(QWidget):
         self.countChanged.emit(len(items))
 
     def group_labels(self) -> list[str]:
-        return [self.tree.topLevelItem(i).text(0) for i in range(self.tree.topLevelItemCount())]
+        labels = []
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            assert item is not None
+            labels.append(item.text(0))
+        return labels
 
     def item_at(self, group: int, row: int) -> QTreeWidgetItem:
-        return self.tree.topLevelItem(group).child(row)
+        top = self.tree.topLevelItem(group)
+        assert top is not None
+        child = top.child(row)
+        assert child is not None
+        return child
 
     def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         complaint_id = item.data(0, _ID_ROLE)
