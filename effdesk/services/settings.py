@@ -43,8 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "evidence.max_file_mb": 500,
     "evidence.gps_outlier_m": 2000,
     "field.max_package_mb": 4096,
-    # Per-file limit inside a findings package; 0 = the evidence limit (evidence.max_file_mb).
-    "field.max_entry_mb": 0,
+    # Per-file limit inside a findings package; None = the evidence limit (evidence.max_file_mb).
+    "field.max_entry_mb": None,
     # Set on an inspector's laptop that opened a campaign package (field mode), empty otherwise.
     "field.mode": {},
     "backup.keep": 14,
