@@ -3,14 +3,15 @@ bulk inserts with SQLAlchemy Core."""
 
 from __future__ import annotations
 
+import bisect
+import json
 import random
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import JSON, Column, Connection, Date, DateTime, Enum, Numeric, Table, insert
 
 from effdesk.calendar import Deadline, WorkCalendar, provisional_is_workday
 from effdesk.db.base import Base
@@ -24,7 +25,13 @@ class Rand(random.Random):
     """A seeded generator with the helpers the demo needs (and version-4 UUIDs from it)."""
 
     def uuid(self) -> str:
-        return str(uuid.UUID(int=self.getrandbits(128), version=4))
+        """The same string as ``str(uuid.UUID(int=self.getrandbits(128), version=4))``,
+        formatted by hand because the demo makes millions of them."""
+        n = self.getrandbits(128)
+        n = (n & ~(0xF000 << 64)) | (4 << 76)  # version 4
+        n = (n & ~(0xC000 << 48)) | (0x8000 << 48)  # RFC 4122 variant
+        h = f"{n:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def chance(self, p: float) -> bool:
         return self.random() < p
@@ -32,8 +39,13 @@ class Rand(random.Random):
     def pick(self, items: Sequence[T]) -> T:
         return items[int(self.random() * len(items))]
 
+    def rint(self, low: int, high: int) -> int:
+        """Like ``randint(low, high)`` with one draw (the demo makes millions)."""
+        return low + int(self.random() * (high - low + 1))
+
     def weighted(self, items: Sequence[T], cum_weights: Sequence[float]) -> T:
-        return self.choices(items, cum_weights=cum_weights)[0]
+        """One of ``items`` drawn by cumulative weights (what ``choices(k=1)`` does, faster)."""
+        return items[bisect.bisect(cum_weights, self.random() * cum_weights[-1])]
 
 
 def section_rng(seed: int, section: str) -> Rand:
@@ -64,6 +76,7 @@ class WorkDays:
         self._workday: dict[date, bool] = {}
         self._known: dict[int, bool] = {}
         self._cache: dict[tuple[date, int], Deadline] = {}
+        self._between: dict[tuple[date, date], int] = {}
 
     def knows(self, year: int) -> bool:
         known = self._known.get(year)
@@ -106,6 +119,19 @@ class WorkDays:
     def add(self, start: date, days: int) -> date:
         return self.deadline(start, days).due
 
+    def between(self, start: date, end: date) -> int:
+        """Working days in (start, end]; 0 when ``end`` is not after ``start``."""
+        key = (start, end)
+        found = self._between.get(key)
+        if found is None:
+            found, day = 0, start
+            while day < end:
+                day += timedelta(days=1)
+                if self.is_workday(day):
+                    found += 1
+            self._between[key] = found
+        return found
+
     def previous(self, day: date) -> date:
         """The last working day strictly before ``day``."""
         d = day - timedelta(days=1)
@@ -114,18 +140,135 @@ class WorkDays:
         return d
 
 
+_MIDNIGHT: dict[date, datetime] = {}
+
+
 def office_time(rng: Rand, day: date, *, morning_only: bool = False) -> datetime:
-    """A moment in office hours (08:30–11:50, 14:30–17:30) of ``day``."""
-    if morning_only or rng.random() < 0.55:
-        minutes = 8 * 60 + 30 + int(rng.random() * 200)
+    """A moment in office hours (08:30–11:50, 14:30–17:30) of ``day``, to the second."""
+    midnight = _MIDNIGHT.get(day)
+    if midnight is None:
+        midnight = _MIDNIGHT[day] = datetime(day.year, day.month, day.day)
+    r = rng.random()
+    if morning_only:
+        seconds = 30600 + int(r * 12000)
+    elif r < 0.55:
+        seconds = 30600 + int(r / 0.55 * 12000)
     else:
-        minutes = 14 * 60 + 30 + int(rng.random() * 180)
-    return datetime.combine(day, time(minutes // 60, minutes % 60, int(rng.random() * 60)))
+        seconds = 52200 + int((r - 0.55) / 0.45 * 10800)
+    return midnight + timedelta(seconds=seconds)
+
+
+def _datetime_text(v: datetime | None) -> str | None:
+    # SQLAlchemy's SQLite format, microseconds always written, so that comparisons with bound
+    # parameters (written the same way) stay correct.
+    if v is None:
+        return None
+    text = v.isoformat(" ")
+    return text if v.microsecond else text + ".000000"
+
+
+def _date_text(v: date | None) -> str | None:
+    return None if v is None else v.isoformat()
+
+
+def _enum_value(v: Any) -> Any:
+    return None if v is None else getattr(v, "value", v)
+
+
+def _json_text(v: Any) -> str | None:
+    if v is None:
+        return None
+    return "{}" if v == {} else "[]" if v == [] else json.dumps(v)
+
+
+def _converter(column: Column[Any]) -> str | None:
+    """Name of the function storing a value of ``column`` as SQLAlchemy would on SQLite."""
+    kind = column.type
+    if isinstance(kind, DateTime):
+        return "_datetime_text"
+    if isinstance(kind, Date):
+        return "_date_text"
+    if isinstance(kind, Enum):
+        return "_enum_value"
+    if isinstance(kind, JSON):
+        return "_json_text"
+    return None
+
+
+_PLANS: dict[tuple[str, tuple[str, ...]], tuple[str, Callable[[Row], tuple[Any, ...]]]] = {}
+
+
+def _row_function(target: Table, names: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:
+    """A compiled ``row -> tuple`` for these columns: one Python call per row, not per value."""
+    parts = []
+    for i, name in enumerate(names):
+        func = _converter(target.c[name])
+        parts.append(f"{func}(row[k{i}])" if func else f"row[k{i}]")
+    namespace: dict[str, Any] = {
+        "_datetime_text": _datetime_text,
+        "_date_text": _date_text,
+        "_enum_value": _enum_value,
+        "_json_text": _json_text,
+        **{f"k{i}": name for i, name in enumerate(names)},
+    }
+    exec(f"def convert(row):\n    return ({', '.join(parts)},)", namespace)
+    convert: Callable[[Row], tuple[Any, ...]] = namespace["convert"]
+    return convert
+
+
+@dataclass
+class Prepared:
+    """Rows ready for one executemany: SQLite tuples in column order, or dicts for Core."""
+
+    table: str
+    names: tuple[str, ...]
+    rows: list[Any]
+    tuples: bool
+
+
+def prepare_rows(target: Table, rows: Sequence[Row], sqlite: bool) -> Prepared:
+    """Convert rows for :func:`insert_prepared` (may run in a worker process).
+
+    SQLite: values are converted here exactly as SQLAlchemy's types would store them, so the
+    driver gets plain tuples — per-row type processing in SQLAlchemy would otherwise cost more
+    than generating the data. Other backends keep dicts for Core ``insert()``.
+    """
+    names = tuple(rows[0]) if rows else ()
+    usable = sqlite and not any(isinstance(target.c[n].type, Numeric) for n in names)
+    if not rows or not usable:
+        return Prepared(target.name, names, list(rows), False)
+    key = (target.name, names)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = (_insert_sql(target.name, names), _row_function(target, names))
+    convert = plan[1]
+    return Prepared(target.name, names, [convert(row) for row in rows], True)
+
+
+def _insert_sql(name: str, names: tuple[str, ...]) -> str:
+    columns = ", ".join(f'"{n}"' for n in names)
+    marks = ", ".join("?" for _ in names)
+    return f'INSERT INTO "{name}" ({columns}) VALUES ({marks})'
+
+
+def insert_prepared(conn: Connection, target: Table, prepared: Prepared) -> None:
+    if not prepared.rows:
+        return
+    if prepared.tuples:
+        conn.exec_driver_sql(_insert_sql(target.name, prepared.names), prepared.rows)
+    else:
+        conn.execute(insert(target), prepared.rows)
+
+
+def bulk_insert(conn: Connection, target: Table, rows: Sequence[Row]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``target`` with one executemany."""
+    if rows:
+        insert_prepared(conn, target, prepare_rows(target, rows, conn.dialect.name == "sqlite"))
 
 
 @dataclass
 class Inserter:
-    """Collects rows per table and writes them with Core ``insert()`` executemany."""
+    """Collects rows per table and writes them in batches (see :func:`bulk_insert`)."""
 
     conn: Connection
     batch: int = 5000
@@ -150,9 +293,9 @@ class Inserter:
             rows = self.pending.get(name)
             if not rows:
                 continue
-            table = self.tables[name]
+            target = self.tables[name]
             for start in range(0, len(rows), self.batch):
-                self.conn.execute(insert(table), rows[start : start + self.batch])
+                bulk_insert(self.conn, target, rows[start : start + self.batch])
             self.counts[name] = self.counts.get(name, 0) + len(rows)
             rows.clear()
 

@@ -43,7 +43,7 @@ from effdesk.services.evidence import gps_outliers, window_for_dates
 # Distance beyond which a photo is flagged as taken elsewhere (the settings default).
 GPS_OUTLIER_M = 2000.0
 # Findings per visited campaign (completed or in progress); about 150 in all.
-FINDINGS_PER_CAMPAIGN = (15, 24)
+FINDINGS_PER_CAMPAIGN = (13, 21)
 PROPOSALS = (
     (MeasureType.CRITICISM_EDUCATION, 30),
     (MeasureType.WRITTEN_SELF_CRITICISM, 20),
