@@ -55,6 +55,8 @@ def test_fts_matches_a_three_character_chinese_phrase(world: World, cases: dict[
     assert ids(world, F(text="吃早餐")) == [cases["meal"]]
     assert ids(world, F(text="推诿扯皮")) == [cases["window"]]
     assert ids(world, F(text="加急费")) == [cases["fee"]]
+    if world.session.get_bind().dialect.name != "sqlite":
+        return
     # The query really goes through the FTS index: the table answers on its own.
     hits = (
         world.session.execute(
