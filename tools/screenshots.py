@@ -88,6 +88,71 @@ def _about(window: object, page: object) -> object:
     return window.show_about()  # type: ignore[attr-defined]
 
 
+def _complaints_open(window: object, page: object) -> None:
+    """The ledger filtered to cases still being handled: late and near ones in colour."""
+    page.list_view.set_state_filter("open")  # type: ignore[attr-defined]
+    page.list_view.view.select_row(0)  # type: ignore[attr-defined]
+
+
+def _richest_open_case(page: object) -> int:
+    """The open case with the longest history (reminders, notes, an extension …)."""
+    from effdesk.services import complaints
+
+    ctx = page.ctx  # type: ignore[attr-defined]
+    view = page.list_view  # type: ignore[attr-defined]
+    view.set_state_filter("open")
+    best, most = view.rows()[0].id, -1
+    with ctx.session() as s:
+        for row in view.rows()[:60]:
+            detail = complaints.get_complaint_detail(s, ctx.actor, row.id, with_identity=False)
+            if len(detail.events) > most:
+                best, most = row.id, len(detail.events)
+    view.set_state_filter(None)
+    return int(best)
+
+
+def _complaints_case(window: object, page: object) -> None:
+    page.open_case(_richest_open_case(page))  # type: ignore[attr-defined]
+
+
+def _complaints_todo(window: object, page: object) -> None:
+    page.tabs.setCurrentWidget(page.todo)  # type: ignore[attr-defined]
+
+
+def _complaints_form(window: object, page: object) -> object:
+    """The 交办单 of an assigned case in the preview (print / save as PDF)."""
+    from effdesk.enums import HandlingMode
+    from effdesk.reports.complaint_forms import ComplaintForm
+
+    view = page.list_view  # type: ignore[attr-defined]
+    view.set_state_filter("open")
+    row = next(r for r in view.rows() if r.handling_mode == HandlingMode.ASSIGNED)
+    case = page.open_case(row.id)  # type: ignore[attr-defined]
+    preview = case.print_form(ComplaintForm.ASSIGNMENT)
+    preview.resize(900, 960)
+    return preview
+
+
+def _complaints_intake(window: object, page: object) -> object:
+    """A call being typed: the caller phoned before, so the duplicate panel lists that case."""
+    view = page.list_view  # type: ignore[attr-defined]
+    view.set_state_filter("open")
+    row = next(r for r in view.rows() if r.complainant_phone and not r.anonymous and r.unit_id)
+    view.set_state_filter(None)
+    dialog = page.new_complaint()  # type: ignore[attr-defined]
+    dialog.name_edit.setText(row.complainant_name)
+    dialog.phone_edit.setText(row.complainant_phone)
+    dialog.unit_picker.set_current(row.unit_id, row.unit_name)
+    dialog.category_combo.setCurrentIndex(max(0, dialog.category_combo.findData(row.category_id)))
+    dialog.summary_edit.setText("再次来电：" + row.summary)
+    dialog.content_edit.setPlainText(
+        "来电人称上次反映的问题至今没有答复，窗口仍要求其补交材料，希望尽快处理。"
+    )
+    dialog.check_duplicates()
+    dialog.summary_edit.setFocus()
+    return dialog
+
+
 SHOTS: list[Shot] = [
     Shot("dashboard", "dashboard", description="工作台"),
     Shot("complaints", "complaints", description="投诉受理"),
@@ -101,6 +166,17 @@ SHOTS: list[Shot] = [
     Shot("directory-unit-dialog", "directory", _unit_dialog_error, "修改单位：字段旁的校验提示"),
     Shot("directory-person-dialog", "directory", _person_dialog, "修改人员"),
     Shot("about", "dashboard", _about, "关于 EffDesk"),
+    Shot(
+        "complaints-open",
+        "complaints",
+        _complaints_open,
+        "投诉台账：办理中的件，超期红色、临期橙色",
+    ),
+    Shot("complaints-case", "complaints", _complaints_case, "投诉件：详情、办理经过、可办理的操作"),
+    Shot("complaints-todo", "complaints", _complaints_todo, "投诉受理：我的待办"),
+    Shot("complaints-form", "complaints", _complaints_form, "交办单预览（打印、另存为PDF）"),
+    # Last: typing fills a draft, which later complaint shots would offer back.
+    Shot("complaints-intake", "complaints", _complaints_intake, "投诉登记：重复件提示"),
 ]
 
 

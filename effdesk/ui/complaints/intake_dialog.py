@@ -285,9 +285,8 @@ class IntakeDialog(QDialog):
         self.due_edit.setDate(qdate(clock.today()))
         self.due_edit.setEnabled(False)
         self.due_check.toggled.connect(self.due_edit.setEnabled)
-        self.remarks_edit = _multi_line(44)
-        self.remarks_edit.setMaximumHeight(70)
-        self.remarks_edit.installEventFilter(self)
+        # One line: remarks are short, and Enter in it registers like everywhere else.
+        self.remarks_edit = QLineEdit()
         self._load_categories()
 
         # --- forms ---
@@ -525,8 +524,8 @@ class IntakeDialog(QDialog):
         ):
             edit.textChanged.connect(lambda _t: self._changed())
         self.phone_edit.textChanged.connect(lambda _t: self._changed(duplicates=True))
-        for text in (self.content_edit, self.remarks_edit):
-            text.textChanged.connect(lambda: self._changed())
+        self.content_edit.textChanged.connect(lambda: self._changed())
+        self.remarks_edit.textChanged.connect(lambda _t: self._changed())
         for combo in (self.channel_combo, self.kind_combo, self.complexity_combo):
             combo.currentIndexChanged.connect(lambda _i: self._changed())
         self.category_combo.currentIndexChanged.connect(lambda _i: self._changed(duplicates=True))
@@ -562,7 +561,7 @@ class IntakeDialog(QDialog):
             complainant_company=self.company_edit.text(),
             complainant_address=self.address_edit.text(),
             due_date=due,
-            remarks=self.remarks_edit.toPlainText(),
+            remarks=self.remarks_edit.text(),
         )
 
     def person_ids(self) -> list[int]:
@@ -587,7 +586,7 @@ class IntakeDialog(QDialog):
         return (
             not any(w.text().strip() for w in texts)
             and not self.content_edit.toPlainText().strip()
-            and not self.remarks_edit.toPlainText().strip()
+            and not self.remarks_edit.text().strip()
             and self.category_combo.currentData() is None
             and self.person_list.count() == 0
             and not self._stash
@@ -631,7 +630,7 @@ class IntakeDialog(QDialog):
             for edit in (self.name_edit, self.company_edit, self.address_edit):
                 edit.setEnabled(not data.anonymous)
             self.content_edit.setPlainText(data.content)
-            self.remarks_edit.setPlainText(data.remarks)
+            self.remarks_edit.setText(data.remarks)
             self.unit_picker.set_current_id(data.unit_id)
             self.person_picker.set_unit(data.unit_id)
             if data.unit_id is None:
@@ -702,7 +701,7 @@ class IntakeDialog(QDialog):
         if isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
             key = event.key()
             if (
-                obj in (self.content_edit, self.remarks_edit)
+                obj is self.content_edit
                 and key
                 in (
                     Qt.Key.Key_Return,

@@ -130,7 +130,7 @@ COLUMNS: list[Column[ComplaintRow]] = [
         tooltip=_due_tooltip,
     ),
     Column("承办", lambda r: handler_text(r), width=118),
-    Column("内容摘要", lambda r: r.summary, width=240),
+    Column("内容摘要", lambda r: r.summary, width=160),
 ]
 COLUMN_INDEX = {c.header: i for i, c in enumerate(COLUMNS)}
 

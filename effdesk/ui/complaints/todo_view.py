@@ -42,6 +42,13 @@ KIND_COLOURS: dict[TodoKind, str] = {
 HEADERS = ["编号", "内容摘要", "状态", "时限", "说明"]
 
 
+def _what(item: TodoItem) -> str:
+    """The service's line without the number and the deadline the 时限 column already shows:
+    "已超期3个工作日", "还剩1个工作日", "待领导批示"."""
+    text = item.text.removeprefix(item.number).strip()
+    return text.rsplit("，", 1)[-1] if item.deadline is not None and "，" in text else text
+
+
 class TodoWidget(QWidget):
     """The 待办 list grouped by what is asked. Signals ``caseRequested(int)`` and
     ``countChanged(int)`` (number of items, for a tab title or a dashboard card)."""
@@ -138,7 +145,7 @@ class TodoWidget(QWidget):
                     item.summary,
                     item.state.label,
                     deadline_text(item.deadline),
-                    item.text.removeprefix(item.number).strip(),
+                    _what(item),
                 ]
             )
             row.setData(0, _ID_ROLE, item.complaint_id)
