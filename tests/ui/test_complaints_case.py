@@ -491,3 +491,24 @@ def test_supervision_notice(
     view.print_actions[ComplaintForm.REGISTRATION].trigger()
     registration = wait_preview(qtbot, view, ComplaintForm.REGISTRATION)
     assert "含投诉人身份信息" in registration.preview.fonts_label.text()
+
+
+def test_attachments_are_listed(
+    qtbot: QtBot, office: Office, open_view: Callable[[str, int], CaseView], tmp_path: Path
+) -> None:
+    from PySide6.QtGui import QColor, QImage
+
+    cid = office.register(to="investigating")
+    view = open_view("clerk", cid)
+    assert view.side_tabs.tabText(1) == "附件（0）" and not view.open_file_button.isEnabled()
+    picture = tmp_path / "现场照片.png"
+    image = QImage(64, 48, QImage.Format.Format_RGB32)
+    image.fill(QColor("#3366aa"))
+    assert image.save(str(picture))
+    view.add_attachments([picture])
+    assert view.side_tabs.tabText(1) == "附件（1）"
+    assert view.attachment_list.item(0).text().startswith("现场照片.png")
+    assert view.open_file_button.isEnabled()
+    for box in view.findChildren(QMessageBox):
+        assert "已添加 1 个文件" in box.text()
+        box.close()

@@ -100,6 +100,8 @@ class ComplaintsPage(QWidget):
         self.list_view.refresh()
         self.todo.refresh()
         self.update_draft_banner()
+        for view in self.case_views():
+            view.reload()
 
     # --- drafts -----------------------------------------------------------------------
     def update_draft_banner(self) -> None:
