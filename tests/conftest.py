@@ -6,10 +6,11 @@ database tests against PostgreSQL as well as SQLite.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,34 @@ from effdesk.auth import Actor
 from effdesk.db.engine import Database, open_database
 from effdesk.db.models import Base, User, UserRole
 from effdesk.enums import Role
+
+# A test stuck below Python (a deadlock holding the GIL, a modal loop nobody closes) defeats
+# pytest-timeout, which needs the interpreter to run. faulthandler's watchdog is a C thread:
+# past this limit it prints every thread's stack and ends the run with exit code 1.
+HARD_LIMIT_S = int(os.environ.get("EFFDESK_TEST_HARD_LIMIT_S", "420"))
+_watchdog_fd: int | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _watchdog_fd
+    capman = config.pluginmanager.getplugin("capturemanager")
+    if capman is not None:
+        with capman.global_and_fixture_disabled():
+            _watchdog_fd = os.dup(2)
+    else:
+        _watchdog_fd = os.dup(2)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
+    if _watchdog_fd is not None:
+        os.write(_watchdog_fd, b"")  # fails early if the copy of stderr is gone
+        faulthandler.dump_traceback_later(HARD_LIMIT_S, exit=True, file=_watchdog_fd)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("EFFDESK_TEST_PG_URL") else [])
 

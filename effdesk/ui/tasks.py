@@ -1,18 +1,20 @@
 """Run long work off the GUI thread, with a progress dialog that can cancel.
 
 One helper for every screen (as Anki's QueryOp / Picard's run_task): ``run`` executes
-``work(progress)`` on a thread pool and calls ``on_done(result)`` or ``on_error(exc)`` back on
+``work(progress)`` on a worker thread and calls ``on_done(result)`` or ``on_error(exc)`` back on
 the GUI thread. Workers never touch widgets: they only call ``progress.report`` and check
 ``progress.cancelled``. Tests set ``TaskRunner(synchronous=True)`` to run inline, deterministic.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 T = TypeVar("T")
@@ -46,34 +48,93 @@ class Progress:
         self._cancel.set()
 
 
-class _Signals(QObject):
-    done = Signal(object)
-    failed = Signal(object)
-    progress = Signal(int, int, str)
+class _Bridge(QObject):
+    """The one QObject that worker threads touch. It is created once, on the GUI thread, and
+    lives until the process ends, so no Qt object is ever created, disconnected or destroyed
+    off that thread.
 
+    (Per-task QObjects freed by a pool thread deadlocked PySide: the worker waited for the
+    GIL inside QObject::disconnect while the GUI thread, holding the GIL, waited for the
+    same connection lock in QProgressDialog.close().)
+    """
 
-class _Job(QRunnable, Generic[T]):
-    def __init__(self, work: Callable[[Progress], T], progress: Progress, signals: _Signals):
+    finished = Signal(int, bool, object)
+    progress = Signal(int, int, int, str)
+
+    def __init__(self) -> None:
         super().__init__()
-        self.work = work
-        self.progress = progress
-        self.signals = signals
+        self.pending: dict[int, _Pending] = {}
+        self.ids = itertools.count(1)
+        self.finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        self.progress.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
 
-    @Slot()
-    def run(self) -> None:
-        try:
-            result = self.work(self.progress)
-        except BaseException as exc:  # delivered to on_error on the GUI thread
-            self.signals.failed.emit(exc)
+    @Slot(int, bool, object)
+    def _on_finished(self, job_id: int, ok: bool, payload: object) -> None:
+        pending = self.pending.pop(job_id, None)
+        if pending is not None:
+            pending.complete(ok, payload)
+
+    @Slot(int, int, int, str)
+    def _on_progress(self, job_id: int, done: int, total: int, text: str) -> None:
+        pending = self.pending.get(job_id)
+        if pending is not None and pending.dialog is not None:
+            pending.dialog.setMaximum(max(total, 0))
+            pending.dialog.setValue(done)
+            if text:
+                pending.dialog.setLabelText(text)
+
+
+_bridge: _Bridge | None = None
+_pool: ThreadPoolExecutor | None = None
+
+
+def _shared() -> tuple[_Bridge, ThreadPoolExecutor]:
+    """The process-wide bridge and worker threads (first call is on the GUI thread)."""
+    global _bridge, _pool
+    if _bridge is None or _pool is None:
+        _bridge = _Bridge()
+        _pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="effdesk-task")
+    return _bridge, _pool
+
+
+class _Pending:
+    """GUI-thread bookkeeping of one running task."""
+
+    def __init__(
+        self,
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+        dialog: QProgressDialog | None,
+        progress: Progress,
+    ) -> None:
+        self.on_done = on_done
+        self.on_error = on_error
+        self.dialog = dialog
+        self.progress = progress
+
+    def complete(self, ok: bool, payload: object) -> None:
+        if self.dialog is not None:
+            # Closing a QProgressDialog emits canceled(); the work is over, nothing to cancel.
+            self.dialog.canceled.disconnect(self.progress.cancel)
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
+        if ok:
+            self.on_done(payload)
         else:
-            self.signals.done.emit(result)
+            assert isinstance(payload, BaseException)
+            self.on_error(payload)
 
 
 class TaskRunner:
+    """Runs work on worker threads and calls back on the GUI thread.
+
+    Work functions return plain data (never widgets or other Qt objects): the worker may drop
+    the last reference to what they return.
+    """
+
     def __init__(self, synchronous: bool = False) -> None:
         self.synchronous = synchronous
-        self._pool = QThreadPool.globalInstance()
-        self._live: set[_Signals] = set()
 
     def run(
         self,
@@ -99,48 +160,33 @@ class TaskRunner:
             if not cancellable:
                 dialog.setCancelButton(None)
             dialog.canceled.connect(progress.cancel)
-
-        def finish() -> None:
-            if dialog is not None:
-                dialog.close()
-                dialog.deleteLater()
-
-        def done(result: Any) -> None:
-            finish()
-            on_done(result)
-
-        def failed(exc: Any) -> None:
-            finish()
-            on_error(exc)
+        pending = _Pending(on_done, on_error, dialog, progress)
 
         if self.synchronous:
             try:
                 result = work(progress)
             except BaseException as exc:
-                failed(exc)
+                pending.complete(False, exc)
             else:
-                done(result)
+                pending.complete(True, result)
             return progress
 
-        signals = _Signals()
-        self._live.add(signals)
-
-        def cleanup(*_: Any) -> None:
-            self._live.discard(signals)
-
-        signals.done.connect(done)
-        signals.failed.connect(failed)
-        signals.done.connect(cleanup)
-        signals.failed.connect(cleanup)
-        if dialog is not None:
-
-            def on_progress(d: int, t: int, text: str) -> None:
-                dialog.setMaximum(max(t, 0))
-                dialog.setValue(d)
-                if text:
-                    dialog.setLabelText(text)
-
-            signals.progress.connect(on_progress)
-        progress.on_report = lambda d, t, text: signals.progress.emit(d, t, text)
-        self._pool.start(_Job(work, progress, signals))
+        bridge, pool = _shared()
+        job_id = next(bridge.ids)
+        bridge.pending[job_id] = pending
+        progress.on_report = lambda d, t, text: bridge.progress.emit(job_id, d, t, text)
+        pool.submit(_work_in_thread, bridge, job_id, work, progress)
         return progress
+
+
+def _work_in_thread(
+    bridge: _Bridge, job_id: int, work: Callable[[Progress], Any], progress: Progress
+) -> None:
+    """Runs on a worker thread: only calls ``work`` and emits on the long-lived bridge."""
+    ok = True
+    try:
+        payload: object = work(progress)
+    except BaseException as exc:  # delivered to on_error on the GUI thread
+        ok, payload = False, exc
+    del work  # its closure may hold widgets: drop it before the GUI thread is told
+    bridge.finished.emit(job_id, ok, payload)
