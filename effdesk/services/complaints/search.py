@@ -32,6 +32,8 @@ from sqlalchemy import (
     table,
 )
 from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.expression import UnaryExpression
 
 from effdesk import audit
 from effdesk.auth import Actor
@@ -77,11 +79,33 @@ from effdesk.services.complaints.schema import (
 
 FTS_MIN_CHARS = 3  # the trigram tokenizer cannot match anything shorter
 _fts = table("complaints_fts", column("rowid"))
+# Query planning on SQLite (measured on the 1,000,000-case demo database, see
+# benchmarks/bench_complaint_search.py). A filter-driven plan sorts every row the filter
+# selects; beyond a few thousand rows it is cheaper to walk the received-date index in order
+# and stop at the first screen.
+SORT_CAP = 3000
+# A text search matching fewer cases than this is answered from its matches (key lookups).
+FTS_SMALL = 3000
+# Below this many matches, a unit or category filter walks its index against the match set.
+FTS_MEDIUM = 120_000
+# A filter selecting fewer cases than this is answered by LIKE on those cases.
+FILTER_SMALL = 2000
+# The FTS-ordered window below serves pages up to this depth; deeper pages materialise.
+WINDOW_MAX = 2000
 
 
 def identity_visible(actor: Actor) -> bool:
     """May this actor see complainants' names, phones, companies and addresses?"""
     return allowed(actor, Permission.VIEW_COMPLAINANT_IDENTITY)
+
+
+def _noidx(col: Any) -> Any:
+    """SQLite's unary ``+``: the same value, but the planner may not drive from its index."""
+    return UnaryExpression(col, operator=operators.custom_op("+"), type_=col.type)
+
+
+def _plain(col: Any) -> Any:
+    return col
 
 
 def _running_due() -> ColumnElement[Any]:
@@ -93,14 +117,18 @@ def _running_due() -> ColumnElement[Any]:
     )
 
 
-def _due_condition(status: DueStatus, today: date, near_before: date) -> ColumnElement[bool]:
+def _due_condition(
+    status: DueStatus, today: date, near_before: date, wrap: Callable[[Any], Any] = _plain
+) -> ColumnElement[bool]:
     # Written per state group (not on the CASE expression) so that the (state, due_date)
     # index can serve the conclusion deadlines, which are most of the running cases.
+    state = wrap(Complaint.state)
+
     def per_group(test: Any) -> ColumnElement[bool]:
         return or_(
-            and_(Complaint.state.in_(ACCEPTANCE_STATES), test(Complaint.acceptance_due)),
-            and_(Complaint.state.in_(CONCLUSION_STATES), test(Complaint.due_date)),
-            and_(Complaint.state.in_(REPLY_STATES), test(Complaint.reply_due)),
+            and_(state.in_(ACCEPTANCE_STATES), test(wrap(Complaint.acceptance_due))),
+            and_(state.in_(CONCLUSION_STATES), test(wrap(Complaint.due_date))),
+            and_(state.in_(REPLY_STATES), test(wrap(Complaint.reply_due))),
         )
 
     if status == DueStatus.OVERDUE:
@@ -114,47 +142,56 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _text_condition(session: Session, text: str, with_identity: bool) -> ColumnElement[bool] | None:
-    terms = [t for t in text.split() if t]
-    if not terms:
-        return None
-    conditions: list[ColumnElement[bool]] = []
+def _is_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _fts_match(query: str) -> ColumnElement[bool]:
+    return literal_column("complaints_fts").op("MATCH")(bindparam("fts_query", query))
+
+
+def _fts_ids(query: str) -> Any:
+    return select(_fts.c.rowid).where(_fts_match(query))
+
+
+def _like(term: str, with_identity: bool, sqlite: bool) -> ColumnElement[bool]:
+    pattern = f"%{like_escape(term)}%"
     columns = [Complaint.search_text] + ([Complaint.search_identity] if with_identity else [])
-    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        return or_(*[c.like(pattern, escape="\\") for c in columns])
+    return or_(*[c.ilike(pattern, escape="\\") for c in columns])
+
+
+def _text_parts(
+    session: Session, text: str, with_identity: bool
+) -> tuple[str | None, list[ColumnElement[bool]], list[ColumnElement[bool]]]:
+    """(FTS5 query for the long terms or None, LIKE conditions for the short terms, LIKE
+    conditions equivalent to the FTS query). On PostgreSQL every term is an ILIKE."""
+    terms = [t for t in text.split() if t]
+    sqlite = _is_sqlite(session)
     long_terms = [t for t in terms if len(t) >= FTS_MIN_CHARS] if sqlite else []
-    if long_terms:
-        colset = "{search_text search_identity}" if with_identity else "search_text"
-        query = " AND ".join(f"{colset} : {_fts_phrase(t)}" for t in long_terms)
-        conditions.append(
-            Complaint.id.in_(
-                select(_fts.c.rowid).where(
-                    literal_column("complaints_fts").op("MATCH")(bindparam("fts_query", query))
-                )
-            )
-        )
-    for term in terms:
-        if term in long_terms:
-            continue
-        pattern = f"%{like_escape(term)}%"
-        if sqlite:
-            conditions.append(or_(*[c.like(pattern, escape="\\") for c in columns]))
-        else:
-            conditions.append(or_(*[c.ilike(pattern, escape="\\") for c in columns]))
-    return and_(*conditions)
+    short = [_like(t, with_identity, sqlite) for t in terms if t not in long_terms]
+    if not long_terms:
+        return None, short, []
+    colset = "{search_text search_identity}" if with_identity else "search_text"
+    query = " AND ".join(f"{colset} : {_fts_phrase(t)}" for t in long_terms)
+    return query, short, [_like(t, with_identity, sqlite) for t in long_terms]
 
 
 def _conditions(
-    session: Session,
-    actor: Actor,
     filters: ComplaintFilter,
     today: date,
     near_before: date,
+    wrap: Callable[[Any], Any] = _plain,
 ) -> list[ColumnElement[bool]]:
+    """The non-text filters. ``wrap`` = :func:`_noidx` keeps the planner off their indexes."""
     out: list[ColumnElement[bool]] = []
     if filters.states:
-        out.append(Complaint.state.in_(sorted(filters.states)))
+        out.append(wrap(Complaint.state).in_(sorted(filters.states)))
     if filters.due_statuses:
-        out.append(or_(*[_due_condition(s, today, near_before) for s in filters.due_statuses]))
+        out.append(
+            or_(*[_due_condition(s, today, near_before, wrap) for s in filters.due_statuses])
+        )
     if filters.unit_id is not None:
         out.append(Complaint.unit_id == filters.unit_id)
     if filters.category_id is not None:
@@ -162,7 +199,7 @@ def _conditions(
     if filters.channels:
         out.append(Complaint.channel.in_(sorted(filters.channels)))
     if filters.handler_user_id is not None:
-        out.append(Complaint.handler_user_id == filters.handler_user_id)
+        out.append(wrap(Complaint.handler_user_id) == filters.handler_user_id)
     if filters.handler_unit_id is not None:
         out.append(Complaint.handler_unit_id == filters.handler_unit_id)
     if filters.received_from is not None:
@@ -177,9 +214,6 @@ def _conditions(
         and filters.received_from > filters.received_to
     ):
         out.append(false())
-    text_cond = _text_condition(session, filters.text, identity_visible(actor))
-    if text_cond is not None:
-        out.append(text_cond)
     return out
 
 
@@ -199,6 +233,168 @@ def _context(session: Session, today: date | None) -> tuple[date, WorkCalendar, 
     calendar = load_calendar(session)
     near_days = int(settings.get(session, "deadline.near_days"))
     return today, calendar, near_limit(calendar, today, near_days)
+
+
+def _capped_count(session: Session, stmt: Any, cap: int) -> int:
+    """How many rows ``stmt`` yields, counting no further than ``cap`` (cheap estimates)."""
+    return int(session.scalar(select(func.count()).select_from(stmt.limit(cap).subquery())) or 0)
+
+
+def _page_ids(
+    session: Session,
+    conditions: Sequence[ColumnElement[bool]],
+    sort: ComplaintSort,
+    offset: int,
+    limit: int,
+) -> list[int]:
+    stmt = select(Complaint.id).where(*conditions).order_by(*_order(sort))
+    return list(session.scalars(stmt.offset(offset).limit(limit)))
+
+
+_RECEIVED_SORTS = (ComplaintSort.RECEIVED_DESC, ComplaintSort.RECEIVED_ASC)
+
+
+def _walk_received_index(
+    session: Session, filters: ComplaintFilter, sort: ComplaintSort, today: date, near_before: date
+) -> bool:
+    """SQLite: should the list walk the received-date index instead of letting an equality
+    filter (state, handler, due status) drive and then sorting everything it selects?
+
+    Yes when every such filter selects at least SORT_CAP cases. Unit and category filters and
+    date ranges have indexes that give the order themselves, so they are left to the planner.
+    """
+    if sort not in _RECEIVED_SORTS:
+        return False
+    if filters.unit_id is not None or filters.category_id is not None:
+        return False
+    if filters.received_from is not None or filters.received_to is not None:
+        return False
+    drivers: list[ColumnElement[bool]] = []
+    if filters.states:
+        drivers.append(Complaint.state.in_(sorted(filters.states)))
+    if filters.handler_user_id is not None:
+        drivers.append(Complaint.handler_user_id == filters.handler_user_id)
+    if filters.due_statuses:
+        drivers.append(or_(*[_due_condition(s, today, near_before) for s in filters.due_statuses]))
+    if not drivers:
+        return False
+    return all(
+        _capped_count(session, select(Complaint.id).where(d), SORT_CAP) >= SORT_CAP for d in drivers
+    )
+
+
+def _has_indexed_filter(filters: ComplaintFilter) -> bool:
+    return bool(
+        filters.states
+        or filters.unit_id is not None
+        or filters.category_id is not None
+        or filters.handler_user_id is not None
+        or filters.received_from is not None
+        or filters.received_to is not None
+    )
+
+
+def _list_ids(
+    session: Session,
+    actor: Actor,
+    filters: ComplaintFilter,
+    sort: ComplaintSort,
+    offset: int,
+    limit: int,
+    today: date,
+    near_before: date,
+) -> list[int]:
+    """The ids of one page, choosing the plan (see the constants above)."""
+    fts_query, short, fts_as_like = _text_parts(session, filters.text, identity_visible(actor))
+    sqlite = _is_sqlite(session)
+    if fts_query is None:
+        walk = sqlite and _walk_received_index(session, filters, sort, today, near_before)
+        conditions = _conditions(filters, today, near_before, _noidx if walk else _plain)
+        return _page_ids(session, [*conditions, *short], sort, offset, limit)
+
+    base = [*_conditions(filters, today, near_before), *short]
+    matches = _capped_count(session, _fts_ids(fts_query), FTS_SMALL)
+    if matches < FTS_SMALL:
+        return _page_ids(
+            session, [*base, Complaint.id.in_(_fts_ids(fts_query))], sort, offset, limit
+        )
+    if _has_indexed_filter(filters):
+        selected = _capped_count(session, select(Complaint.id).where(*base), FILTER_SMALL)
+        if selected < FILTER_SMALL:
+            return _page_ids(session, [*base, *fts_as_like], sort, offset, limit)
+    if (filters.unit_id is not None or filters.category_id is not None) and _capped_count(
+        session, _fts_ids(fts_query), FTS_MEDIUM
+    ) < FTS_MEDIUM:
+        # The (unit|category, received_date) index gives filter and order, and holds the id:
+        # walking it against the set of matches needs no table access at all.
+        return _page_ids(
+            session, [*base, (Complaint.id + 0).in_(_fts_ids(fts_query))], sort, offset, limit
+        )
+    if sort in _RECEIVED_SORTS and offset + limit <= WINDOW_MAX:
+        conditions = [*_conditions(filters, today, near_before, _noidx), *short]
+        return _fts_window(session, fts_query, conditions, sort, offset, limit)
+    return _page_ids(
+        session, [*base, (Complaint.id + 0).in_(_fts_ids(fts_query))], sort, offset, limit
+    )
+
+
+def _fts_window(
+    session: Session,
+    fts_query: str,
+    conditions: Sequence[ColumnElement[bool]],
+    sort: ComplaintSort,
+    offset: int,
+    limit: int,
+) -> list[int]:
+    """A page of a text search by received date, read from the FTS index in id order.
+
+    Cases are numbered as they are registered, so id order is nearly received order. The
+    first ``offset + limit`` matches in id order are read; then every other match that could
+    still outrank them is fetched — only cases received after (before, ascending) the last of
+    them, which the received-date index bounds to an id range. The result is exact, whatever
+    the correlation; only the work grows when cases were registered far out of order.
+    """
+    desc = sort == ComplaintSort.RECEIVED_DESC
+    need = offset + limit
+
+    def matches(*extra: ColumnElement[bool]) -> Any:
+        return (
+            select(Complaint.id, Complaint.received_date)
+            .select_from(_fts)
+            .join(Complaint, Complaint.id == _fts.c.rowid)
+            .where(_fts_match(fts_query), *conditions, *extra)
+        )
+
+    order = _fts.c.rowid.desc() if desc else _fts.c.rowid.asc()
+    found = {r.id: r.received_date for r in session.execute(matches().order_by(order).limit(need))}
+    if len(found) >= need:
+        if desc:
+            bound_date, edge = min(found.values()), min(found)
+            # id + 0: min() over the date range via the date index, not a primary-key walk.
+            first = session.scalar(
+                select(func.min(Complaint.id + 0)).where(Complaint.received_date > bound_date)
+            )
+            if first is not None and first < edge:
+                extra = matches(
+                    _fts.c.rowid >= first,
+                    _fts.c.rowid < edge,
+                    Complaint.received_date > bound_date,
+                )
+                found.update({r.id: r.received_date for r in session.execute(extra)})
+        else:
+            bound_date, edge = max(found.values()), max(found)
+            last = session.scalar(
+                select(func.max(Complaint.id + 0)).where(Complaint.received_date < bound_date)
+            )
+            if last is not None and last > edge:
+                extra = matches(
+                    _fts.c.rowid > edge,
+                    _fts.c.rowid <= last,
+                    Complaint.received_date < bound_date,
+                )
+                found.update({r.id: r.received_date for r in session.execute(extra)})
+    ranked = sorted(found.items(), key=lambda kv: (kv[1], kv[0]), reverse=desc)
+    return [cid for cid, _d in ranked[offset : offset + limit]]
 
 
 def search_complaints(
@@ -221,21 +417,12 @@ def search_complaints(
     require(actor, Permission.VIEW_COMPLAINTS)
     filters = filters or ComplaintFilter()
     today, calendar, near_before = _context(session, today)
-    conditions = _conditions(session, actor, filters, today, near_before)
-    ids = list(
-        session.scalars(
-            select(Complaint.id)
-            .where(*conditions)
-            .order_by(*_order(sort))
-            .offset(offset)
-            .limit(limit + 1)
-        )
-    )
+    ids = _list_ids(session, actor, filters, sort, offset, limit + 1, today, near_before)
     has_more = len(ids) > limit
     ids = ids[:limit]
     rows = _rows(session, actor, ids, today, calendar, near_before)
     if with_total:
-        total = _count(session, conditions)
+        total = _count(session, actor, filters, today, near_before)
     else:
         total = offset + len(rows) + (1 if has_more else 0)
     return ComplaintPage(
@@ -254,10 +441,16 @@ def count_complaints(
     require(actor, Permission.VIEW_COMPLAINTS)
     filters = filters or ComplaintFilter()
     today, _calendar, near_before = _context(session, today)
-    return _count(session, _conditions(session, actor, filters, today, near_before))
+    return _count(session, actor, filters, today, near_before)
 
 
-def _count(session: Session, conditions: Sequence[ColumnElement[bool]]) -> int:
+def _count(
+    session: Session, actor: Actor, filters: ComplaintFilter, today: date, near_before: date
+) -> int:
+    fts_query, short, _like_all = _text_parts(session, filters.text, identity_visible(actor))
+    conditions = [*_conditions(filters, today, near_before), *short]
+    if fts_query is not None:
+        conditions.append(Complaint.id.in_(_fts_ids(fts_query)))
     return int(session.scalar(select(func.count(Complaint.id)).where(*conditions)) or 0)
 
 

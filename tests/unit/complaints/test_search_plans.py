@@ -1,0 +1,106 @@
+"""The list's query plans (chosen by match and filter sizes, see search.py) all give the same,
+exact page — here with cases registered far out of received order, the worst case for the
+FTS window — by forcing each plan with tiny thresholds and comparing to a plain sort."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+import pytest
+from complaint_helpers import World, to_awaiting
+
+from effdesk.enums import ComplaintState
+from effdesk.services import complaints as svc
+from effdesk.services.complaints import search
+
+PLANS = {
+    # name: (FTS_SMALL, FILTER_SMALL, FTS_MEDIUM, SORT_CAP)
+    "fts-small-set": (10**9, 0, 0, 10**9),
+    "filter-like": (1, 10**9, 0, 10**9),
+    "unit-index-walk": (1, 0, 10**9, 10**9),
+    "fts-window": (1, 0, 0, 1),
+    "walk-received-index": (1, 0, 0, 1),
+}
+
+
+@pytest.fixture
+def shuffled(world: World) -> list[tuple[int, datetime, bool, int, bool]]:
+    rng = random.Random(5)
+    made = []
+    for i in range(40):
+        received = datetime(2026, 2, 1, 9, 0) + timedelta(days=rng.randint(0, 50), minutes=i)
+        meal = rng.random() < 0.6
+        unit = world.police if rng.random() < 0.5 else world.market
+        case = world.register(
+            at=datetime(2026, 4, 1, 9, 0),
+            received_at=received,
+            unit_id=unit,
+            summary="上班时间吃早餐" if meal else "窗口推诿扯皮",
+        )
+        submitted = rng.random() < 0.5
+        if submitted:
+            to_awaiting(world, case, datetime(2026, 4, 1, 10, 0))
+        made.append((case.id, received, meal, unit, submitted))
+    return made
+
+
+@pytest.mark.parametrize("plan", list(PLANS))
+@pytest.mark.parametrize("sort", [svc.ComplaintSort.RECEIVED_DESC, svc.ComplaintSort.RECEIVED_ASC])
+def test_every_plan_gives_the_exact_page(
+    world: World,
+    shuffled: list[tuple[int, datetime, bool, int, bool]],
+    plan: str,
+    sort: svc.ComplaintSort,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if world.session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite query plans")
+    fts_small, filter_small, fts_medium, sort_cap = PLANS[plan]
+    monkeypatch.setattr(search, "FTS_SMALL", fts_small)
+    monkeypatch.setattr(search, "FILTER_SMALL", filter_small)
+    monkeypatch.setattr(search, "FTS_MEDIUM", fts_medium)
+    monkeypatch.setattr(search, "SORT_CAP", sort_cap)
+    windows: list[int] = []
+    real_window = search._fts_window
+
+    def spy(*args: object, **kw: object) -> list[int]:
+        windows.append(1)
+        return real_window(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search, "_fts_window", spy)
+    desc = sort == svc.ComplaintSort.RECEIVED_DESC
+    cases = {
+        "text": (svc.ComplaintFilter(text="吃早餐"), lambda c: c[2]),
+        "text+unit": (
+            svc.ComplaintFilter(text="吃早餐", unit_id=world.market),
+            lambda c: c[2] and c[3] == world.market,
+        ),
+        "text+state": (
+            svc.ComplaintFilter(
+                text="吃早餐", states=frozenset({ComplaintState.AWAITING_INSTRUCTION})
+            ),
+            lambda c: c[2] and c[4],
+        ),
+        "state": (
+            svc.ComplaintFilter(states=frozenset({ComplaintState.REGISTERED})),
+            lambda c: not c[4],
+        ),
+        "text+short": (svc.ComplaintFilter(text="吃早餐 上班"), lambda c: c[2]),
+    }
+    for name, (filters, keep) in cases.items():
+        wanted = sorted(
+            (c for c in shuffled if keep(c)), key=lambda c: (c[1].date(), c[0]), reverse=desc
+        )
+        expected = [c[0] for c in wanted]
+        assert len(expected) > 7, name
+        for offset in (0, 5, 17):
+            page = svc.search_complaints(world.session, world.clerk, filters, offset, 7, sort)
+            assert [r.id for r in page.rows] == expected[offset : offset + 7], (name, offset)
+            assert page.has_more == (len(expected) > offset + 7), (name, offset)
+        assert svc.count_complaints(world.session, world.clerk, filters) == len(expected)
+    # The window plan is really taken when forced, never while the match set is small.
+    if plan == "fts-window":
+        assert windows
+    if plan == "fts-small-set":
+        assert not windows
