@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import JSON, Column, Connection, Date, DateTime, Enum, Numeric, Table, insert
 
+from effdesk import enums
 from effdesk.calendar import Deadline, WorkCalendar, provisional_is_workday
 from effdesk.db.base import Base
 
@@ -158,41 +159,39 @@ def office_time(rng: Rand, day: date, *, morning_only: bool = False) -> datetime
     return midnight + timedelta(seconds=seconds)
 
 
-def _datetime_text(v: datetime | None) -> str | None:
-    # SQLAlchemy's SQLite format, microseconds always written, so that comparisons with bound
-    # parameters (written the same way) stay correct.
-    if v is None:
-        return None
-    text = v.isoformat(" ")
-    return text if v.microsecond else text + ".000000"
-
-
-def _date_text(v: date | None) -> str | None:
-    return None if v is None else v.isoformat()
-
-
-def _enum_value(v: Any) -> Any:
-    return None if v is None else getattr(v, "value", v)
-
-
 def _json_text(v: Any) -> str | None:
     if v is None:
         return None
     return "{}" if v == {} else "[]" if v == [] else json.dumps(v)
 
 
-def _converter(column: Column[Any]) -> str | None:
-    """Name of the function storing a value of ``column`` as SQLAlchemy would on SQLite."""
+# Every enumeration member → its stored code (a C-level dict lookup in the hot loop).
+_ENUM_TEXT: dict[Any, Any] = {
+    member: member.value
+    for enum_class in vars(enums).values()
+    if isinstance(enum_class, type) and issubclass(enum_class, enums.LabeledEnum)
+    for member in enum_class
+}
+
+
+def _column_expression(column: Column[Any], i: int) -> str:
+    """Python expression storing ``row[k{i}]`` as SQLAlchemy would on SQLite.
+
+    DateTime: SQLAlchemy's format with microseconds always written (comparisons with bound
+    parameters, written the same way, must stay correct); Date: ISO; Enum: the code; JSON:
+    ``json.dumps``. Inlined, not called per value: this runs for tens of millions of values.
+    """
     kind = column.type
+    value = f"row[k{i}]"
     if isinstance(kind, DateTime):
-        return "_datetime_text"
+        return f'(None if (v{i} := {value}) is None else v{i}.isoformat(" ", "microseconds"))'
     if isinstance(kind, Date):
-        return "_date_text"
+        return f"(None if (v{i} := {value}) is None else v{i}.isoformat())"
     if isinstance(kind, Enum):
-        return "_enum_value"
+        return f"_enum_text((v{i} := {value}), v{i})"
     if isinstance(kind, JSON):
-        return "_json_text"
-    return None
+        return f"_json_text({value})"
+    return value
 
 
 _PLANS: dict[tuple[str, tuple[str, ...]], tuple[str, Callable[[Row], tuple[Any, ...]]]] = {}
@@ -200,14 +199,9 @@ _PLANS: dict[tuple[str, tuple[str, ...]], tuple[str, Callable[[Row], tuple[Any, 
 
 def _row_function(target: Table, names: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:
     """A compiled ``row -> tuple`` for these columns: one Python call per row, not per value."""
-    parts = []
-    for i, name in enumerate(names):
-        func = _converter(target.c[name])
-        parts.append(f"{func}(row[k{i}])" if func else f"row[k{i}]")
+    parts = [_column_expression(target.c[name], i) for i, name in enumerate(names)]
     namespace: dict[str, Any] = {
-        "_datetime_text": _datetime_text,
-        "_date_text": _date_text,
-        "_enum_value": _enum_value,
+        "_enum_text": _ENUM_TEXT.get,
         "_json_text": _json_text,
         **{f"k{i}": name for i, name in enumerate(names)},
     }

@@ -385,8 +385,8 @@ class _Builder:
 
     # ------------------------------------------------------------------ rectification
 
-    def rectifications(self) -> list[tuple[int, UnitInfo, int | None]]:
-        """Rectifications in every state; returns (id, unit, finding id) for notices."""
+    def rectifications(self) -> list[tuple[int, UnitInfo, int | None, date]]:
+        """Rectifications in every state; returns (id, unit, finding id, issued) for notices."""
         rng, wd = self.rng, self.wd
         sources: list[tuple[UnitInfo, int | None, int | None, int | None, date]] = []
         for f in self.insp.findings:
@@ -400,7 +400,7 @@ class _Builder:
         plan: list[RectificationState] = []
         for state, count in RECTIFICATION_STATES:
             plan += [state] * count
-        out: list[tuple[int, UnitInfo, int | None]] = []
+        out: list[tuple[int, UnitInfo, int | None, date]] = []
         for state in plan:
             unit, complaint_id, finding_id, campaign_id, source_day = (
                 sources.pop(0)
@@ -522,7 +522,7 @@ class _Builder:
                         "checked_by_id": rng.pick(self.inspectors),
                     },
                 )
-            out.append((rid, unit, finding_id))
+            out.append((rid, unit, finding_id, issued))
         return out
 
 
@@ -598,24 +598,24 @@ def build_accountability(
         )
     rect_ids = b.rectifications()
     notices: list[tuple[int, _Doc]] = []
-    for rid, unit, finding_id in rect_ids[:3]:
+    for rid, unit, finding_id, issued in rect_ids[:3]:
         doc = b.document(
             DocumentType.RECTIFICATION_NOTICE,
             f"关于责成{unit.name}限期整改的通知",
             f"{unit.name}：\n{vocab.OFFICE_SHORT}在督查中发现你单位存在作风纪律问题，现责成你单位"
             "限期整改。请对照整改事项逐项落实，按期书面报送整改情况。",
-            wd.previous(today) - timedelta(days=60),
+            issued,
             recipients=f"{unit.name}：",
             sources=[{"rectification_id": rid, "finding_id": finding_id}],
         )
         notices.append((rid, doc))
     if len(rect_ids) > 3:
-        rid, unit, _f = rect_ids[3]
+        rid, unit, _f, issued = rect_ids[3]
         b.document(
             DocumentType.SUPERVISION_NOTICE,
             f"关于督促{unit.name}抓紧办理有关事项的督办通知",
             f"{unit.name}：\n你单位承办的有关事项至今未按期办结，请于5个工作日内办结并书面报告。",
-            wd.previous(today) - timedelta(days=20),
+            issued,
             recipients=f"{unit.name}：",
             sources=[{"rectification_id": rid}],
         )
@@ -634,7 +634,7 @@ def build_accountability(
     b.document(
         DocumentType.BULLETIN,
         "机关效能建设工作简报",
-        f"全县机关效能建设工作情况：今年以来，{vocab.OFFICE_SHORT}共受理企业和群众各类投诉"
+        f"全县机关效能建设工作情况：近一年来，{vocab.OFFICE_SHORT}共受理企业和群众各类投诉"
         f"{stats.total}件，已办结{sum(states.get(s, 0) for s in _CLOSED)}件；组织开展明察暗访"
         f"{len(done)}次，发现问题{len(inspections.findings)}个。",
         wd.previous(today) - timedelta(days=5),

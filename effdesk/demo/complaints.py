@@ -382,7 +382,7 @@ class _Case:
             _OVERDUE,
             None,
             self.state,
-            f"{kind.label}{due:%Y-%m-%d}已过，{when:%Y-%m-%d}时仍未完成。",
+            f"{kind.label}{due.isoformat()}已过，{when.date().isoformat()}时仍未完成。",
             {"deadline": kind.value, "due": due.isoformat()},
         )
 
@@ -784,7 +784,7 @@ class _ChunkBuilder:
         if mode is _ASSIGNED:
             row["handler_unit_id"] = handler_unit.id
             changes["handler_unit_id"] = [None, handler_unit.id]
-            text = f"交{handler_unit.name}办理，限{row['due_date']:%Y-%m-%d}前办结。"
+            text = f"交{handler_unit.name}办理，限{row['due_date'].isoformat()}前办结。"
         elif mode is _FORWARDED:
             row["forwarded_to"] = forward_to
             changes["forwarded_to"] = ["", forward_to]
@@ -866,7 +866,7 @@ class _ChunkBuilder:
                 case.step(t, _SUPERVISION, clerk, None, text)
             else:
                 deadline = due or t.date()
-                text = rng.pick(vocab.REMINDERS).format(unit=unit.name, date=f"{deadline:%m月%d日}")
+                text = rng.pick(vocab.REMINDERS).format(unit=unit.name, date=_month_day(deadline))
                 case.step(t, _REMINDER, clerk, None, text)
 
     def _investigate(
@@ -942,7 +942,7 @@ class _ChunkBuilder:
                 remind_at = self.later(t, max(1, int(available * 0.6)))
                 if remind_at < horizon:
                     text = rng.pick(vocab.REMINDERS).format(
-                        unit=handler_unit.name, date=f"{row['due_date']:%m月%d日}"
+                        unit=handler_unit.name, date=_month_day(row["due_date"])
                     )
                     case.step(remind_at, _REMINDER, clerk, None, text)
             case.events.sort(key=_event_time)
@@ -1056,7 +1056,7 @@ class _ChunkBuilder:
             unit=unit.name,
             person=person,
             measure=rng.pick(vocab.MEASURE_WORDS),
-            date=f"{self.later(row['received_at'], 3):%m月%d日}",
+            date=_month_day(self.wd.add(row["received_date"], 3)),
         )
 
     def _finish(self, case: _Case) -> None:
@@ -1343,6 +1343,10 @@ def build_complaints(
 def _event_time(event: Row) -> datetime:
     at: datetime = event["at"]
     return at
+
+
+def _month_day(day: date) -> str:
+    return f"{day.month}月{day.day}日"
 
 
 def _clock_words(hour: int, minute: int) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from effdesk import audit
@@ -31,6 +31,7 @@ from effdesk.db.models import (
     AuditEntry,
     Campaign,
     Complaint,
+    ComplaintEvent,
     Document,
     Finding,
     NumberSeries,
@@ -46,7 +47,7 @@ from effdesk.db.models import (
 from effdesk.demo import DemoRefused, DemoSummary, build_demo
 from effdesk.demo import complaints as demo_complaints
 from effdesk.demo import generator as demo_generator
-from effdesk.demo._common import WorkDays, section_rng
+from effdesk.demo._common import WorkDays, insert_prepared, prepare_rows, section_rng, table
 from effdesk.demo.directory import DEMO_PASSWORD, build_directory
 from effdesk.enums import (
     AssessmentCategory,
@@ -484,6 +485,39 @@ def test_chunks_are_the_same_with_workers_and_bulk_loading(
     for table_name in ("complaints", "complaint_events", "complaint_persons", "number_series"):
         assert rows_a[table_name] == rows_b[table_name], table_name
     assert stats_a.states == stats_b.states and set(stats_a.states) == set(ComplaintState)
+
+
+def test_fast_sqlite_rows_store_what_sqlalchemy_stores(
+    demo: tuple[Database, DemoSummary], tmp_path: Path
+) -> None:
+    """The bulk path converts values itself; they must be stored exactly as Core would."""
+    source, _summary = demo
+    a = open_database(f"sqlite:///{tmp_path / 'core.sqlite'}")
+    b = open_database(f"sqlite:///{tmp_path / 'fast.sqlite'}")
+    try:
+        with source.engine.connect() as conn:
+            models = (Unit, Complaint, ComplaintEvent, Finding, StoredFile, Attachment)
+            picked = {
+                m: [dict(r._mapping) for r in conn.execute(select(table(m)).limit(30))]
+                for m in models
+            }
+        for db, fast in ((a, False), (b, True)):
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                for model, rows in picked.items():
+                    if fast:
+                        insert_prepared(conn, table(model), prepare_rows(table(model), rows, True))
+                    else:
+                        conn.execute(insert(table(model)), rows)
+        for model in picked:
+            name = table(model).name
+            with a.engine.connect() as ca, b.engine.connect() as cb:
+                raw_a = ca.exec_driver_sql(f"SELECT * FROM {name} ORDER BY id").all()
+                raw_b = cb.exec_driver_sql(f"SELECT * FROM {name} ORDER BY id").all()
+            assert raw_a == raw_b, name
+    finally:
+        a.dispose()
+        b.dispose()
 
 
 def test_workdays_agree_with_compute_deadline() -> None:
