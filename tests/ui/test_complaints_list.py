@@ -218,3 +218,38 @@ def test_ctrl_n_and_double_click_on_the_page(
     qtbot.keyClick(table, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert page.intake is not None and page.intake.isVisible()
     page.intake.reject()
+
+
+def test_provisional_deadline_is_marked(
+    qtbot: QtBot, list_for: Callable[[str], ComplaintListView], office: Office
+) -> None:
+    from effdesk.ui.complaints.case_view import CaseView
+
+    with office.db.session() as s:
+        if complaints.load_calendar(s).knows(2027):
+            pytest.skip("the calendar already knows 2027")
+    # Received on 2026-12-30: three working days run into 2027, whose holidays are not known.
+    at = datetime(2026, 12, 30, 10, 0)
+    with office.db.session() as s:
+        case = complaints.register_complaint(
+            s,
+            office.actors["clerk"],
+            ComplaintInput(
+                received_at=at,
+                channel=Channel.PHONE,
+                summary="年底来电",
+                category_id=office.categories["其他"],
+                unit_id=office.units["县公安局"],
+            ),
+            at=at,
+        )
+        cid = case.id
+    view = list_for("clerk")
+    i = row_of(view, cid)
+    assert view.rows()[i].deadline is not None and view.rows()[i].deadline.provisional  # type: ignore[union-attr]
+    assert str(view.cell(i, "时限")).endswith("（暂定）")
+    assert "暂定" in str(view.cell(i, "时限", Qt.ItemDataRole.ToolTipRole))
+    case_view = CaseView(office.ctx("clerk"), cid)
+    qtbot.addWidget(case_view)
+    assert "暂定" in case_view.deadline_label.text()
+    assert "该年节假日安排尚未录入" in case_view.details.toPlainText()
