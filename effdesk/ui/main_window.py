@@ -7,7 +7,9 @@ package does not exist yet gets an honest :class:`PlaceholderPage`.
 Optional page protocol (duck-typed, so pages need not import the shell):
 
 * ``page.on_shown()`` — called every time the page becomes visible (refresh counts, lists);
-* ``page.navigate_requested`` — a ``Signal(str)`` with a module key; the shell switches to it.
+* ``page.navigate_requested`` — a ``Signal(str)`` with a module key; the shell switches to it;
+* ``page.open_record_requested`` — a ``Signal(str, int)``: module key and record id; the shell
+  switches to that module and calls its page's ``open_record(id)``.
 """
 
 from __future__ import annotations
@@ -417,6 +419,14 @@ class MainWindow(QMainWindow):
             self._ensure_shown(key)
         return self.pages[key]
 
+    def open_record(self, key: str, record_id: int) -> QWidget:
+        """Switch to module ``key`` and open one of its records (a case, a campaign…)."""
+        page = self.show_module(key)
+        opener = getattr(page, "open_record", None)
+        if callable(opener):
+            opener(record_id)
+        return page
+
     def _ensure_shown(self, key: str) -> None:
         page = self.pages.get(key)
         if page is None:
@@ -426,6 +436,9 @@ class MainWindow(QMainWindow):
             signal = getattr(page, "navigate_requested", None)
             if signal is not None:
                 signal.connect(self.show_module)
+            open_signal = getattr(page, "open_record_requested", None)
+            if open_signal is not None:
+                open_signal.connect(self.open_record)
         self.stack.setCurrentWidget(page)
         self.refresh_status()
         on_shown = getattr(page, "on_shown", None)

@@ -90,3 +90,32 @@ def test_nothing_to_do(qtbot: QtBot, office: Office) -> None:
     widget.show()
     assert widget.items == []
     assert widget.empty_label.isVisible() and not widget.tree.isVisible()
+
+
+def test_dashboard_shows_the_todo_and_opens_a_case_in_the_complaints_module(
+    qtbot: QtBot, office: Office
+) -> None:
+    from effdesk.ui.main_window import MainWindow
+
+    long_ago = (datetime.now() - timedelta(days=45)).replace(second=0, microsecond=0)
+    late = office.register(at=long_ago, to="routed", summary="超期未办结")
+    window = MainWindow(office.ctx("clerk"))
+    qtbot.addWidget(window)
+    window.resize(1300, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    dashboard = window.show_module("dashboard")
+    todo = dashboard.todo  # type: ignore[attr-defined]
+    assert isinstance(todo, TodoWidget)
+    assert todo.group_labels()[0] == "已超期（1）"
+    first = todo.item_at(0, 0)
+    assert first.text(1) == "超期未办结"
+    assert todo.tree.isVisible()
+    rect = todo.tree.visualItemRect(first)
+    qtbot.mouseClick(todo.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(todo.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.current_module() == "complaints"
+    page = window.page("complaints")
+    assert isinstance(page, ComplaintsPage)
+    view = page.tabs.currentWidget()
+    assert view in page.case_views() and view.complaint_id == late  # type: ignore[union-attr]

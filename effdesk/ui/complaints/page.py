@@ -172,6 +172,10 @@ class ComplaintsPage(QWidget):
             w for i in range(self.tabs.count()) if isinstance(w := self.tabs.widget(i), CaseView)
         ]
 
+    def open_record(self, complaint_id: int) -> None:
+        """The shell's open-record protocol (the dashboard's 待办 opens cases here)."""
+        self.open_case(complaint_id)
+
     def open_case(self, complaint_id: int) -> CaseView:
         """Show the case in its tab (opened once; a second request switches to it)."""
         for view in self.case_views():

@@ -56,7 +56,9 @@ class TodoWidget(QWidget):
     caseRequested = Signal(int)
     countChanged = Signal(int)
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, refresh_now: bool = True
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.items: list[TodoItem] = []
@@ -96,7 +98,8 @@ class TodoWidget(QWidget):
         layout.addLayout(head)
         layout.addWidget(self.empty_label)
         layout.addWidget(self.tree, 1)
-        self.refresh()
+        if refresh_now:
+            self.refresh()
 
     def refresh(self) -> None:
         """Ask the service again (off the GUI thread)."""

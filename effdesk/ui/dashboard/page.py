@@ -26,6 +26,7 @@ from effdesk.calendar import WorkCalendar
 from effdesk.permissions import Permission
 from effdesk.services import directory
 from effdesk.services.calendar_admin import load_calendar, reminder
+from effdesk.ui.complaints.todo_view import TodoWidget
 from effdesk.ui.context import AppContext
 from effdesk.ui.main_window import MODULES, WEEKDAYS, day_status, roles_label
 from effdesk.ui.widgets import clock
@@ -71,6 +72,7 @@ class _FigureCard(QFrame):
 
 class DashboardPage(QWidget):
     navigate_requested = Signal(str)
+    open_record_requested = Signal(str, int)
 
     def __init__(self, ctx: AppContext, *, today: date | None = None) -> None:
         super().__init__()
@@ -101,6 +103,16 @@ class DashboardPage(QWidget):
         self.reminder_label.setVisible(False)
         layout.addWidget(self.reminder_label)
 
+        # 待办: the same list as the complaints module's tab, for everyone who sees cases.
+        self.todo: TodoWidget | None = None
+        if ctx.can(Permission.VIEW_COMPLAINTS):
+            self.todo = TodoWidget(ctx, refresh_now=False)
+            self.todo.setMinimumHeight(300)
+            self.todo.caseRequested.connect(
+                lambda case_id: self.open_record_requested.emit("complaints", case_id)
+            )
+            layout.addWidget(self.todo)
+
         layout.addWidget(self._section("单位人员"))
         cards = QHBoxLayout()
         self.units_card = _FigureCard("被监督单位（个）")
@@ -110,8 +122,8 @@ class DashboardPage(QWidget):
         cards.addStretch(1)
         layout.addLayout(cards)
         self.pending_note = QLabel(
-            "投诉、督查、问责整改的统计数字将在相应模块完成后显示在这里；"
-            "目前只显示系统中已有的单位和人员数。"
+            "投诉、督查、问责整改的统计数字和图表将随“统计台账”模块提供；"
+            "这里显示今天的待办和系统中已有的单位、人员数。"
         )
         self.pending_note.setWordWrap(True)
         self.pending_note.setStyleSheet("color: #6b6b6b;")
@@ -173,6 +185,8 @@ class DashboardPage(QWidget):
         )
         self.reminder_label.setText(note or "")
         self.reminder_label.setVisible(bool(note))
+        if self.todo is not None:
+            self.todo.refresh()
         if figures is None:
             self.units_card.value.setText("—")
             self.persons_card.value.setText("—")
