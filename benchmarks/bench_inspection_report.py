@@ -7,8 +7,11 @@ each, generated once and cached). Builds a temporary office database with a camp
 target units and 20 findings, two photos each, attached through the evidence service (not
 timed). Then times the report:
 
-* first render in this process: parses the CJK fonts and decodes every original once into the
-  store's print-size previews (what ``effdesk render inspection-report`` pays the first time);
+* first render in this process: parses the CJK fonts; the print-size previews were made at
+  ingest from the same decode as the thumbnails (what ``effdesk render inspection-report``
+  pays the first time);
+* without previews: the preview cache deleted (photos stored by a version before previews were
+  made at ingest, or a rebuilt cache), so every original is decoded once (draft mode);
 * second render: fonts loaded, previews cached (a report rendered again, or from the GUI).
 
 Wall time depends on free cores (photo decoding runs on up to four threads); CPU time is
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -141,7 +145,14 @@ def main() -> int:
         timings = []
         # A fresh FontSet: the first render parses the font files, as a new process would.
         fonts = FontSet()
-        for label in ("first render (fonts parsed)", "second render (fonts loaded)"):
+        labels = (
+            "first render (fonts parsed)",
+            "without previews (originals decoded)",
+            "second render (fonts loaded)",
+        )
+        for label in labels:
+            if label.startswith("without"):
+                shutil.rmtree(store.thumbs)
             t0, c0 = time.perf_counter(), time.process_time()
             with db.session() as s:  # type: ignore[attr-defined]
                 info = render_inspection_report(s, SYSTEM, store, campaign_id, out, fonts=fonts)
@@ -156,11 +167,11 @@ def main() -> int:
     after = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in photos}
     untouched = after == before
     print(f"originals untouched: {'yes' if untouched else 'NO'}; load at the end {_load()}")
-    ok = timings[0] < TARGET_SECONDS and size_mb <= TARGET_MB and untouched
+    ok = max(timings) < TARGET_SECONDS and size_mb <= TARGET_MB and untouched
     print(
         f"target: < {TARGET_SECONDS:.0f} s and ≤ {TARGET_MB:.0f} MB → "
-        f"{'PASS' if ok else 'FAIL'} ({timings[0]:.2f} s first, {timings[1]:.2f} s warm, "
-        f"{size_mb:.2f} MB)"
+        f"{'PASS' if ok else 'FAIL'} ({timings[0]:.2f} s first, {timings[1]:.2f} s without "
+        f"previews, {timings[2]:.2f} s warm, {size_mb:.2f} MB)"
     )
     return 0 if ok else 1
 

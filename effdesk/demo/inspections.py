@@ -36,7 +36,7 @@ from effdesk.enums import (
     TargetStatus,
     UnitKind,
 )
-from effdesk.evidence.media import THUMB_SIZE, examine
+from effdesk.evidence.media import DERIVATIVE_SIZES, examine
 from effdesk.evidence.store import EvidenceStore
 from effdesk.services.evidence import gps_outliers, window_for_dates
 
@@ -450,9 +450,8 @@ class _Builder:
                 if captured is not None
                 else f"mmexport{rng.randint(10**12, 10**13 - 1)}.jpg"
             )
-            examined = examine(blob.path, name=name)
-            if examined.preview is not None and not self.store.thumb_path(blob.sha256).is_file():
-                self.store.save_thumbnail(blob.sha256, examined.preview, THUMB_SIZE)
+            examined = examine(blob.path, name=name, preview_sizes=DERIVATIVE_SIZES)
+            self.store.save_derivatives(blob.sha256, examined.previews)
             facts = examined.info
             file_id = self.next_id("stored_files")
             self.ins.add(

@@ -13,7 +13,8 @@ import importlib
 import math
 import os
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,13 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 DEFAULT_MAX_FILE_MB = 500
 THUMB_SIZE = 256
+# Longest sides at which photos are printed: the inspection report's photo box at 150 dpi, and
+# a circular's photo attachment pages (two to a page, ~145 dpi). Ingest makes these from the
+# same decode as the thumbnail (JPEG draft mode at 1/4 scale covers 750 px for a 12 MP photo),
+# so a report never has to decode an original again.
+REPORT_PHOTO_PX = 485
+DOCUMENT_PHOTO_PX = 750
+DERIVATIVE_SIZES: tuple[int, ...] = (THUMB_SIZE, REPORT_PHOTO_PX, DOCUMENT_PHOTO_PX)
 SNIFF_BYTES = 8192
 
 # MIME (as detected by content) → kind. Images must also open in Pillow.
@@ -141,10 +149,16 @@ class BadEvidenceFile(EffDeskError):
 
 @dataclass
 class Examined:
-    """Result of :func:`examine`: the facts, and for images a small decoded picture."""
+    """Result of :func:`examine`: the facts, and for images small oriented pictures by their
+    longest side (the sizes asked for, never larger than the original)."""
 
     info: MediaInfo
-    preview: Image.Image | None
+    previews: dict[int, Image.Image] = field(default_factory=dict)
+
+    @property
+    def preview(self) -> Image.Image | None:
+        """The smallest preview (the thumbnail), if any."""
+        return self.previews[min(self.previews)] if self.previews else None
 
 
 def inspect_file(path: Path, *, max_bytes: int | None = None, name: str | None = None) -> MediaInfo:
@@ -155,19 +169,19 @@ def inspect_file(path: Path, *, max_bytes: int | None = None, name: str | None =
     the type its extension promises), when the file on disk is named otherwise. Raises
     :class:`BadEvidenceFile` with the reason in Chinese.
     """
-    return examine(path, max_bytes=max_bytes, preview_size=None, name=name).info
+    return examine(path, max_bytes=max_bytes, preview_sizes=(), name=name).info
 
 
 def examine(
     path: Path,
     *,
     max_bytes: int | None = None,
-    preview_size: int | None = THUMB_SIZE,
+    preview_sizes: Sequence[int] = (THUMB_SIZE,),
     name: str | None = None,
 ) -> Examined:
-    """:func:`inspect_file` plus, for images, an oriented preview of at most ``preview_size``.
+    """:func:`inspect_file` plus, for images, oriented previews of each of ``preview_sizes``.
 
-    Doing both from one decode is what keeps ingest close to a plain thumbnail loop.
+    Doing it all from one decode is what keeps ingest close to a plain thumbnail loop.
     """
     name = name or path.name
     limit = max_bytes if max_bytes is not None else DEFAULT_MAX_FILE_MB * 1024 * 1024
@@ -202,7 +216,7 @@ def examine(
     assert mime is not None
 
     if kind is MediaKind.PHOTO:
-        return _examine_image(path, name, mime, size, preview_size)
+        return _examine_image(path, name, mime, size, tuple(preview_sizes))
     if mime in _ISOBMFF:
         movie = read_movie_facts(path)
         camera = _camera_name(movie.make, movie.model)
@@ -217,8 +231,8 @@ def examine(
             movie.gps_lon,
             camera,
         )
-        return Examined(info, None)
-    return Examined(MediaInfo(mime, kind, size, None, None, None, None, None, ""), None)
+        return Examined(info)
+    return Examined(MediaInfo(mime, kind, size, None, None, None, None, None, ""))
 
 
 def _kind_conflict(claimed: MediaKind, actual: MediaKind) -> bool:
@@ -322,17 +336,17 @@ TAG_OFFSET_TIME = 0x9010
 
 
 def _examine_image(
-    path: Path, name: str, mime: str, size: int, preview_size: int | None
+    path: Path, name: str, mime: str, size: int, preview_sizes: tuple[int, ...]
 ) -> Examined:
     try:
         with Image.open(path) as im:
             exif = _safe_exif(im)
             full_w, full_h = im.size
             if im.format == "JPEG":
-                # Decoding at 1/8 scale still reads the whole entropy-coded stream.
-                im.draft("RGB", (preview_size or THUMB_SIZE,) * 2)
+                # Decoding at 1/8 or 1/4 scale still reads the whole entropy-coded stream.
+                im.draft("RGB", (max(preview_sizes, default=THUMB_SIZE),) * 2)
             im.load()
-            preview = _make_preview(im, preview_size) if preview_size else None
+            previews = _make_previews(im, preview_sizes)
     except UnidentifiedImageError:
         if mime in {"image/heic", "image/avif"}:
             raise BadEvidenceFile(
@@ -350,9 +364,11 @@ def _examine_image(
     facts = _exif_facts(exif)
     if facts.orientation in (5, 6, 7, 8):
         full_w, full_h = full_h, full_w
-    if preview is not None and facts.orientation in _ORIENTATION_TRANSPOSE:
-        for op in _ORIENTATION_TRANSPOSE[facts.orientation]:
-            preview = preview.transpose(op)
+    if facts.orientation in _ORIENTATION_TRANSPOSE:
+        for px, preview in previews.items():
+            for op in _ORIENTATION_TRANSPOSE[facts.orientation]:
+                preview = preview.transpose(op)
+            previews[px] = preview
     info = MediaInfo(
         mime=mime,
         media_kind=MediaKind.PHOTO,
@@ -364,7 +380,7 @@ def _examine_image(
         gps_lon=facts.gps_lon,
         camera=facts.camera,
     )
-    return Examined(info, preview)
+    return Examined(info, previews)
 
 
 @dataclass(frozen=True)
@@ -406,6 +422,15 @@ def _exif_facts(exif: Image.Exif) -> _ExifFacts:
     return _ExifFacts(orientation, captured, lat, lon, camera)
 
 
+def _make_previews(im: Image.Image, sizes: tuple[int, ...]) -> dict[int, Image.Image]:
+    """Each size from the next larger one (the largest from the decoded picture)."""
+    previews: dict[int, Image.Image] = {}
+    source = im
+    for px in sorted(set(sizes), reverse=True):
+        source = previews[px] = _make_preview(source, px)
+    return previews
+
+
 def _make_preview(im: Image.Image, size: int) -> Image.Image:
     if im.mode not in ("RGB", "L"):
         if im.mode in ("RGBA", "LA", "P", "PA"):
@@ -416,7 +441,8 @@ def _make_preview(im: Image.Image, size: int) -> Image.Image:
         else:
             im = im.convert("RGB")
     small = im.copy()
-    small.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    # Bicubic: these are printed (reports, circulars), not only shown as thumbnails.
+    small.thumbnail((size, size), Image.Resampling.BICUBIC, reducing_gap=2.0)
     return small
 
 

@@ -24,7 +24,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -190,6 +190,12 @@ class EvidenceStore:
         dest = self.thumb_path(sha256, size)
         thumbnails.save_jpeg_atomic(image, dest)
         return dest
+
+    def save_derivatives(self, sha256: str, previews: Mapping[int, Image.Image]) -> None:
+        """Cache the previews made at ingest (thumbnail and print sizes) not cached yet."""
+        for size, image in previews.items():
+            if not self.thumb_path(sha256, size).is_file():
+                self.save_thumbnail(sha256, image, size)
 
     def rebuild_thumbnails(
         self,

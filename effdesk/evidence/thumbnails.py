@@ -20,7 +20,7 @@ def render(original: Path, size: int = THUMB_SIZE) -> Image.Image | None:
     """Decode ``original`` into an oriented preview of at most ``size`` pixels; None if no image."""
     try:
         # No size limit here: the file was accepted when it entered the store.
-        return examine(original, max_bytes=2**62, preview_size=size).preview
+        return examine(original, max_bytes=2**62, preview_sizes=(size,)).preview
     except BadEvidenceFile:
         return None
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from effdesk.db.models import Attachment, Document, Finding
 from effdesk.enums import DocumentState
 from effdesk.errors import EffDeskError
+from effdesk.evidence.media import DOCUMENT_PHOTO_PX
 from effdesk.evidence.store import EvidenceStore
 from effdesk.reports.fonts import FontRole, FontSet, default_fontset
 from effdesk.reports.gbt9704 import (
@@ -40,7 +41,8 @@ PHOTOS_PER_PAGE = 2
 # Longest side of a photo's print preview. A 4:3 photo of a two-to-a-page attachment prints
 # about 133 × 100 mm, so 750 px is ~145 dpi (portrait photos more); it also lets JPEG draft
 # mode decode a 4000 × 3000 original at 1/4 scale, the cheap path (960 would need 1/2).
-PRINT_PX = 750
+# Ingest makes this preview already; photos stored before that get it on first use.
+PRINT_PX = DOCUMENT_PHOTO_PX
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from effdesk.auth import Actor
 from effdesk.enums import EvidenceFlag, MediaKind, TargetStatus
+from effdesk.evidence.media import REPORT_PHOTO_PX
 from effdesk.evidence.store import EvidenceStore
 from effdesk.reports.fonts import FallbackLog, FontRole, FontSet, default_fontset
 from effdesk.services import settings
@@ -112,8 +113,9 @@ class PreparedPhoto:
 
 
 _EXIF_ORIENTATION = 0x0112
-# Longest side of a photo's print derivative: the photo box's width at PHOTO_DPI.
-PRINT_PX = math.ceil(PHOTO_BOX_W / 72 * PHOTO_DPI)
+# Longest side of a photo's print derivative: the photo box's width at PHOTO_DPI. Ingest
+# makes this derivative already; photos stored before that get it on first use.
+PRINT_PX = REPORT_PHOTO_PX
 
 
 def prepare_photo(store: EvidenceStore, sha256: str) -> PreparedPhoto | str:

@@ -35,7 +35,7 @@ from effdesk.db.models import (
 from effdesk.enums import AttachmentRole, AuditAction, EvidenceFlag, MediaKind
 from effdesk.errors import NotFound, ValidationError
 from effdesk.evidence.media import (
-    THUMB_SIZE,
+    DERIVATIVE_SIZES,
     BadEvidenceFile,
     MediaInfo,
     examine,
@@ -235,7 +235,7 @@ class _Prepared:
 
 def _prepare(store: EvidenceStore, path: Path, name: str, max_bytes: int) -> _Prepared:
     """Check, store and thumbnail one file (worker thread; no database access)."""
-    examined = examine(path, max_bytes=max_bytes, preview_size=THUMB_SIZE, name=name)
+    examined = examine(path, max_bytes=max_bytes, preview_sizes=DERIVATIVE_SIZES, name=name)
     try:
         blob = store.put(path)
     except FileNotFoundError:
@@ -245,8 +245,7 @@ def _prepare(store: EvidenceStore, path: Path, name: str, max_bytes: int) -> _Pr
     if blob.size != examined.info.size:
         # The file changed between the check and the copy; what was checked is not what we hold.
         raise BadEvidenceFile(name, "在导入过程中被修改，请重新添加")
-    if examined.preview is not None and not store.thumb_path(blob.sha256).is_file():
-        store.save_thumbnail(blob.sha256, examined.preview)
+    store.save_derivatives(blob.sha256, examined.previews)
     return _Prepared(name, examined.info, blob)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,11 @@ def test_photos_print_from_cached_previews_originals_untouched(
     )
     shas = [a.file.sha256 for f in office.finding_ids for a in _attachments(session, f)]
     before = {s: hashlib.sha256(store.path_of(s).read_bytes()).hexdigest() for s in shas}
+    # Ingest made the print previews already …
+    assert all(store.thumb_path(s, PRINT_PX).exists() for s in shas)
+    # … but the cache is derived data: without it (photos stored by an older version, or the
+    # thumbs folder deleted) the previews are made again from the originals.
+    shutil.rmtree(store.thumbs)
     assert all(not store.thumb_path(s, PRINT_PX).exists() for s in shas)
     assert prepare_photo_previews(session, doc, db.files_dir) == len(shas)
     assert all(store.thumb_path(s, PRINT_PX).exists() for s in shas)

@@ -72,7 +72,7 @@ def test_capture_time_with_offset_is_converted_to_local_time(tmp_path: Path) -> 
 
 def test_orientation_swaps_reported_size_and_preview(tmp_path: Path) -> None:
     p = make_jpeg(tmp_path / "portrait.jpg", size=(800, 600), orientation=6)
-    ex = examine(p, preview_size=256)
+    ex = examine(p, preview_sizes=(256,))
     assert (ex.info.width, ex.info.height) == (600, 800)
     assert ex.preview is not None
     assert ex.preview.size[1] > ex.preview.size[0]
@@ -165,7 +165,7 @@ def test_inspection_never_modifies_the_original(tmp_path: Path) -> None:
     old = datetime(2025, 1, 1).timestamp()
     os.utime(p, (old, old))
     before = sha256_of(p)
-    examine(p, preview_size=256)
+    examine(p, preview_sizes=(256,))
     inspect_file(p)
     assert sha256_of(p) == before
     assert p.stat().st_mtime == old
@@ -254,3 +254,33 @@ def test_heic_without_decoder_is_refused_with_advice(tmp_path: Path) -> None:
     with pytest.raises(BadEvidenceFile, match="HEIC") as err:
         inspect_file(p)
     assert "兼容性最佳" in str(err.value)
+
+
+def test_one_decode_gives_the_thumbnail_and_the_print_sizes(tmp_path: Path) -> None:
+    from effdesk.evidence.media import DERIVATIVE_SIZES
+
+    p = make_jpeg(tmp_path / "portrait.jpg", size=(2000, 1500), orientation=6)
+    ex = examine(p, preview_sizes=DERIVATIVE_SIZES)
+    assert sorted(ex.previews) == sorted(DERIVATIVE_SIZES)
+    for px, image in ex.previews.items():
+        assert max(image.size) == px  # the original is larger than every size
+        assert image.size[1] > image.size[0]  # each one oriented
+        assert image.mode == "RGB"
+    assert ex.preview is ex.previews[min(DERIVATIVE_SIZES)]
+
+
+def test_previews_never_upscale_a_small_photo(tmp_path: Path) -> None:
+    from effdesk.evidence.media import DERIVATIVE_SIZES
+
+    p = make_jpeg(tmp_path / "small.jpg", size=(400, 300))
+    ex = examine(p, preview_sizes=DERIVATIVE_SIZES)
+    assert ex.previews[750].size == (400, 300) and ex.previews[256].size == (256, 192)
+
+
+def test_report_photo_box_fits_the_ingest_derivative() -> None:
+    import math
+
+    from effdesk.reports import inspection_report as report
+
+    needed = math.ceil(report.PHOTO_BOX_W / 72 * report.PHOTO_DPI)
+    assert needed <= report.PRINT_PX

@@ -28,6 +28,7 @@ from effdesk.auth import SYSTEM, Actor
 from effdesk.db.models import Attachment, AuditEntry, Document, Finding, StoredFile
 from effdesk.enums import AuditAction, EvidenceFlag, MediaKind
 from effdesk.errors import NotFound, PermissionDenied
+from effdesk.evidence.media import DERIVATIVE_SIZES
 from effdesk.evidence.store import EvidenceStore
 from effdesk.services import settings
 from effdesk.services.evidence import (
@@ -121,10 +122,11 @@ def test_batch_keeps_good_files_and_names_each_bad_one(
     assert rows[0].imported_by == "inspector"
     assert rows[0].flags == ()
     assert rows[2].mime == "video/mp4" and rows[2].flags == ()
-    # The thumbnail of every photo was made at ingest.
-    assert store.thumb_path(rows[0].sha256).is_file()
-    assert store.thumb_path(rows[1].sha256).is_file()
-    assert not store.thumb_path(rows[2].sha256).exists()
+    # The thumbnail and the print previews of every photo were made at ingest (one decode).
+    for size in DERIVATIVE_SIZES:
+        assert store.thumb_path(rows[0].sha256, size).is_file()
+        assert store.thumb_path(rows[1].sha256, size).is_file()
+        assert not store.thumb_path(rows[2].sha256, size).exists()
 
 
 def test_duplicates_are_stored_once_and_reported(
