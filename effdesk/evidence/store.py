@@ -33,7 +33,7 @@ from PIL import Image
 
 from effdesk.errors import NotFound
 from effdesk.evidence import thumbnails
-from effdesk.evidence.media import THUMB_SIZE, os_error_text
+from effdesk.evidence.media import DERIVATIVE_SIZES, THUMB_SIZE, os_error_text
 
 CHUNK = 1024 * 1024
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -199,10 +199,11 @@ class EvidenceStore:
 
     def rebuild_thumbnails(
         self,
-        sizes: tuple[int, ...] = (THUMB_SIZE,),
+        sizes: tuple[int, ...] = DERIVATIVE_SIZES,
         progress: Callable[[int, int, str], None] | None = None,
     ) -> int:
-        """Throw away every cached thumbnail and build them again; returns how many were built."""
+        """Throw away every cached thumbnail and print preview and build them again (one decode
+        per photo); returns how many were built."""
         if self.thumbs.exists():
             shutil.rmtree(self.thumbs)
         blobs = list(self.iter_blobs())
@@ -210,9 +211,9 @@ class EvidenceStore:
         for i, sha in enumerate(blobs):
             if progress:
                 progress(i, len(blobs), sha[:12])
-            for size in sizes:
-                if self.thumbnail(sha, size) is not None:
-                    built += 1
+            previews = thumbnails.render_sizes(self.path_of(sha), sizes)
+            self.save_derivatives(sha, previews)
+            built += len(previews)
         if progress:
             progress(len(blobs), len(blobs), "")
         return built

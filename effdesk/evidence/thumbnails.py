@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image
@@ -18,11 +19,16 @@ JPEG_QUALITY = 82
 
 def render(original: Path, size: int = THUMB_SIZE) -> Image.Image | None:
     """Decode ``original`` into an oriented preview of at most ``size`` pixels; None if no image."""
+    return render_sizes(original, (size,)).get(size)
+
+
+def render_sizes(original: Path, sizes: Sequence[int]) -> dict[int, Image.Image]:
+    """Previews of every size in ``sizes`` from one decode; empty if ``original`` is no image."""
     try:
         # No size limit here: the file was accepted when it entered the store.
-        return examine(original, max_bytes=2**62, preview_sizes=(size,)).preview
+        return examine(original, max_bytes=2**62, preview_sizes=sizes).previews
     except BadEvidenceFile:
-        return None
+        return {}
 
 
 def save_jpeg_atomic(image: Image.Image, dest: Path) -> None:

@@ -12,6 +12,7 @@ from evidence_helpers import make_jpeg, make_pdf, sha256_of
 from PIL import Image
 
 from effdesk.errors import NotFound
+from effdesk.evidence.media import DERIVATIVE_SIZES
 from effdesk.evidence.store import EvidenceStore
 
 
@@ -101,6 +102,9 @@ def test_thumbnail_built_on_demand_cached_and_rebuildable(tmp_path: Path) -> Non
     small.unlink()
     assert store.rebuild_thumbnails(sizes=(256, 64)) == 2
     assert thumb.is_file() and small.is_file()
+    # By default the print previews are rebuilt too (one decode for all sizes).
+    assert store.rebuild_thumbnails() == len(DERIVATIVE_SIZES)
+    assert all(store.thumb_path(blob.sha256, px).is_file() for px in DERIVATIVE_SIZES)
     # The original is untouched by any of it.
     assert store.verify_blob(blob.sha256) is None
 
