@@ -107,7 +107,7 @@ _SYSTEM_CANDIDATES: dict[FontRole, tuple[_Candidate, ...]] = {
     ),
 }
 
-# Bundled fallbacks: (file, display name). Built by tools/fonts/build_fonts.py.
+# Bundled fallbacks: (file, display name). Built by resources/fonts/build_fonts.py.
 _BUNDLED: dict[FontRole, tuple[str, str]] = {
     FontRole.FANGSONG: ("FandolFang-Regular-subset.ttf", "FandolFang"),
     FontRole.KAITI: ("ARPLKaitiMGB-subset.ttf", "AR PL KaitiM GB"),

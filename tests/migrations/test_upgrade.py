@@ -45,7 +45,7 @@ def test_every_released_revision_has_a_saved_database() -> None:
     for rev in all_revisions()[:-1]:
         if rev == "0001" or (DATA / f"effdesk-{rev}.sqlite").exists():
             continue
-        pytest.fail(f"no saved database for revision {rev}: run tools/make_migration_fixture.py")
+        pytest.fail(f"no saved database for revision {rev}: run tests/migrations/make_fixture.py")
 
 
 @pytest.mark.parametrize("rev", ["0001"])

@@ -4,7 +4,7 @@ Run once when a revision is released, and commit the file; the migration tests u
 Rows are written with plain SQL against the schema *as it was* at that revision (reflected), so
 the script does not depend on today's models.
 
-    .venv/bin/python tools/make_migration_fixture.py 0001
+    .venv/bin/python tests/migrations/make_fixture.py 0001
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, MetaData, Numeric
 
 from effdesk.db.engine import alembic_config, make_engine
 
-OUT = Path(__file__).resolve().parent.parent / "tests" / "migrations" / "data"
+OUT = Path(__file__).resolve().parent / "data"
 T0 = datetime(2026, 3, 5, 9, 30)
 
 

@@ -1,6 +1,6 @@
 """Regenerate docs/screenshots/ pictures of the PDF reports (a circular and a form).
 
-    .venv/bin/python tools/screenshots_reports.py
+    .venv/bin/python docs/scripts/screenshots_reports.py
 
 Renders sample documents with the bundled fonts only (system fonts ignored, so the pictures
 are the same on every machine) and turns pages into PNG with poppler's pdftoppm
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "screenshots"
 
 

@@ -2,7 +2,7 @@
 
 Run under a virtual X server (Debian: ``apt-get install -y xvfb fonts-noto-cjk``)::
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python tools/screenshots.py
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/scripts/screenshots.py
 
 Writes ``docs/screenshots/<name>.png`` (main window 1440×900). Nothing touches the user's own
 data: the demo database, QSettings and logs live in a temporary folder.
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from effdesk.auth import Actor
     from effdesk.db.engine import Database
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "docs" / "screenshots"
 WINDOW_SIZE = (1440, 900)
 # A fixed, ordinary working day, so the pictures do not change with the calendar.

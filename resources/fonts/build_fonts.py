@@ -2,7 +2,7 @@
 
 Run from the repository root (needs network access to the Debian archive through apt):
 
-    .venv/bin/python tools/fonts/build_fonts.py
+    .venv/bin/python resources/fonts/build_fonts.py
 
 What it does, and why:
 - downloads the Debian packages holding the fonts (``apt-get download``) and unpacks them;

@@ -1,6 +1,6 @@
 """Screenshots of 明察暗访 (the real window on a demo database) and of the inspection report.
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python tools/screenshots_inspections.py
+    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/scripts/screenshots_inspections.py
 
 Builds a demo office (effdesk.demo.generator) in a temporary folder, logs in as the demo
 inspector 「inspector1」, and writes ``docs/screenshots/inspections-*.png``:
@@ -10,7 +10,7 @@ inspector 「inspector1」, and writes ``docs/screenshots/inspections-*.png``:
 * the field laptop: a second database opened from the exported task package, in field mode;
 * the first pages of the inspection report PDF (pdftoppm; Debian: poppler-utils).
 
-Uses tools/screenshots.py for the window setup; nothing touches the user's own data.
+Uses docs/scripts/screenshots.py for the window setup; nothing touches the user's own data.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import screenshots as base
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "screenshots"
 USER = "inspector1"
 
