@@ -13,6 +13,7 @@ from effdesk.db.models import Person, Unit
 from effdesk.enums import AssessmentCategory, AuditAction, UnitKind
 from effdesk.errors import FieldProblem, ValidationErrors
 from effdesk.permissions import Permission, require
+from effdesk.security.concurrency import translate_stale
 from effdesk.services.common import Page, check_version, get_or_404, like_escape
 from effdesk.textutil import is_valid_phone, pinyin_key
 
@@ -217,11 +218,13 @@ def update_unit(
 ) -> Unit:
     require(actor, Permission.EDIT_DIRECTORY)
     unit = get_or_404(session.get(Unit, unit_id), "该单位")
-    check_version(unit, expected_version, f"单位「{unit.name}」")
-    _validate_unit(session, data, unit_id)
-    before = audit.snapshot(unit, UNIT_FIELDS)
-    _apply_unit(unit, data)
-    session.flush()
+    # A refused save names who changed the unit, and what, from the audit trail.
+    with translate_stale(session, f"单位「{unit.name}」", obj=unit, actor=actor):
+        check_version(unit, expected_version, f"单位「{unit.name}」")
+        _validate_unit(session, data, unit_id)
+        before = audit.snapshot(unit, UNIT_FIELDS)
+        _apply_unit(unit, data)
+        session.flush()
     audit.record(
         session,
         actor,
@@ -342,11 +345,13 @@ def update_person(
 ) -> Person:
     require(actor, Permission.EDIT_DIRECTORY)
     person = get_or_404(session.get(Person, person_id), "该人员")
-    check_version(person, expected_version, f"人员「{person.display_name}」")
-    _validate_person(session, data)
-    before = audit.snapshot(person, PERSON_FIELDS)
-    _apply_person(person, data)
-    session.flush()
+    what = f"人员「{person.display_name}」"
+    with translate_stale(session, what, obj=person, actor=actor):
+        check_version(person, expected_version, what)
+        _validate_person(session, data)
+        before = audit.snapshot(person, PERSON_FIELDS)
+        _apply_person(person, data)
+        session.flush()
     audit.record(
         session,
         actor,

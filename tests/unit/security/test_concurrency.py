@@ -70,3 +70,41 @@ def test_check_version_error_is_enriched(db: Database) -> None:
         with translate_stale(s, "单位「县财政局」", obj=unit, actor=a):
             directory.update_unit(s, a, unit_id, _data("县财政局", "赵主任"), old_version)
     assert "王会计" in exc.value.other_change and "li 于" in exc.value.other_change
+
+
+def test_directory_service_names_the_other_change_by_itself(db: Database) -> None:
+    """The service wraps its own save: a stale unit or person form is refused with who/what."""
+    unit_id, a, b = _setup(db)
+    with db.session() as s:
+        old_version = s.get(Unit, unit_id).version  # type: ignore[union-attr]
+        directory.update_unit(s, b, unit_id, _data("县财政局", "王会计"), old_version)
+    with pytest.raises(ConcurrentEditError) as exc, db.session() as s:
+        directory.update_unit(s, a, unit_id, _data("县财政局", "赵主任"), old_version)
+    assert "县财政局" in str(exc.value)
+    assert "li 于" in exc.value.other_change and "王会计" in exc.value.other_change
+
+    with db.session() as s:
+        person = directory.create_person(
+            s, a, directory.PersonInput(name="周明", unit_id=unit_id, post="科员")
+        )
+        person_id, person_version = person.id, person.version
+    with db.session() as s:
+        directory.update_person(
+            s,
+            b,
+            person_id,
+            directory.PersonInput(name="周明", unit_id=unit_id, post="副科长"),
+            person_version,
+        )
+    with pytest.raises(ConcurrentEditError) as exc, db.session() as s:
+        directory.update_person(
+            s,
+            a,
+            person_id,
+            directory.PersonInput(name="周明", unit_id=unit_id, post="科长"),
+            person_version,
+        )
+    assert "周明" in str(exc.value)
+    assert "li 于" in exc.value.other_change and "副科长" in exc.value.other_change
+    with db.session() as s:
+        assert directory.get_person(s, a, person_id).post == "副科长"
