@@ -26,9 +26,12 @@ from effdesk.enums import MediaKind
 from effdesk.errors import EffDeskError
 from effdesk.evidence.isobmff import read_movie_facts
 
-# A heavier HEIC/AVIF decoder is optional: when installed, iPhone photos are read like JPEGs.
+# HEIC (the iPhone's default) is read through pillow-heif, a dependency; a build without it
+# (a trimmed installer) still runs and refuses such photos with advice instead.
+HEIF_DECODER = False
 with contextlib.suppress(ImportError):
     importlib.import_module("pillow_heif").register_heif_opener()
+    HEIF_DECODER = True
 
 # Pillow's default pixel cap (≈179 MP) already refuses decompression bombs with an error;
 # keep it, and refuse truncated files instead of padding them with grey.
@@ -348,7 +351,7 @@ def _examine_image(
             im.load()
             previews = _make_previews(im, preview_sizes)
     except UnidentifiedImageError:
-        if mime in {"image/heic", "image/avif"}:
+        if mime in {"image/heic", "image/avif"} and not HEIF_DECODER:
             raise BadEvidenceFile(
                 name,
                 "是HEIC/AVIF格式照片，本机缺少读取该格式的组件，无法核验。"

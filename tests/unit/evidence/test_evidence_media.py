@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import struct
@@ -23,6 +22,7 @@ from evidence_helpers import (
 from PIL import Image
 
 from effdesk.enums import MediaKind
+from effdesk.evidence import media
 from effdesk.evidence.media import BadEvidenceFile, examine, inspect_file
 
 
@@ -246,14 +246,50 @@ def test_broken_exif_does_not_reject_a_readable_photo(tmp_path: Path) -> None:
     )
 
 
-def test_heic_without_decoder_is_refused_with_advice(tmp_path: Path) -> None:
-    if importlib.util.find_spec("pillow_heif") is not None:  # pragma: no cover
-        pytest.skip("pillow-heif installed: HEIC photos are decoded, not refused")
+def test_heic_without_decoder_is_refused_with_advice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A build without pillow-heif: the file is recognised as HEIC and refused with advice.
+    monkeypatch.setattr(media, "HEIF_DECODER", False)
     p = tmp_path / "IMG_0001.HEIC"
     p.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(4000))
     with pytest.raises(BadEvidenceFile, match="HEIC") as err:
         inspect_file(p)
     assert "兼容性最佳" in str(err.value)
+
+
+def _heic(path: Path, *, orientation: int = 1) -> Path:
+    exif = Image.Exif()
+    exif[0x010F] = "Apple"
+    exif[0x0110] = "iPhone 15"
+    exif[0x0112] = orientation
+    exif.get_ifd(0x8769)[0x9003] = "2026:03:03 09:10:00"
+    Image.new("RGB", (1600, 1200), (120, 160, 200)).save(
+        path, format="HEIF", exif=exif.tobytes(), quality=60
+    )
+    return path
+
+
+def test_iphone_heic_photo_is_read_like_a_jpeg(tmp_path: Path) -> None:
+    from effdesk.evidence.media import DERIVATIVE_SIZES
+
+    assert media.HEIF_DECODER
+    p = _heic(tmp_path / "IMG_0002.HEIC", orientation=6)
+    ex = examine(p, preview_sizes=DERIVATIVE_SIZES)
+    assert ex.info.mime == "image/heic" and ex.info.media_kind is MediaKind.PHOTO
+    assert ex.info.captured_at == datetime(2026, 3, 3, 9, 10)
+    assert ex.info.camera == "Apple iPhone 15"
+    # Turned once (portrait), whether the decoder or EXIF carried the rotation.
+    assert (ex.info.width, ex.info.height) == (1200, 1600)
+    assert ex.previews[750].size == (562, 750)
+
+
+def test_broken_heic_is_reported_as_damaged_when_the_decoder_is_there(tmp_path: Path) -> None:
+    p = tmp_path / "IMG_0003.HEIC"
+    p.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(4000))
+    with pytest.raises(BadEvidenceFile) as err:
+        inspect_file(p)
+    assert err.value.reason == "图片已损坏，无法读取"
 
 
 def test_one_decode_gives_the_thumbnail_and_the_print_sizes(tmp_path: Path) -> None:
