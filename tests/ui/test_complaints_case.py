@@ -202,9 +202,11 @@ def test_a_call_from_registration_to_the_archive(
     leader_view.reload()
     dialog = click_action(qtbot, leader_view, A.SIGN_OFF)
     assert any("书面检查" in label.text() for label in dialog.findChildren(QLabel))
+    dialog.note_edit.setText("同意，处理到位")
     confirm(qtbot, dialog)
     assert leader_view.detail is not None
     assert leader_view.detail.state == ComplaintState.CONCLUDED
+    assert leader_view.detail.events[-1].text == "同意，处理到位"  # the leader's note is kept
 
     # --- the clerk answers by letter (答复函), visits, archives ---
     view.reload()

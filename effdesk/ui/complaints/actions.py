@@ -242,27 +242,45 @@ class ActionDialog(QDialog):
 # =========================================================================== acceptance
 
 
-class SubmitDialog(ActionDialog):
+class _NoteDialog(ActionDialog):
+    """A step whose only input is an optional note (呈批, 开始调查, 审核办结, 归档)."""
+
+    caption = "说明"
+    placeholder = "可不填"
+    note_height = 0  # > 0: a multi-line box of this height instead of one line
+    call: Callable[..., Any] = staticmethod(lambda *a, **k: None)
+
+    def build(self, form: FieldForm) -> None:
+        self.note_edit: QLineEdit | QPlainTextEdit
+        if self.note_height:
+            self.note_edit = self.multi(self.note_height, self.placeholder)
+        else:
+            self.note_edit = QLineEdit()
+            self.note_edit.setPlaceholderText(self.placeholder)
+        form.add_field("note", self.caption, self.note_edit)
+
+    def collect(self) -> Operation:
+        edit = self.note_edit
+        note = edit.toPlainText() if isinstance(edit, QPlainTextEdit) else edit.text()
+        cid = self.detail.id
+        call = type(self).call
+
+        def run(s: Session, version: int | None) -> None:
+            call(s, self.ctx.actor, cid, note=note, expected_version=version)
+
+        return run
+
+
+class SubmitDialog(_NoteDialog):
     action = A.SUBMIT
     title = "呈领导批示"
     ok_text = "呈批"
     print_form = ComplaintForm.INSTRUCTION
     print_text = "完成后打印《领导呈批单》"
-
-    def build(self, form: FieldForm) -> None:
-        self.note_edit = self.multi(70, "可不填；默认为「呈领导批示」")
-        form.add_field("note", "呈批说明", self.note_edit)
-
-    def collect(self) -> Operation:
-        note = self.note_edit.toPlainText()
-        cid = self.detail.id
-
-        def run(s: Session, version: int | None) -> None:
-            complaints.submit_for_instruction(
-                s, self.ctx.actor, cid, note=note, expected_version=version
-            )
-
-        return run
+    caption = "呈批说明"
+    placeholder = "可不填；默认为「呈领导批示」"
+    note_height = 70
+    call = staticmethod(complaints.submit_for_instruction)
 
 
 class InstructDialog(ActionDialog):
@@ -478,26 +496,12 @@ class RejectDialog(_ReasonDialog):
     call = staticmethod(complaints.reject)
 
 
-class StartDialog(ActionDialog):
+class StartDialog(_NoteDialog):
     action = A.START
     title = "开始调查核实"
     ok_text = "开始调查"
-
-    def build(self, form: FieldForm) -> None:
-        self.note_edit = QLineEdit()
-        form.add_field("note", "说明", self.note_edit)
-        self.note_edit.setPlaceholderText("可不填；默认为「开始调查核实」")
-
-    def collect(self) -> Operation:
-        note = self.note_edit.text()
-        cid = self.detail.id
-
-        def run(s: Session, version: int | None) -> None:
-            complaints.start_investigation(
-                s, self.ctx.actor, cid, note=note, expected_version=version
-            )
-
-        return run
+    placeholder = "可不填；默认为「开始调查核实」"
+    call = staticmethod(complaints.start_investigation)
 
 
 class NoteDialog(_ReasonDialog):
@@ -702,10 +706,13 @@ class DraftConclusionDialog(ActionDialog):
         return run
 
 
-class SignOffDialog(ActionDialog):
+class SignOffDialog(_NoteDialog):
     action = A.SIGN_OFF
     title = "审核办结"
     ok_text = "同意办结"
+    caption = "审核意见"
+    placeholder = "可不填；默认为「同意办结」"
+    call = staticmethod(complaints.sign_off)
 
     def build(self, form: FieldForm) -> None:
         detail = self.detail
@@ -714,18 +721,7 @@ class SignOffDialog(ActionDialog):
         result = QLabel(detail.handling_result or "—")
         result.setWordWrap(True)
         form.add_field(None, "处理结果", result)
-        self.note_edit = QLineEdit()
-        form.add_field("note", "审核意见", self.note_edit)
-        self.note_edit.setPlaceholderText("可不填；默认为「同意办结」")
-
-    def collect(self) -> Operation:
-        note = self.note_edit.text()
-        cid = self.detail.id
-
-        def run(s: Session, version: int | None) -> None:
-            complaints.sign_off(s, self.ctx.actor, cid, note=note, expected_version=version)
-
-        return run
+        super().build(form)
 
 
 class SendBackDialog(_ReasonDialog):
@@ -847,24 +843,11 @@ class ReopenDialog(_ReasonDialog):
     call = staticmethod(complaints.reopen)
 
 
-class ArchiveDialog(ActionDialog):
+class ArchiveDialog(_NoteDialog):
     action = A.ARCHIVE
     title = "归档"
     ok_text = "归档"
-
-    def build(self, form: FieldForm) -> None:
-        self.note_edit = QLineEdit()
-        form.add_field("note", "说明", self.note_edit)
-        self.note_edit.setPlaceholderText("可不填")
-
-    def collect(self) -> Operation:
-        note = self.note_edit.text()
-        cid = self.detail.id
-
-        def run(s: Session, version: int | None) -> None:
-            complaints.archive(s, self.ctx.actor, cid, note=note, expected_version=version)
-
-        return run
+    call = staticmethod(complaints.archive)
 
 
 class MergeDialog(ActionDialog):
