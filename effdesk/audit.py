@@ -9,7 +9,9 @@ two windows appending at once are serialised, each linking to the other's entry.
 
 Known limit: the chain proves the log was not changed *inside*; somebody who rewrites the
 whole tail (recomputing every later hash) or cuts off the newest entries is not detected by
-the chain alone. Backups keep older heads (the manifest records the head seq and hash).
+the chain alone. Each backup therefore leaves an authenticated anchor of the head beside its
+archive (:func:`effdesk.security.backup.latest_anchor`), which :func:`check_anchor` compares
+with the log (``effdesk verify`` does).
 """
 
 from __future__ import annotations
@@ -190,6 +192,26 @@ def verify_chain(session: Session, batch: int = 5000) -> list[ChainProblem]:
         prev_hash = str(row.hash)
         expected_seq = seq + 1
     return problems
+
+
+def check_anchor(session: Session, seq: int, hash_: str) -> list[ChainProblem]:
+    """Compare the log with a head recorded earlier (a backup's anchor): the entry ``seq`` must
+    still be there with the same hash. Catches a cut-off or rewritten tail, which the chain
+    alone cannot."""
+    if seq <= 0:
+        return []
+    row = session.execute(select(AuditEntry.hash).where(AuditEntry.seq == seq)).first()
+    if row is None:
+        last, _ = chain_head(session)
+        return [
+            ChainProblem(
+                seq,
+                f"审计日志被截断：备份时已有{seq}条，现在只有{last}条（第{last + 1}至{seq}条缺失）",
+            )
+        ]
+    if row.hash != hash_:
+        return [ChainProblem(seq, "与备份时记录的哈希不符（该条及其后的日志被改写）")]
+    return []
 
 
 _COLUMNS = (

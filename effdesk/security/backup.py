@@ -29,6 +29,10 @@ The decrypted stream is a POSIX tar: ``database.sqlite``, ``files/objects/<aa>/<
 and ``manifest.json`` last (format, time, database id, schema revision, audit chain head,
 and ``files: [{path, size, sha256}]`` for every member).
 
+Beside each archive, ``<archive>.anchor.json`` holds the audit chain head at backup time,
+authenticated with the backup key (see "audit anchors" below): ``effdesk verify`` uses it to
+detect a log whose newest entries were cut off or rewritten since.
+
 Restore decrypts and unpacks the WHOLE archive into a staging folder beside the database,
 checks every chunk, every manifest hash and the database's own integrity, and only then moves
 the current database and evidence folder aside (renamed with a timestamp, never deleted) and
@@ -38,6 +42,7 @@ moves the restored ones in.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -538,6 +543,7 @@ def create_backup(
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, final_path)
+        _write_anchor(final_path, key, db_id, facts["audit_head"], at)
         _fsync_dir(dest_dir)
     finally:
         snap.unlink(missing_ok=True)
@@ -560,6 +566,95 @@ def create_backup(
         database_bytes=manifest_files[0]["size"],
         seconds=time.monotonic() - started,
     )
+
+
+# --------------------------------------------------------------------------- audit anchors
+#
+# The audit chain proves that no entry was changed inside the log, but not that the newest
+# entries are all still there: cutting off the tail (or rewriting it with fresh hashes) leaves a
+# valid chain. Each backup therefore leaves beside its archive a small "anchor": the chain head
+# at backup time, authenticated with the backup key (HMAC-SHA256), readable without decrypting
+# the archive. ``effdesk verify`` compares the log with the newest anchor of this database.
+
+ANCHOR_SUFFIX = ".anchor.json"
+
+
+def anchor_path(archive: Path) -> Path:
+    return archive.with_name(archive.name + ANCHOR_SUFFIX)
+
+
+@dataclass(frozen=True)
+class AuditAnchor:
+    path: Path
+    database_id: str
+    seq: int
+    hash: str
+    created_at: str
+    # True/False: the HMAC was checked with the backup key; None: no key to check it with.
+    authentic: bool | None
+
+
+def _anchor_body(database_id: str, seq: int, hash_: str, created_at: str) -> dict[str, Any]:
+    return {"database_id": database_id, "seq": seq, "hash": hash_, "created_at": created_at}
+
+
+def _anchor_mac(key: bytes, body: dict[str, Any]) -> str:
+    payload = json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hmac.new(key, b"effdesk-audit-anchor\0" + payload, hashlib.sha256).hexdigest()
+
+
+def _write_anchor(
+    archive: Path, key: bytes, database_id: str, head: dict[str, Any], at: datetime
+) -> None:
+    body = _anchor_body(
+        database_id, int(head["seq"]), str(head["hash"]), at.isoformat(timespec="seconds")
+    )
+    data = {**body, "archive": archive.name, "mac": _anchor_mac(key, body)}
+    dest = anchor_path(archive)
+    tmp = dest.with_name(dest.name + ".partial")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, dest)
+
+
+def latest_anchor(
+    database_id: str, folder: Path | None = None, key: bytes | None = None
+) -> AuditAnchor | None:
+    """The anchor with the highest chain position among this database's backups, if any.
+
+    An anchor that cannot be read, or whose HMAC does not match ``key``, is returned with
+    ``authentic=False`` (a forged anchor must not pass silently, nor hide the real ones).
+    """
+    folder = folder or backup_dir()
+    if not folder.is_dir():
+        return None
+    best: AuditAnchor | None = None
+    for path in sorted(folder.glob(f"effdesk-*{SUFFIX}{ANCHOR_SUFFIX}")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            body = _anchor_body(
+                str(data["database_id"]),
+                int(data["seq"]),
+                str(data["hash"]),
+                str(data["created_at"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return AuditAnchor(path, database_id, 0, "", "", authentic=False)
+        if body["database_id"] != database_id:
+            continue
+        authentic = (
+            None
+            if key is None
+            else hmac.compare_digest(str(data.get("mac", "")), _anchor_mac(key, body))
+        )
+        if authentic is False:
+            return AuditAnchor(
+                path, database_id, body["seq"], body["hash"], body["created_at"], False
+            )
+        if best is None or body["seq"] > best.seq:
+            best = AuditAnchor(
+                path, database_id, body["seq"], body["hash"], body["created_at"], authentic
+            )
+    return best
 
 
 # --------------------------------------------------------------------------- daily backup
@@ -618,6 +713,7 @@ def maybe_daily_backup(
     removed = archives[: max(0, len(archives) - keep)]
     for old in removed:
         old.unlink(missing_ok=True)
+        anchor_path(old).unlink(missing_ok=True)
     return DailyBackupResult(
         path=result.path,
         new_recovery_key=created.recovery_key if created and created.created else None,

@@ -148,3 +148,98 @@ def test_verify_names_a_damaged_evidence_file(
     rc, out = _verify(logged, capsys)
     assert rc != 0
     assert "证据文件" in out and sha in out
+
+
+# --------------------------------------------------------------------------- backup anchors
+
+
+def _backed_up(logged: Database, memory_keyring: object) -> tuple[Path, int]:
+    """A backup of ``logged``; returns the archive and the chain head it recorded."""
+    from effdesk.paths import backup_dir
+    from effdesk.security import backup
+
+    choice = backup.backup_key(logged)  # creating the key is itself logged
+    with logged.session() as s:
+        head, _ = audit.chain_head(s)
+    return backup.create_backup(logged, backup_dir(), choice.key).path, head
+
+
+def test_backup_leaves_an_authenticated_anchor_and_verify_compares_with_it(
+    logged: Database, memory_keyring: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from effdesk.security import backup
+
+    archive, head = _backed_up(logged, memory_keyring)
+    assert head > 8  # the units, the key's creation
+    anchor = backup.latest_anchor(backup.database_id(logged), key=backup.backup_key(logged).key)
+    assert anchor is not None and anchor.authentic is True
+    assert anchor.path == backup.anchor_path(archive)
+    with logged.session() as s:
+        # The head at backup time (the backup's own entry comes after it).
+        assert (anchor.seq, anchor.hash) == (
+            head,
+            s.scalar(select(AuditEntry.hash).where(AuditEntry.seq == head)),
+        )
+    rc, out = _verify(logged, capsys)
+    assert rc == 0, out
+    assert f"第{head}条仍在且未被改动" in out
+
+
+def test_cut_off_tail_is_detected_against_the_backup_anchor(
+    logged: Database, memory_keyring: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _archive, head = _backed_up(logged, memory_keyring)
+    # Somebody deletes the newest entries (including the backup's own): the chain that is
+    # left is still valid, so only the anchor can tell.
+    with logged.engine.begin() as conn:
+        conn.execute(text("DELETE FROM audit_log WHERE seq >= 6"))
+    with logged.session() as s:
+        assert audit.verify_chain(s) == []
+    rc, out = _verify(logged, capsys)
+    assert rc != 0
+    assert f"审计日志被截断：备份时已有{head}条，现在只有5条（第6至{head}条缺失）" in out
+
+
+def test_rewritten_tail_is_detected_against_the_backup_anchor(
+    logged: Database, memory_keyring: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _archive, head = _backed_up(logged, memory_keyring)
+    # Rewrite entry 8 and re-chain everything after it: a valid chain with other hashes.
+    with logged.session() as s:
+        rows = s.scalars(
+            select(AuditEntry).where(AuditEntry.seq >= 8).order_by(AuditEntry.seq)
+        ).all()
+        prev = s.scalar(select(AuditEntry.hash).where(AuditEntry.seq == 7))
+        for row in rows:
+            row.summary = row.summary + "（改）"
+            payload = audit._raw_payload(
+                s.execute(select(*audit._COLUMNS).where(AuditEntry.seq == row.seq)).one()
+            )
+            assert payload is not None
+            payload["summary"] = row.summary
+            row.prev_hash = prev
+            row.hash = audit.chain_hash(prev, payload)
+            prev = row.hash
+            s.flush()
+    with logged.session() as s:
+        assert audit.verify_chain(s) == []
+    rc, out = _verify(logged, capsys)
+    assert rc != 0
+    assert f"审计日志第{head}条：与备份时记录的哈希不符" in out
+
+
+def test_forged_anchor_is_reported(
+    logged: Database, memory_keyring: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from effdesk.security import backup
+
+    archive, _head = _backed_up(logged, memory_keyring)
+    path = backup.anchor_path(archive)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["seq"] = 3  # pretend the backup was older, to hide a cut
+    path.write_text(json.dumps(data), encoding="utf-8")
+    rc, out = _verify(logged, capsys)
+    assert rc != 0
+    assert "与备份密钥不符（被改动）" in out

@@ -238,6 +238,9 @@ def test_daily_backup_once_a_day_and_rotation(
     kept = sorted(p.name for p in dest.glob("*-auto-*.effbak"))
     assert len(kept) == 3
     assert [k.split("-auto-")[1][:8] for k in kept] == ["20260304", "20260305", "20260306"]
+    # Each archive's audit anchor goes with it.
+    anchors = sorted(p.name for p in dest.glob("*-auto-*.effbak.anchor.json"))
+    assert anchors == [f"{k}.anchor.json" for k in kept]
     manual = backup.create_backup(db, dest, backup.backup_key(db).key)
     assert manual.path.exists()  # manual archives are never rotated away
 
