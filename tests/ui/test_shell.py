@@ -150,7 +150,7 @@ def test_status_bar(window: MainWindow, db: Database) -> None:
     assert "leader" in window.user_label.text()
     assert "领导" in window.user_label.text()
     assert str(Path(db.engine.url.database or "")) in window.db_label.text()
-    assert window.backend_label.text() == "SQLite"
+    assert window.backend_label.text() == ("SQLite" if db.backend == "sqlite" else "PostgreSQL")
     # 2025-10-01 is National Day.
     assert "2025年10月01日" in window.date_label.text()
     assert "星期三" in window.date_label.text()
@@ -185,7 +185,8 @@ def test_about_box(qtbot: QtBot, window: MainWindow, db: Database) -> None:
     text = dialog.summary.text()
     assert effdesk.__version__ in text
     assert head_revision() in text
-    assert "SQLite" in text and str(db.engine.url.database) in text
+    backend = "SQLite" if db.backend == "sqlite" else "PostgreSQL"
+    assert backend in text and str(db.engine.url.database) in text
     fonts = dialog.fonts.toPlainText()
     assert "WenQuanYi" in fonts and "OFL" in fonts
     dialog._show_licence("GPL-2.txt")
