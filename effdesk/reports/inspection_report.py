@@ -3,16 +3,14 @@
 What was planned and checked, then the findings grouped by unit, each with its photos two to a
 row (two rows fit a page, so 2–4 photos a page) captioned with unit, place, capture time and
 description. Photos are downscaled for print (~150 dpi at their printed size): the evidence
-store's cached preview of that size (JPEG draft decoding, quality 82, rebuildable) is embedded
-as is, so the first report decodes each original once and later ones reuse the previews; the
-originals are only read. Fonts come from :mod:`effdesk.reports.fonts` (embedded subsets; a
+store's preview of that size (made at ingest, rebuildable) is embedded as is, so a report
+decodes no original; the originals are only read. Fonts come from :mod:`effdesk.reports.fonts` (embedded subsets; a
 character missing from one font is drawn in another), pages are numbered "第 n 页 共 N 页".
 """
 
 from __future__ import annotations
 
 import io
-import math
 import os
 import time
 from collections.abc import Callable
@@ -22,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from PIL import Image, ImageOps
+from PIL import Image
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -112,7 +110,6 @@ class PreparedPhoto:
     height_pt: float
 
 
-_EXIF_ORIENTATION = 0x0112
 # Longest side of a photo's print derivative: the photo box's width at PHOTO_DPI. Ingest
 # makes this derivative already; photos stored before that get it on first use.
 PRINT_PX = REPORT_PHOTO_PX
@@ -121,45 +118,23 @@ PRINT_PX = REPORT_PHOTO_PX
 def prepare_photo(store: EvidenceStore, sha256: str) -> PreparedPhoto | str:
     """The photo downscaled for its print box, or why it cannot be shown.
 
-    The derivative is kept in the evidence store's preview cache (size ``PRINT_PX``, EXIF
-    orientation applied, rebuildable like every thumbnail): the first report decodes each
-    original once — JPEGs in draft mode at the smallest scale that still covers the box —
-    and later reports of the same campaign reuse it. Originals are only read.
+    The derivative of size ``PRINT_PX`` is made at ingest; for photos stored before that (or
+    after the cache was cleared) the evidence store makes it from the original on first use
+    (JPEG draft decoding, EXIF orientation applied). Originals are only read.
     """
-    cached = store.thumb_path(sha256, PRINT_PX)
-    if not cached.is_file():
-        if not store.exists(sha256):
-            return "文件缺失"
-        try:
-            store.save_thumbnail(sha256, _decode_for_print(store.path_of(sha256)), PRINT_PX)
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-            return f"无法读取（{exc}）"
+    if not store.thumb_path(sha256, PRINT_PX).is_file() and not store.exists(sha256):
+        return "文件缺失"
+    try:
+        cached = store.thumbnail(sha256, PRINT_PX)
+    except (OSError, ValueError) as exc:
+        return f"无法读取（{exc}）"
+    if cached is None:
+        return "无法读取（不是有效的图片）"
     data = cached.read_bytes()
     with Image.open(io.BytesIO(data)) as im:
         w, h = im.size
     scale = min(PHOTO_BOX_W / w, PHOTO_BOX_H / h)
     return PreparedPhoto(data, w * scale, h * scale)
-
-
-def _decode_for_print(path: Path) -> Image.Image:
-    with Image.open(path) as src:
-        w, h = src.size
-        turned = src.getexif().get(_EXIF_ORIENTATION, 1) in (5, 6, 7, 8)
-        ow, oh = (h, w) if turned else (w, h)
-        scale = min(PHOTO_BOX_W / ow, PHOTO_BOX_H / oh) / 72 * PHOTO_DPI
-        need = (max(1, math.ceil(ow * scale)), max(1, math.ceil(oh * scale)))
-        if src.format == "JPEG":
-            # 1/2, 1/4 or 1/8 scale straight from the DCT data: most of the speed.
-            src.draft("RGB", (need[1], need[0]) if turned else need)
-        im = ImageOps.exif_transpose(src)
-    im.thumbnail((PRINT_PX, PRINT_PX), Image.Resampling.BICUBIC, reducing_gap=2.0)
-    if im.mode in ("RGBA", "LA", "P", "PA"):
-        rgba = im.convert("RGBA")
-        im = Image.new("RGB", rgba.size, "white")
-        im.paste(rgba, mask=rgba.getchannel("A"))
-    elif im.mode != "RGB":
-        im = im.convert("RGB")
-    return im
 
 
 # --------------------------------------------------------------------------- text
