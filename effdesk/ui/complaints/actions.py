@@ -459,16 +459,17 @@ class RouteDialog(ActionDialog):
 
 
 class _ReasonDialog(ActionDialog):
-    """A step that needs one required text (不予受理, 退回重办, 不同意延期, 重办 …)."""
+    """A step whose input is one text (不予受理, 退回重办, 不同意延期, 重办, 催办 …)."""
 
     field = "reason"
     caption = "理由"
     placeholder = ""
     required = True
+    text_height = 100
     call: Callable[..., Any] = staticmethod(lambda *a, **k: None)
 
     def build(self, form: FieldForm) -> None:
-        self.text_edit = self.multi(100, self.placeholder)
+        self.text_edit = self.multi(self.text_height, self.placeholder)
         form.add_field(
             self.field,
             self.caption,
@@ -514,25 +515,18 @@ class NoteDialog(_ReasonDialog):
     call = staticmethod(complaints.add_note)
 
 
-class RemindDialog(ActionDialog):
+class RemindDialog(_ReasonDialog):
     action = A.REMIND
     title = "催办"
     ok_text = "催办"
     print_form = ComplaintForm.REMINDER
     print_text = "完成后打印《催办通知书》"
-
-    def build(self, form: FieldForm) -> None:
-        self.text_edit = self.multi(90, "可不填；默认为「请抓紧办理，按期办结并反馈办理结果。」")
-        form.add_field("text", "催办内容", self.text_edit)
-
-    def collect(self) -> Operation:
-        text = self.text_edit.toPlainText()
-        cid = self.detail.id
-
-        def run(s: Session, version: int | None) -> None:
-            complaints.remind(s, self.ctx.actor, cid, text, expected_version=version)
-
-        return run
+    field = "text"
+    caption = "催办内容"
+    placeholder = "可不填；默认为「请抓紧办理，按期办结并反馈办理结果。」"
+    required = False
+    text_height = 90
+    call = staticmethod(complaints.remind)
 
 
 class SuperviseDialog(ActionDialog):
