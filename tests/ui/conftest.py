@@ -13,6 +13,7 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session
+from ui_complaint_support import Office, make_office
 
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.engine import Database
@@ -145,3 +146,14 @@ def directory_data(db: Database) -> Directory:
             )
             persons[name or desc] = person.id
     return Directory(units, persons)
+
+
+@pytest.fixture
+def office(
+    db: Database,
+    ui_actors: dict[str, Actor],
+    directory_data: Directory,
+    make_ctx: Callable[[Actor], AppContext],
+) -> Office:
+    """A complaint office: clerk, leader … with the directory (test_documents has its own)."""
+    return make_office(db, ui_actors, directory_data.units, directory_data.persons, make_ctx)

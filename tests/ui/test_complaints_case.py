@@ -14,10 +14,8 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
-from ui_complaint_support import Office, make_office
+from ui_complaint_support import Office
 
-from effdesk.auth import Actor
-from effdesk.db.engine import Database
 from effdesk.enums import (
     ComplaintEventKind,
     ComplaintState,
@@ -34,21 +32,10 @@ from effdesk.ui.complaints.case_view import CaseView
 from effdesk.ui.complaints.form_preview import FormPreviewDialog
 from effdesk.ui.complaints.intake_dialog import IntakeDialog
 from effdesk.ui.complaints.page import ComplaintsPage
-from effdesk.ui.context import AppContext
 from effdesk.ui.widgets.conflict import REFRESH_TEXT
 
 A = ComplaintAction
 TypeText = Callable[[QWidget, str], None]
-
-
-@pytest.fixture
-def office(
-    db: Database,
-    ui_actors: dict[str, Actor],
-    directory_data: Any,
-    make_ctx: Callable[[Actor], AppContext],
-) -> Office:
-    return make_office(db, ui_actors, directory_data.units, directory_data.persons, make_ctx)
 
 
 @pytest.fixture

@@ -5,34 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
-from ui_complaint_support import Office, make_office
+from ui_complaint_support import Office
 
-from effdesk.auth import Actor
-from effdesk.db.engine import Database
 from effdesk.enums import Channel, ComplaintState
 from effdesk.services import complaints
 from effdesk.ui.complaints.intake_dialog import IntakeDialog
 from effdesk.ui.complaints.page import ComplaintsPage
-from effdesk.ui.context import AppContext
 from effdesk.ui.widgets.pickers import EntityPicker
 
 TypeText = Callable[[QWidget, str], None]
-
-
-@pytest.fixture
-def office(
-    db: Database,
-    ui_actors: dict[str, Actor],
-    directory_data: Any,
-    make_ctx: Callable[[Actor], AppContext],
-) -> Office:
-    return make_office(db, ui_actors, directory_data.units, directory_data.persons, make_ctx)
 
 
 @pytest.fixture

@@ -5,36 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush
 from pytestqt.qtbot import QtBot
-from ui_complaint_support import Office, make_office
+from ui_complaint_support import Office
 
-from effdesk.auth import Actor
-from effdesk.db.engine import Database
 from effdesk.enums import Channel, ComplaintState, DueStatus
 from effdesk.services import complaints
 from effdesk.services.complaints import ComplaintInput
 from effdesk.ui.complaints.list_view import ComplaintListView
 from effdesk.ui.complaints.page import ComplaintsPage
-from effdesk.ui.context import AppContext
 from effdesk.ui.models.paged import ORANGE_BG, RED, RED_BG
 
 BG = Qt.ItemDataRole.BackgroundRole
 FG = Qt.ItemDataRole.ForegroundRole
-
-
-@pytest.fixture
-def office(
-    db: Database,
-    ui_actors: dict[str, Actor],
-    directory_data: Any,
-    make_ctx: Callable[[Actor], AppContext],
-) -> Office:
-    return make_office(db, ui_actors, directory_data.units, directory_data.persons, make_ctx)
 
 
 @pytest.fixture

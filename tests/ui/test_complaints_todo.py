@@ -3,32 +3,16 @@ instruction, sign-off or extension decision. Double-click opens the case."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from ui_complaint_support import Office, make_office
+from ui_complaint_support import Office
 
-from effdesk.auth import Actor
-from effdesk.db.engine import Database
 from effdesk.enums import Verification
 from effdesk.services import complaints
 from effdesk.ui.complaints.page import ComplaintsPage
 from effdesk.ui.complaints.todo_view import TodoWidget
-from effdesk.ui.context import AppContext
-
-
-@pytest.fixture
-def office(
-    db: Database,
-    ui_actors: dict[str, Actor],
-    directory_data: Any,
-    make_ctx: Callable[[Actor], AppContext],
-) -> Office:
-    return make_office(db, ui_actors, directory_data.units, directory_data.persons, make_ctx)
 
 
 def test_clerk_sees_late_and_near_cases_and_opens_one(qtbot: QtBot, office: Office) -> None:
