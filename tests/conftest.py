@@ -6,6 +6,7 @@ database tests against PostgreSQL as well as SQLite.
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import os
 import shutil
@@ -34,18 +35,15 @@ _watchdog_fd: int | None = None
 
 def pytest_configure(config: pytest.Config) -> None:
     global _watchdog_fd
+    # A copy of the real stderr, taken outside output capture, for the watchdog's report.
     capman = config.pluginmanager.getplugin("capturemanager")
-    if capman is not None:
-        with capman.global_and_fixture_disabled():
-            _watchdog_fd = os.dup(2)
-    else:
+    with capman.global_and_fixture_disabled() if capman else contextlib.nullcontext():
         _watchdog_fd = os.dup(2)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
     if _watchdog_fd is not None:
-        os.write(_watchdog_fd, b"")  # fails early if the copy of stderr is gone
         faulthandler.dump_traceback_later(HARD_LIMIT_S, exit=True, file=_watchdog_fd)
     try:
         yield

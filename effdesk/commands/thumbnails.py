@@ -31,12 +31,13 @@ def _rebuild(args: argparse.Namespace, ctx: CommandContext) -> int:
     db = ctx.database()
     store = EvidenceStore(db.files_dir)
     started = time.monotonic()
-    last = [0.0]
+    last = 0.0
 
     def progress(done: int, total: int, _name: str) -> None:
+        nonlocal last
         now = time.monotonic()
-        if total and (now - last[0] >= 2 or done == total):
-            last[0] = now
+        if total and (now - last >= 2 or done == total):
+            last = now
             print(f"  {done}/{total} 个文件", file=sys.stderr)
 
     built = store.rebuild_thumbnails(progress=progress)

@@ -74,10 +74,10 @@ def test_progress_reaches_the_dialog_and_cancel_stops_the_work(qtbot: QtBot) -> 
     assert isinstance(errors[0], Cancelled)
 
 
-@pytest.mark.parametrize("count", [40])
-def test_many_tasks_with_progress_dialogs_finish_together(qtbot: QtBot, count: int) -> None:
+def test_many_tasks_with_progress_dialogs_finish_together(qtbot: QtBot) -> None:
     # Each task reports progress and finishes while others are still closing their dialogs:
     # the pattern that deadlocked when per-task QObjects were freed on pool threads.
+    count = 40
     parent = QWidget()
     qtbot.addWidget(parent)
     parent.show()
