@@ -238,10 +238,16 @@ def save_rules(session: Session, actor: Actor, rules: dict[str, Any]) -> dict[st
 
 def describe(rules: dict[str, Any], category: AssessmentCategory | None = None) -> list[str]:
     """The rules as sentences, for the ranking screen and the bulletin."""
-    cats = [category] if category is not None else list(AssessmentCategory)
+    cats: list[AssessmentCategory | None]
+    if category is not None:
+        cats = [category]
+    elif not (normalized(rules).get("categories") or {}):
+        cats = [None]  # one rule set for every category: say it once
+    else:
+        cats = list(AssessmentCategory)
     lines: list[str] = []
     for cat in cats:
-        eff = for_category(rules, cat)
+        eff = for_category(rules, cat or AssessmentCategory.FIRST)
         parts = []
         for info in KINDS:
             k = eff.kinds[info.code]
@@ -256,7 +262,6 @@ def describe(rules: dict[str, Any], category: AssessmentCategory | None = None) 
         cap = (
             f"；每月最多扣{eff.monthly_cap.normalize():f}分" if eff.monthly_cap is not None else ""
         )
-        lines.append(
-            f"{cat.label}：基础分{eff.base.normalize():f}分；" + "；".join(parts) + cap + "。"
-        )
+        who = cat.label if cat is not None else "各类考评单位"
+        lines.append(f"{who}：基础分{eff.base.normalize():f}分；" + "；".join(parts) + cap + "。")
     return lines

@@ -79,6 +79,7 @@ def _table(headers: tuple[str, ...], stretch: int) -> QTableWidget:
     t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     t.verticalHeader().setVisible(False)
+    t.verticalHeader().setDefaultSectionSize(24)
     t.setAlternatingRowColors(False)
     header = t.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -227,6 +228,11 @@ class RankingTab(QWidget):
         layout.addLayout(bar)
         layout.addWidget(split, 1)
 
+        self.detail_box = detail_box
+        # The deductions belong to a month's table; the year view has the whole width.
+        self.tabs.currentChanged.connect(
+            lambda _i: detail_box.setVisible(self.tabs.currentWidget() is not year_box)
+        )
         self.month.currentIndexChanged.connect(lambda _i: self.reload())
         self.year_spin.valueChanged.connect(lambda _v: self.reload_year())
         self.compute_button.clicked.connect(self.compute)
