@@ -101,6 +101,15 @@ def main() -> int:
         tab.grab().save(str(OUT / "ranking-year.png"))
         print("wrote docs/screenshots/ranking-year.png")
 
+        from effdesk.ui.statistics.rules_dialog import RulesDialog
+
+        rules = RulesDialog(ctx, tab)
+        rules.show()
+        _settle()
+        rules.grab().save(str(OUT / "ranking-rules.png"))
+        print("wrote docs/screenshots/ranking-rules.png")
+        rules.close()
+
         tab.select_month("2026-09")
         dialog = ReasonDialog("2026-09", tab)
         dialog.reason.setPlainText("补录9月28日明察暗访发现的问题（现场笔记本导入较晚）")

@@ -15,10 +15,18 @@ from sqlalchemy import select
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.engine import Database
 from effdesk.db.models import AuditEntry, ProblemCategory
-from effdesk.enums import AssessmentCategory, Channel, FindingStatus, HandlingMode, UnitKind
+from effdesk.enums import (
+    AssessmentCategory,
+    Channel,
+    DocumentState,
+    DocumentType,
+    FindingStatus,
+    HandlingMode,
+    UnitKind,
+)
 from effdesk.enums import Verification as V
+from effdesk.services import assessment, bulletin, documents, inspections
 from effdesk.services import complaints as svc
-from effdesk.services import inspections
 from effdesk.services.directory import UnitInput, create_unit
 from effdesk.ui.context import AppContext
 from effdesk.ui.statistics import ranking_tab
@@ -233,3 +241,58 @@ def test_year_view_lists_units_with_their_months(
     r = names.index("丁局")
     assert t.item(r, month_col).text() == "98.00" and t.item(r, 15).text() == "98.00"
     assert f"{int(period[5:])}月" in tab.year_note.text()
+
+
+def test_rules_dialog_changes_the_office_rules(
+    qtbot: QtBot,
+    leader_tab: tuple[RankingTab, dict[str, int]],
+    db: Database,
+) -> None:
+    from effdesk.ui.statistics.rules_dialog import RulesDialog
+
+    tab, _ = leader_tab
+    dialog = RulesDialog(tab.ctx, tab)
+    qtbot.addWidget(dialog)
+    dialog.points["finding"].setValue(3)
+    dialog.caps["finding"].setValue(dialog.caps["finding"].minimum())  # 不限
+    assert dialog.caps["finding"].text() == "不限"
+    # 二类 units get their own rules: findings cost 0.5 there.
+    dialog.scope.setCurrentIndex(dialog.scope.findData(SECOND.value))
+    assert not dialog.table.isEnabled()  # following the office-wide rules until asked
+    dialog.own.setChecked(True)
+    dialog.points["finding"].setValue(0.5)
+    dialog.save()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    with db.session() as s:
+        rules = assessment.current_rules(s)
+    assert rules["kinds"]["finding"] == {"enabled": True, "points": 3.0, "cap": None}
+    assert rules["categories"]["second"]["kinds"]["finding"]["points"] == 0.5
+    tab.reload()
+    assert rows(tab, FIRST) == [  # the preview follows the new rules
+        ("1", "丙局", "100.00", ""),
+        ("2", "甲局", "98.00", "扣分预警"),
+        ("3", "乙局", "97.00", "扣分预警"),
+        ("4", "丁局", "94.00", "扣分预警"),
+    ]
+    assert rows(tab, SECOND) == [("1", "戊镇", "99.50", "扣分预警")]
+
+
+def test_bulletin_draft_from_the_tab(
+    qtbot: QtBot,
+    leader_tab: tuple[RankingTab, dict[str, int]],
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tab, _ = leader_tab
+    shown: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox, "information", lambda _p, _t, text, *a, **k: shown.append(text)
+    )
+    qtbot.mouseClick(tab.bulletin_button, Qt.MouseButton.LeftButton)
+    assert tab.last_bulletin is not None, tab.last_error
+    doc_id, title = tab.last_bulletin
+    with db.session() as s:
+        doc = documents.get_document(s, SYSTEM, doc_id)
+        assert doc.doc_type is DocumentType.BULLETIN and doc.state is DocumentState.DRAFT
+        assert bulletin.bulletin_period(doc) == last_month()[0]
+    assert title in shown[0]

@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 from effdesk.enums import AssessmentCategory
 from effdesk.errors import EffDeskError
 from effdesk.permissions import Permission
-from effdesk.services import assessment
+from effdesk.services import assessment, bulletin
 from effdesk.services.assessment import Deduction, MonthResult, ScoreRow, YearView
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
@@ -140,6 +140,7 @@ class RankingTab(QWidget):
         self.year: YearView | None = None
         self.last_error: BaseException | None = None
         self.windows: list[QWidget] = []
+        self.last_bulletin: tuple[int, str] | None = None
 
         # --- the bar ---
         self.month = QComboBox()
@@ -149,6 +150,9 @@ class RankingTab(QWidget):
         self.compute_button = QPushButton("计算")
         self.close_button = QPushButton("定稿")
         self.recompute_button = QPushButton("重算已定稿月份…")
+        self.rules_button = QPushButton("扣分规则…")
+        self.bulletin_button = QPushButton("生成月度通报草稿")
+        self.bulletin_button.setToolTip("在「公文通报」中保存本月的简报草稿，审核后编号印发")
         self.state = QLabel()
         self.state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bar = QHBoxLayout()
@@ -159,6 +163,8 @@ class RankingTab(QWidget):
         bar.addWidget(self.recompute_button)
         bar.addSpacing(12)
         bar.addWidget(self.state, 1)
+        bar.addWidget(self.rules_button)
+        bar.addWidget(self.bulletin_button)
 
         # --- per category, and the year ---
         self.tabs = QTabWidget()
@@ -238,6 +244,10 @@ class RankingTab(QWidget):
         self.compute_button.clicked.connect(self.compute)
         self.close_button.clicked.connect(self.close_month)
         self.recompute_button.clicked.connect(self.recompute)
+        self.rules_button.clicked.connect(self.edit_rules)
+        self.bulletin_button.clicked.connect(self.draft_bulletin)
+        self.rules_button.setEnabled(ctx.can(Permission.EDIT_ASSESSMENT_RULES))
+        self.bulletin_button.setEnabled(ctx.can(Permission.DRAFT_DOCUMENTS))
         self.reload()
         self.reload_year()
 
@@ -338,6 +348,41 @@ class RankingTab(QWidget):
                 )
 
         self._act("重算", work)
+
+    def edit_rules(self) -> None:
+        from effdesk.ui.statistics.rules_dialog import RulesDialog
+
+        dialog = RulesDialog(self.ctx, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.reload()  # a month not computed yet previews with the new rules
+
+    def draft_bulletin(self) -> None:
+        """Save the month's bulletin as a 简报 draft of the document register."""
+        period, actor = self.period, self.ctx.actor
+
+        def work(_p: Any) -> tuple[int, str]:
+            with self.ctx.session() as s:
+                doc = bulletin.compose_bulletin(s, actor, period)
+                return doc.id, doc.title
+
+        def done(result: tuple[int, str]) -> None:
+            self.last_bulletin = result
+            QMessageBox.information(
+                self,
+                "月度通报",
+                f"已在「公文通报」中保存简报草稿「{result[1]}」。\n"
+                "请在公文通报中预览、修改文字，由领导审核后编号印发。",
+            )
+
+        self.ctx.tasks.run(
+            work,
+            done,
+            lambda exc: self._fail(exc, "不能生成通报"),
+            parent=self,
+            title="生成月度通报",
+            label=f"正在汇总{assessment.period_label(period)}的数据……",
+            cancellable=False,
+        )
 
     # ------------------------------------------------------------------ showing
 
