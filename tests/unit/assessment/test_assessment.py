@@ -252,3 +252,29 @@ def test_year_view_averages_and_ranks(office: Office, db: Database) -> None:
     assert e.average == Decimal("95.00") and e.total_deduction == Decimal("10.00")
     assert e.flagged_months == 1 and e.rank == 6 and e.flagged
     assert rows["丁局"].rank == 1 and rows["甲局"].rank == rows["乙局"].rank == 3
+
+
+def test_compute_and_close_are_audited_and_rules_described(office: Office) -> None:
+    office.unit("甲局")
+    s = office.session
+    assessment.compute_month(s, office.clerk, OCT, today=AFTER)
+    assessment.close_month(s, office.admin, OCT, today=AFTER)
+    entries = s.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == "assessment_run")
+        .order_by(AuditEntry.seq)
+    ).all()
+    assert [(e.username, e.summary) for e in entries] == [
+        ("clerk", "计算2026年10月作风监测指数（1个单位）"),
+        ("admin", "2026年10月作风监测指数定稿"),
+    ]
+    assert entries[0].after is not None and entries[0].after["rules"]["base"] == 100
+    rules = assessment.current_rules(s)
+    assert assessment.describe_rules(rules) == [
+        "各类考评单位：基础分100分；属实投诉每项扣2分（部分属实1分），最多扣10分；"
+        "通报批评每项扣3分，最多扣9分；督查发现问题每项扣1分，最多扣10分；"
+        "逾期未整改每项扣2分，最多扣6分；投诉超期办理每项扣1分，最多扣5分；每月最多扣30分。"
+    ]
+    rules["categories"] = {"third": {"kinds": {"finding": {"enabled": False}}}}
+    third = assessment.describe_rules(rules)[2]
+    assert third.startswith("三类考评单位") and "督查发现问题" not in third
