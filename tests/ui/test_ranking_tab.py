@@ -3,9 +3,11 @@ deductions and their basis opened, closing, the recompute dialog with its reason
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
+import pdfplumber
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
@@ -296,3 +298,25 @@ def test_bulletin_draft_from_the_tab(
         assert doc.doc_type is DocumentType.BULLETIN and doc.state is DocumentState.DRAFT
         assert bulletin.bulletin_period(doc) == last_month()[0]
     assert title in shown[0]
+
+
+def test_bulletin_draft_previews_as_the_bulletin_in_documents(
+    qtbot: QtBot,
+    leader_tab: tuple[RankingTab, dict[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from effdesk.ui.documents.page import create_page
+
+    tab, _ = leader_tab
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
+    tab.draft_bulletin()
+    assert tab.last_bulletin is not None
+    page = create_page(tab.ctx)
+    qtbot.addWidget(page)
+    page.open_document(tab.last_bulletin[0])
+    with qtbot.waitSignal(page.previewReady, timeout=60_000):
+        qtbot.mouseClick(page.preview_button, Qt.MouseButton.LeftButton)
+    pdf = page.preview_pane.pdf_bytes
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        text = "".join(p.extract_text() or "" for p in doc.pages)
+    assert "效能建设工作简报" in text and "作风监测指数排名" in text
