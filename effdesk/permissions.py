@@ -46,6 +46,10 @@ class Permission(Enum):
     EXPORT_LEDGERS = ("导出台账", {C, L, A})
     EXPORT_WITH_IDENTITY = ("导出含投诉人身份的台账", {C, L, A})
     IMPORT_LEDGERS = ("导入台账", {C, A})
+    # unit assessment (作风监测指数)
+    COMPUTE_ASSESSMENT = ("计算考评排名", {C, L, A})
+    CLOSE_ASSESSMENT = ("确定与重算考评结果", {L, A})
+    EDIT_ASSESSMENT_RULES = ("修改考评扣分规则", {L, A})
     # administration
     MANAGE_USERS = ("管理用户", {A})
     MANAGE_SETTINGS = ("修改系统设置", {A})

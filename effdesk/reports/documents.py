@@ -192,6 +192,14 @@ def render_document(
 ) -> RenderedDocument:
     """Render ``doc`` as it stands (a draft previews without a number)."""
     fonts = fonts or default_fontset()
+    from effdesk.services.bulletin import bulletin_period
+
+    period = bulletin_period(doc)
+    if period is not None:  # a monthly 简报: figures, charts and the ranking of its month
+        from effdesk.reports.bulletin import render_bulletin_document
+
+        pdf, info = render_bulletin_document(session, doc, period, fonts=fonts, today=today)
+        return RenderedDocument(pdf, info, draft=doc.state is DocumentState.DRAFT)
     # Parsing the CJK fonts is pure Python and photo decoding releases the GIL: doing both at
     # once saves most of the font time on a first render.
     loader = threading.Thread(target=_load_faces, args=(fonts,), daemon=True)
