@@ -153,6 +153,9 @@ def test_a_call_from_registration_to_the_archive(
     assert leader_view.detail is not None
     assert leader_view.detail.leader_instruction == "请市场监管局核实，5个工作日内反馈。"
     assert leader_view.action_buttons[A.INSTRUCT].text() == "补充批示…"
+    # One state after the instruction, the same in the badge, the ledger and 我的待办.
+    assert leader_view.detail.state == ComplaintState.INSTRUCTED
+    assert leader_view.state_badge.text() == "已批示待交办"
 
     # --- the clerk routes it (交办 to the unit complained about) and prints the 交办单 ---
     view.reload()
