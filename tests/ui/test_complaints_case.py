@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from ui_complaint_support import Office
 
@@ -504,3 +504,26 @@ def test_attachments_are_listed(
     for box in view.findChildren(QMessageBox):
         assert "已添加 1 个文件" in box.text()
         box.close()
+
+
+def tick(qtbot: QtBot, box: QCheckBox) -> None:
+    """Click the box itself (its indicator), as a user does."""
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+
+
+def test_the_print_choice_of_a_step_is_remembered(
+    qtbot: QtBot, office: Office, open_view: Callable[[str, int], CaseView]
+) -> None:
+    first = office.register(summary="第一件")
+    second = office.register(summary="第二件")
+    view = open_view("clerk", first)
+    dialog = click_action(qtbot, view, A.SUBMIT)
+    assert not dialog.print_check.isChecked()  # no preview forced on the clerk
+    tick(qtbot, dialog.print_check)
+    assert dialog.print_check.isChecked()
+    dialog.reject()
+    again = click_action(qtbot, open_view("clerk", second), A.SUBMIT)
+    assert again.print_check.isChecked()  # what the clerk chose last time
+    tick(qtbot, again.print_check)
+    again.reject()
+    assert not click_action(qtbot, open_view("clerk", second), A.SUBMIT).print_check.isChecked()
