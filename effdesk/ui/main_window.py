@@ -313,8 +313,10 @@ class MainWindow(QMainWindow):
             self.nav.addItem(item)
         self.nav.setFixedWidth(self._nav_width())
         self.nav.setStyleSheet(
+            # outline: 0 drops the focus box Qt draws around the text alone; the selected
+            # row is highlighted over its whole width instead.
             "QListWidget#moduleNav { background: #f1f3f6; padding-top: 6px;"
-            " border-right: 1px solid #d9dde3; }"
+            " border-right: 1px solid #d9dde3; outline: 0; show-decoration-selected: 1; }"
             "QListWidget#moduleNav::item { padding-left: 10px; border: none; color: #1f2d3d; }"
             "QListWidget#moduleNav::item:selected { background: #dde6f3; color: #0d47a1;"
             " border-left: 3px solid #1565c0; }"
