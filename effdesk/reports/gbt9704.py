@@ -132,6 +132,9 @@ class OfficialDocumentSpec:
     signature: str = ""  # issuing body (发文机关署名)
     date: dt.date | None = None  # 成文日期
     with_seal: bool = False  # leave the seal's room (rule 11); the seal itself is not drawn
+    # Draw where the seal will be pressed (a dashed red circle): for drafts and previews, so
+    # the room left on the page reads as the seal's; never on the issued PDF that is printed.
+    seal_marker: bool = False
     notes: str = ""  # 附注
     copy_to: Sequence[str] = ()  # 抄送
     printing_office: str = ""  # 印发机关
@@ -540,10 +543,16 @@ class _Builder:
         w_d = natural_width(date, BODY_CHAR_SPACE)
         two = 2 * BODY_CHAR_PITCH
         if spec.with_seal:
-            # Date ends four characters from the right; issuer centred over it (rule 11).
+            # Date ends four characters from the right; issuer centred over it (rule 11). An
+            # issuer much longer than the date would run past the type area centred: it then
+            # ends at the type area's right edge instead (GB/T 9704 7.3.5.1: nothing leaves
+            # the type area), and the seal presses the middle of the two lines together.
             date_x = X1 - 4 * BODY_CHAR_PITCH - w_d
             centre = date_x + w_d / 2 if date else X1 - 4 * BODY_CHAR_PITCH - w_i / 2
-            issuer_x = centre - w_i / 2
+            issuer_x = min(centre - w_i / 2, X1 - w_i)
+            if date:
+                left, right = min(issuer_x, date_x), max(issuer_x + w_i, date_x + w_d)
+                centre = (left + right) / 2
             rows.append(_Row(None, blank=True, keep_with_next=True, pull_prev=2))
             rows.append(_Row(None, blank=True, keep_with_next=True))
         else:
@@ -914,9 +923,12 @@ def render_official_document(
         canvas.setAuthor(spec.signature or spec.authority_mark)
         canvas.setCreator("EffDesk")
         numbered: list[int] = []
+        seal = _find_seal(builder, pages) if spec.with_seal else None
         for number, page in enumerate(pages, 1):
             for draw in page.extra:
                 draw(canvas)
+            if spec.seal_marker and seal is not None and seal.page == number:
+                _draw_seal_marker(canvas, seal)
             for band, row in page.rows:
                 if row.draw is not None:
                     row.draw(canvas, band)
@@ -925,9 +937,6 @@ def render_official_document(
                 numbered.append(number)
             canvas.showPage()
         canvas.save()
-    seal = None
-    if spec.with_seal:
-        seal = _find_seal(builder, pages)
     return RenderInfo(
         pages=len(pages),
         fonts=fonts.describe(),
@@ -1020,6 +1029,17 @@ def _draw_page_number(canvas: Canvas, b: _Builder, number: int) -> None:
     # The em dash sits at the middle of the em box; put that middle 7 mm below the type area.
     em_top = mm(PAGE_NUMBER_DASH_MM) - size / 2
     draw_glyph_line(canvas, glyphs, x, A4_H - (em_top + EM_ASCENT * size), size, log=b.log)
+
+
+def _draw_seal_marker(canvas: Canvas, seal: SealPlacement) -> None:
+    canvas.saveState()
+    canvas.setStrokeColor(RED)
+    canvas.setLineWidth(0.6)
+    canvas.setDash(4, 3)
+    canvas.circle(
+        mm(seal.center_x_mm), A4_H - mm(seal.center_y_mm), mm(seal.diameter_mm / 2), stroke=1
+    )
+    canvas.restoreState()
 
 
 def _find_seal(b: _Builder, pages: list[_Page]) -> SealPlacement | None:
