@@ -77,6 +77,16 @@ COLOPHON_THICK_MM = 0.35  # rule 14
 COLOPHON_THIN_MM = 0.25
 PAGE_NUMBER_DASH_MM = TYPE_BOTTOM_MM + 7.0  # rule 15
 SEAL_DIAMETER_MM = 42.0
+# 信函格式 (GB/T 9704 §10.1): the mark's top 30 mm from the page's top; red double lines 170 mm
+# long, centred, 4 mm below the mark (thick over thin) and 20 mm above the page's bottom (thin
+# over thick); the number flush right 7/8 of a 3号 character below the first double line.
+LETTER_MARK_TOP_MM = 30.0
+LETTER_MARK_SIZE = 30.0  # pt
+LETTER_LINE_MM = 170.0
+LETTER_BOTTOM_LINE_MM = 297.0 - 20.0
+LETTER_THICK_MM = 0.8
+LETTER_THIN_MM = 0.25
+LETTER_LINE_GAP_MM = 0.8  # between the two lines of a double line
 
 # Rule 16: print red Y80 M80 (process colour, not RGB, so a print shop gets what it expects).
 RED = CMYKColor(0, 0.8, 0.8, 0)
@@ -125,6 +135,8 @@ class OfficialDocumentSpec:
     title: str
     body: Sequence[str] = ()
     red_header: bool = True
+    # 信函格式 (§10.1) instead of the 文件 red header: letters such as a 答复函 to a complainant.
+    letter_format: bool = False
     authority_mark: str = ""  # e.g. "××县机关效能建设领导小组办公室文件"
     number: str = ""  # e.g. "X效办〔2026〕7号"
     main_recipients: str | Sequence[str] = ""
@@ -147,7 +159,7 @@ class OfficialDocumentSpec:
         out: list[FieldProblem] = []
         if not self.title.strip():
             out.append(FieldProblem("title", "公文标题不能为空。"))
-        if self.red_header and not self.authority_mark.strip():
+        if (self.red_header or self.letter_format) and not self.authority_mark.strip():
             out.append(FieldProblem("authority_mark", "红头公文须填写发文机关标志。"))
         if self.number and not NUMBER_RE.match(self.number):
             out.append(
@@ -469,6 +481,61 @@ class _Builder:
         pitch = mm(LINE_PITCH_MM)
         band = math.ceil((red_y + 1.7 * pitch - mm(TYPE_TOP_MM)) / pitch)
         return band
+
+    def letter_header(self, page: _Page) -> int:
+        """信函格式 (§10.1) on page 1: mark, the two red double lines, the number; returns the
+        title's first grid line (two blank lines below the last element above it)."""
+        spec = self.spec
+        mark_text = spec.authority_mark.strip()
+        natural = sum(
+            g.width for g in shape_text(mark_text, FontRole.XIAOBIAOSONG, self.fonts, 1.0)
+        )
+        size = min(LETTER_MARK_SIZE, mm(LETTER_LINE_MM) / natural)
+        mark_glyphs = self.glyphs(mark_text, FontRole.XIAOBIAOSONG, size)
+        mark_w = natural * size
+        mark_top = mm(LETTER_MARK_TOP_MM)
+        mark_baseline = A4_H - (mark_top + EM_ASCENT * size)
+        mark_x = (A4_W - mark_w) / 2
+        line_x0 = (A4_W - mm(LETTER_LINE_MM)) / 2
+        line_x1 = line_x0 + mm(LETTER_LINE_MM)
+        top_line = mark_top + size + mm(RED_LINE_GAP_MM)  # the thick line's centre
+        bottom_line = mm(LETTER_BOTTOM_LINE_MM)  # the thin line's centre
+        log = self.log
+        below = top_line + mm(LETTER_THICK_MM + LETTER_LINE_GAP_MM + LETTER_THIN_MM)
+        number_em_top = below + SIZE_3HAO * 7 / 8
+
+        def double(canvas: Canvas, y: float, first: float, second: float) -> None:
+            canvas.setLineWidth(mm(first))
+            canvas.line(line_x0, A4_H - y, line_x1, A4_H - y)
+            y2 = y + mm(first / 2 + LETTER_LINE_GAP_MM + second / 2)
+            canvas.setLineWidth(mm(second))
+            canvas.line(line_x0, A4_H - y2, line_x1, A4_H - y2)
+
+        def draw(canvas: Canvas) -> None:
+            draw_glyph_line(canvas, mark_glyphs, mark_x, mark_baseline, size, 0.0, RED, log=log)
+            canvas.saveState()
+            canvas.setStrokeColor(RED)
+            double(canvas, top_line, LETTER_THICK_MM, LETTER_THIN_MM)
+            double(canvas, bottom_line, LETTER_THIN_MM, LETTER_THICK_MM)
+            canvas.restoreState()
+            if spec.number:
+                num = self.glyphs(spec.number, FontRole.FANGSONG)
+                draw_glyph_line(
+                    canvas,
+                    num,
+                    X1 - natural_width(num, 0.0),
+                    A4_H - (number_em_top + EM_ASCENT * SIZE_3HAO),
+                    SIZE_3HAO,
+                    0.0,
+                    black,
+                    log=log,
+                )
+
+        page.extra.append(draw)
+        page.numbered = False  # §10.1: the first page of a letter shows no page number
+        last = number_em_top + SIZE_3HAO if spec.number else below
+        pitch = mm(LINE_PITCH_MM)
+        return math.ceil((last + 1.7 * pitch - mm(TYPE_TOP_MM)) / pitch)
 
     # title (rule 8) -------------------------------------------------------------------
     def title_rows(self, title: str, keep: bool = True) -> list[_Row]:
@@ -953,7 +1020,10 @@ def _layout(b: _Builder) -> list[_Page]:
     spec = b.spec
     first_band = 0
     flow = _Flow(0)
-    if spec.red_header:
+    if spec.letter_format:
+        first_band = b.letter_header(flow.page)
+        flow.page.start = first_band
+    elif spec.red_header:
         first_band = b.red_header(flow.page)
         flow.page.start = first_band
     elif spec.number:

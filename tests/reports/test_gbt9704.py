@@ -554,6 +554,47 @@ def test_seal_marker_on_drafts_only(
     )
 
 
+def test_letter_format_of_section_10_1(
+    tmp_path: Path, fonts: FontSet, open_pdf: Any, pdfcheck: Any
+) -> None:
+    spec = _one_page_spec()
+    spec.red_header = False
+    spec.letter_format = True
+    spec.authority_mark = ISSUER  # the full name, without 文件
+    spec.number = "X效函〔2026〕3号"
+    out = tmp_path / "letter.pdf"
+    info = render_official_document(spec, out, fonts)
+    page = open_pdf(out).pages[0]
+    mark = [c for c in page.chars if pdfcheck.is_red(c.get("non_stroking_color"))]
+    assert "".join(c["text"] for c in mark) == ISSUER
+    mark_top = min(pdfcheck.to_mm(c["top"]) for c in mark)
+    mark_bottom = max(pdfcheck.to_mm(c["bottom"]) for c in mark)
+    assert mark_top == pytest.approx(30, abs=TOL)  # 30 mm from the page's top
+    centre = (min(c["x0"] for c in mark) + max(c["x1"] for c in mark)) / 2
+    assert pdfcheck.to_mm(centre) == pytest.approx(105, abs=TOL)  # centred on the page
+    red = sorted(
+        (ln for ln in page.lines if pdfcheck.is_red(ln.get("stroking_color"))),
+        key=lambda ln: ln["top"],
+    )
+    assert len(red) == 4
+    for ln in red:  # 170 mm, centred
+        assert pdfcheck.to_mm(ln["x0"]) == pytest.approx(20, abs=0.3)
+        assert pdfcheck.to_mm(ln["x1"] - ln["x0"]) == pytest.approx(170, abs=0.3)
+    upper, lower = red[:2], red[2:]
+    assert pdfcheck.to_mm(upper[0]["top"]) - mark_bottom == pytest.approx(4, abs=TOL)
+    assert upper[0]["linewidth"] > upper[1]["linewidth"]  # thick over thin
+    assert lower[0]["linewidth"] < lower[1]["linewidth"]  # thin over thick
+    assert pdfcheck.to_mm(lower[0]["top"]) == pytest.approx(277, abs=TOL)  # 20 mm from the bottom
+    number = [c for c in page.chars if abs(c["size"] - 16) < 0.1 and pdfcheck.to_mm(c["top"]) < 80]
+    assert "".join(c["text"] for c in number) == "X效函〔2026〕3号"
+    assert pdfcheck.to_mm(max(c["x1"] for c in number)) == pytest.approx(184, abs=0.3)
+    assert 1 not in info.numbered_pages  # no page number on the first page
+    title = [c for c in page.chars if abs(c["size"] - 22) < 0.1]
+    assert min(pdfcheck.to_mm(c["top"]) for c in title) > max(
+        pdfcheck.to_mm(c["bottom"]) for c in number
+    )
+
+
 def test_rule12_notes(one_page: tuple[Path, RenderInfo], open_pdf: Any, pdfcheck: Any) -> None:
     pdf = open_pdf(one_page[0])
     lines = pdfcheck.text_lines(_body_chars(pdf.pages[0], pdfcheck))
