@@ -419,6 +419,7 @@ class InspectionsPage(QWidget):
                 f"状态：<b>{c.status.label}</b><br>督查组：{team}{leader}<br>"
                 f"检查对象 {len(c.targets)} 个，已检查 {c.visited_count} 个，"
                 f"发现问题 {c.finding_count} 条"
+                + (f"，另有不予认定 {c.dismissed_count} 条" if c.dismissed_count else "")
             )
         self.targets_view.refresh()
         self.findings_view.refresh()
