@@ -29,6 +29,15 @@ def package_years() -> range:
     return range(years[0], years[-1] + 1)
 
 
+def package_year_counts(year: int) -> tuple[int, int]:
+    """(holidays, make-up working days) the chinese-calendar package lists for ``year``."""
+    constants = chinese_calendar.constants
+    return (
+        sum(1 for d in constants.holidays if d.year == year),
+        sum(1 for d in constants.workdays if d.year == year),
+    )
+
+
 def provisional_is_workday(day: date) -> bool:
     """Weekends and fixed-date holidays only: the stand-in for an unknown year."""
     return day.weekday() < 5 and (day.month, day.day) not in _FIXED_HOLIDAYS

@@ -78,6 +78,8 @@ class ComplainantKind(LabeledEnum):
 class ComplaintState(LabeledEnum):
     REGISTERED = ("registered", "登记")
     AWAITING_INSTRUCTION = ("awaiting_instruction", "待批示")
+    # The leader has given an instruction; the clerk routes (交办/转办) or rejects next.
+    INSTRUCTED = ("instructed", "已批示待交办")
     ROUTED = ("routed", "已交办")
     REJECTED = ("rejected", "不予受理")
     INVESTIGATING = ("investigating", "调查中")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 
-from pypinyin import Style, lazy_pinyin
-
 
 def pinyin_key(text: str) -> str:
     """ "公安局" → "gaj gonganju": initials and full pinyin, lower case, for type-ahead search."""
     if not text:
         return ""
+    # Imported on first use: pypinyin loads its dictionary at import (about 0.6 s), which the
+    # program's start must not wait for.
+    from pypinyin import Style, lazy_pinyin
+
     initials = "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER) if p)
     full = "".join(lazy_pinyin(text))
     return f"{initials} {full}".lower()

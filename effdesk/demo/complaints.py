@@ -79,6 +79,7 @@ SAMPLE = 400
 # States as module constants: attribute access on an Enum class is slow in a hot loop.
 REGISTERED = ComplaintState.REGISTERED
 AWAITING_INSTRUCTION = ComplaintState.AWAITING_INSTRUCTION
+INSTRUCTED = ComplaintState.INSTRUCTED
 ROUTED = ComplaintState.ROUTED
 REJECTED = ComplaintState.REJECTED
 INVESTIGATING = ComplaintState.INVESTIGATING
@@ -87,7 +88,7 @@ CONCLUDED = ComplaintState.CONCLUDED
 ANSWERED = ComplaintState.ANSWERED
 ARCHIVED = ComplaintState.ARCHIVED
 MERGED = ComplaintState.MERGED
-_ACCEPTANCE = frozenset({REGISTERED, AWAITING_INSTRUCTION})
+_ACCEPTANCE = frozenset({REGISTERED, AWAITING_INSTRUCTION, INSTRUCTED})
 _CONCLUSION = frozenset({ROUTED, INVESTIGATING, AWAITING_REVIEW})
 _CLOSED_WITH_RESULT = frozenset({CONCLUDED, ANSWERED, ARCHIVED})
 _ACCEPTANCE_KIND = DeadlineKind.ACCEPTANCE
@@ -299,6 +300,7 @@ def forced_states(wd: WorkDays, today: date, times: list[datetime]) -> dict[int,
     targets = (
         (REGISTERED, 0),
         (AWAITING_INSTRUCTION, 0),
+        (INSTRUCTED, 0),
         (ROUTED, 1),
         (INVESTIGATING, 2),
         (AWAITING_REVIEW, 4),
@@ -765,11 +767,18 @@ class _ChunkBuilder:
                 n=rng.pick((3, 5, 7, 10)),
             )
         case.step(
-            t, _INSTRUCTED, leader, None, instruction, {"leader_instruction": ["", instruction]}
+            t,
+            _INSTRUCTED,
+            leader,
+            INSTRUCTED,
+            instruction,
+            {"leader_instruction": ["", instruction]},
         )
         row["leader_instruction"] = instruction
         row["instructed_by_id"] = leader
         row["instructed_at"] = t
+        if forced is INSTRUCTED:
+            return
         t = self.later(t, 0 if fast else rng.pick((0, 0, 1)))
         if t >= horizon:
             return

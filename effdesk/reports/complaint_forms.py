@@ -6,7 +6,7 @@
   units, so they NEVER carry the complainant's identity — the case is read with
   ``for_units=True``, which also blots the identity out of free text (a clerk may have typed the
   caller's name into the content).
-- 答复函 (reply): an official letter (GB/T 9704, 信函 without the red header) to the complainant;
+- 答复函 (reply): an official letter in GB/T 9704 §10.1 信函格式 to the complainant;
   addressed by name only when the actor may see it and the complainant is not anonymous.
 
 Tabular forms are drawn by :mod:`effdesk.reports.forms`, letters by
@@ -423,6 +423,10 @@ def _reply(detail: ComplaintDetail, office: OfficeInfo, today: date) -> Official
         title="关于您反映问题办理情况的答复",
         body=body,
         red_header=False,
+        # A letter to a citizen or a company: GB/T 9704 §10.1 信函格式, the office's full name
+        # as the mark between the red double lines.
+        letter_format=True,
+        authority_mark=office.name,
         main_recipients=recipient,
         signature=office.name,
         date=detail.reply_date or today,

@@ -175,6 +175,7 @@ def build_spec(
         signature=doc.issuer,
         date=doc_date,
         with_seal=doc.with_seal,
+        seal_marker=doc.with_seal and doc.state is DocumentState.DRAFT,
         notes=doc.notes,
         copy_to=split_copy_to(doc.copy_to),
         printing_office=doc.printing_office,

@@ -77,6 +77,16 @@ COLOPHON_THICK_MM = 0.35  # rule 14
 COLOPHON_THIN_MM = 0.25
 PAGE_NUMBER_DASH_MM = TYPE_BOTTOM_MM + 7.0  # rule 15
 SEAL_DIAMETER_MM = 42.0
+# 信函格式 (GB/T 9704 §10.1): the mark's top 30 mm from the page's top; red double lines 170 mm
+# long, centred, 4 mm below the mark (thick over thin) and 20 mm above the page's bottom (thin
+# over thick); the number flush right 7/8 of a 3号 character below the first double line.
+LETTER_MARK_TOP_MM = 30.0
+LETTER_MARK_SIZE = 30.0  # pt
+LETTER_LINE_MM = 170.0
+LETTER_BOTTOM_LINE_MM = 297.0 - 20.0
+LETTER_THICK_MM = 0.8
+LETTER_THIN_MM = 0.25
+LETTER_LINE_GAP_MM = 0.8  # between the two lines of a double line
 
 # Rule 16: print red Y80 M80 (process colour, not RGB, so a print shop gets what it expects).
 RED = CMYKColor(0, 0.8, 0.8, 0)
@@ -125,6 +135,8 @@ class OfficialDocumentSpec:
     title: str
     body: Sequence[str] = ()
     red_header: bool = True
+    # 信函格式 (§10.1) instead of the 文件 red header: letters such as a 答复函 to a complainant.
+    letter_format: bool = False
     authority_mark: str = ""  # e.g. "××县机关效能建设领导小组办公室文件"
     number: str = ""  # e.g. "X效办〔2026〕7号"
     main_recipients: str | Sequence[str] = ""
@@ -132,6 +144,9 @@ class OfficialDocumentSpec:
     signature: str = ""  # issuing body (发文机关署名)
     date: dt.date | None = None  # 成文日期
     with_seal: bool = False  # leave the seal's room (rule 11); the seal itself is not drawn
+    # Draw where the seal will be pressed (a dashed red circle): for drafts and previews, so
+    # the room left on the page reads as the seal's; never on the issued PDF that is printed.
+    seal_marker: bool = False
     notes: str = ""  # 附注
     copy_to: Sequence[str] = ()  # 抄送
     printing_office: str = ""  # 印发机关
@@ -144,7 +159,7 @@ class OfficialDocumentSpec:
         out: list[FieldProblem] = []
         if not self.title.strip():
             out.append(FieldProblem("title", "公文标题不能为空。"))
-        if self.red_header and not self.authority_mark.strip():
+        if (self.red_header or self.letter_format) and not self.authority_mark.strip():
             out.append(FieldProblem("authority_mark", "红头公文须填写发文机关标志。"))
         if self.number and not NUMBER_RE.match(self.number):
             out.append(
@@ -467,6 +482,61 @@ class _Builder:
         band = math.ceil((red_y + 1.7 * pitch - mm(TYPE_TOP_MM)) / pitch)
         return band
 
+    def letter_header(self, page: _Page) -> int:
+        """信函格式 (§10.1) on page 1: mark, the two red double lines, the number; returns the
+        title's first grid line (two blank lines below the last element above it)."""
+        spec = self.spec
+        mark_text = spec.authority_mark.strip()
+        natural = sum(
+            g.width for g in shape_text(mark_text, FontRole.XIAOBIAOSONG, self.fonts, 1.0)
+        )
+        size = min(LETTER_MARK_SIZE, mm(LETTER_LINE_MM) / natural)
+        mark_glyphs = self.glyphs(mark_text, FontRole.XIAOBIAOSONG, size)
+        mark_w = natural * size
+        mark_top = mm(LETTER_MARK_TOP_MM)
+        mark_baseline = A4_H - (mark_top + EM_ASCENT * size)
+        mark_x = (A4_W - mark_w) / 2
+        line_x0 = (A4_W - mm(LETTER_LINE_MM)) / 2
+        line_x1 = line_x0 + mm(LETTER_LINE_MM)
+        top_line = mark_top + size + mm(RED_LINE_GAP_MM)  # the thick line's centre
+        bottom_line = mm(LETTER_BOTTOM_LINE_MM)  # the thin line's centre
+        log = self.log
+        below = top_line + mm(LETTER_THICK_MM + LETTER_LINE_GAP_MM + LETTER_THIN_MM)
+        number_em_top = below + SIZE_3HAO * 7 / 8
+
+        def double(canvas: Canvas, y: float, first: float, second: float) -> None:
+            canvas.setLineWidth(mm(first))
+            canvas.line(line_x0, A4_H - y, line_x1, A4_H - y)
+            y2 = y + mm(first / 2 + LETTER_LINE_GAP_MM + second / 2)
+            canvas.setLineWidth(mm(second))
+            canvas.line(line_x0, A4_H - y2, line_x1, A4_H - y2)
+
+        def draw(canvas: Canvas) -> None:
+            draw_glyph_line(canvas, mark_glyphs, mark_x, mark_baseline, size, 0.0, RED, log=log)
+            canvas.saveState()
+            canvas.setStrokeColor(RED)
+            double(canvas, top_line, LETTER_THICK_MM, LETTER_THIN_MM)
+            double(canvas, bottom_line, LETTER_THIN_MM, LETTER_THICK_MM)
+            canvas.restoreState()
+            if spec.number:
+                num = self.glyphs(spec.number, FontRole.FANGSONG)
+                draw_glyph_line(
+                    canvas,
+                    num,
+                    X1 - natural_width(num, 0.0),
+                    A4_H - (number_em_top + EM_ASCENT * SIZE_3HAO),
+                    SIZE_3HAO,
+                    0.0,
+                    black,
+                    log=log,
+                )
+
+        page.extra.append(draw)
+        page.numbered = False  # §10.1: the first page of a letter shows no page number
+        last = number_em_top + SIZE_3HAO if spec.number else below
+        pitch = mm(LINE_PITCH_MM)
+        return math.ceil((last + 1.7 * pitch - mm(TYPE_TOP_MM)) / pitch)
+
     # title (rule 8) -------------------------------------------------------------------
     def title_rows(self, title: str, keep: bool = True) -> list[_Row]:
         rows = []
@@ -540,10 +610,16 @@ class _Builder:
         w_d = natural_width(date, BODY_CHAR_SPACE)
         two = 2 * BODY_CHAR_PITCH
         if spec.with_seal:
-            # Date ends four characters from the right; issuer centred over it (rule 11).
+            # Date ends four characters from the right; issuer centred over it (rule 11). An
+            # issuer much longer than the date would run past the type area centred: it then
+            # ends at the type area's right edge instead (GB/T 9704 7.3.5.1: nothing leaves
+            # the type area), and the seal presses the middle of the two lines together.
             date_x = X1 - 4 * BODY_CHAR_PITCH - w_d
             centre = date_x + w_d / 2 if date else X1 - 4 * BODY_CHAR_PITCH - w_i / 2
-            issuer_x = centre - w_i / 2
+            issuer_x = min(centre - w_i / 2, X1 - w_i)
+            if date:
+                left, right = min(issuer_x, date_x), max(issuer_x + w_i, date_x + w_d)
+                centre = (left + right) / 2
             rows.append(_Row(None, blank=True, keep_with_next=True, pull_prev=2))
             rows.append(_Row(None, blank=True, keep_with_next=True))
         else:
@@ -914,9 +990,12 @@ def render_official_document(
         canvas.setAuthor(spec.signature or spec.authority_mark)
         canvas.setCreator("EffDesk")
         numbered: list[int] = []
+        seal = _find_seal(builder, pages) if spec.with_seal else None
         for number, page in enumerate(pages, 1):
             for draw in page.extra:
                 draw(canvas)
+            if spec.seal_marker and seal is not None and seal.page == number:
+                _draw_seal_marker(canvas, seal)
             for band, row in page.rows:
                 if row.draw is not None:
                     row.draw(canvas, band)
@@ -925,9 +1004,6 @@ def render_official_document(
                 numbered.append(number)
             canvas.showPage()
         canvas.save()
-    seal = None
-    if spec.with_seal:
-        seal = _find_seal(builder, pages)
     return RenderInfo(
         pages=len(pages),
         fonts=fonts.describe(),
@@ -944,7 +1020,10 @@ def _layout(b: _Builder) -> list[_Page]:
     spec = b.spec
     first_band = 0
     flow = _Flow(0)
-    if spec.red_header:
+    if spec.letter_format:
+        first_band = b.letter_header(flow.page)
+        flow.page.start = first_band
+    elif spec.red_header:
         first_band = b.red_header(flow.page)
         flow.page.start = first_band
     elif spec.number:
@@ -1020,6 +1099,17 @@ def _draw_page_number(canvas: Canvas, b: _Builder, number: int) -> None:
     # The em dash sits at the middle of the em box; put that middle 7 mm below the type area.
     em_top = mm(PAGE_NUMBER_DASH_MM) - size / 2
     draw_glyph_line(canvas, glyphs, x, A4_H - (em_top + EM_ASCENT * size), size, log=b.log)
+
+
+def _draw_seal_marker(canvas: Canvas, seal: SealPlacement) -> None:
+    canvas.saveState()
+    canvas.setStrokeColor(RED)
+    canvas.setLineWidth(0.6)
+    canvas.setDash(4, 3)
+    canvas.circle(
+        mm(seal.center_x_mm), A4_H - mm(seal.center_y_mm), mm(seal.diameter_mm / 2), stroke=1
+    )
+    canvas.restoreState()
 
 
 def _find_seal(b: _Builder, pages: list[_Page]) -> SealPlacement | None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from effdesk import audit
 from effdesk.auth import Actor
-from effdesk.calendar import WorkCalendar, package_years
+from effdesk.calendar import WorkCalendar, package_year_counts, package_years
 from effdesk.db.models import CalendarDay, CalendarYear, Complaint, Rectification
 from effdesk.enums import AuditAction
 from effdesk.errors import FieldProblem, ValidationError, ValidationErrors
@@ -67,7 +67,7 @@ def year_statuses(session: Session, years: list[int]) -> list[YearStatus]:
         if y in entered:
             out.append(YearStatus(y, "entered", counts[y][0], counts[y][1]))
         elif y in package_years():
-            out.append(YearStatus(y, "package", 0, 0))
+            out.append(YearStatus(y, "package", *package_year_counts(y)))
         else:
             out.append(YearStatus(y, "unknown", 0, 0))
     return out

@@ -66,7 +66,14 @@ E = ComplaintEventKind
 
 # States in which work on the case is still going on.
 OPEN_STATES = frozenset(
-    {S.REGISTERED, S.AWAITING_INSTRUCTION, S.ROUTED, S.INVESTIGATING, S.AWAITING_REVIEW}
+    {
+        S.REGISTERED,
+        S.AWAITING_INSTRUCTION,
+        S.INSTRUCTED,
+        S.ROUTED,
+        S.INVESTIGATING,
+        S.AWAITING_REVIEW,
+    }
 )
 # States after which nothing about the handling changes any more (notes still may be added).
 CLOSED_STATES = frozenset({S.CONCLUDED, S.ANSWERED, S.ARCHIVED, S.REJECTED, S.MERGED})
@@ -82,15 +89,17 @@ _ROWS: list[tuple[tuple[ComplaintState | None, ...], A, ComplaintState | None, P
         E.EDITED,
     ),
     ((S.REGISTERED,), A.SUBMIT, S.AWAITING_INSTRUCTION, P.HANDLE_COMPLAINT, E.SUBMITTED),
+    # The first instruction moves the case on; later ones (补充批示) keep its state.
+    ((S.AWAITING_INSTRUCTION,), A.INSTRUCT, S.INSTRUCTED, P.INSTRUCT_COMPLAINT, E.INSTRUCTED),
     (
-        (S.AWAITING_INSTRUCTION, S.ROUTED, S.INVESTIGATING, S.AWAITING_REVIEW),
+        (S.INSTRUCTED, S.ROUTED, S.INVESTIGATING, S.AWAITING_REVIEW),
         A.INSTRUCT,
         None,
         P.INSTRUCT_COMPLAINT,
         E.INSTRUCTED,
     ),
-    ((S.AWAITING_INSTRUCTION,), A.ROUTE, S.ROUTED, P.HANDLE_COMPLAINT, E.ROUTED),
-    ((S.AWAITING_INSTRUCTION,), A.REJECT, S.REJECTED, P.HANDLE_COMPLAINT, E.REJECTED),
+    ((S.INSTRUCTED,), A.ROUTE, S.ROUTED, P.HANDLE_COMPLAINT, E.ROUTED),
+    ((S.INSTRUCTED,), A.REJECT, S.REJECTED, P.HANDLE_COMPLAINT, E.REJECTED),
     ((S.ROUTED,), A.START, S.INVESTIGATING, P.HANDLE_COMPLAINT, E.STARTED),
     (tuple(ComplaintState), A.NOTE, None, P.HANDLE_COMPLAINT, E.NOTE),
     (_HANDLING, A.REMIND, None, P.HANDLE_COMPLAINT, E.REMINDER),
@@ -123,7 +132,7 @@ _ROWS: list[tuple[tuple[ComplaintState | None, ...], A, ComplaintState | None, P
     ((S.CONCLUDED, S.ARCHIVED), A.REOPEN, S.INVESTIGATING, P.INSTRUCT_COMPLAINT, E.REOPENED),
     ((S.ANSWERED, S.REJECTED), A.ARCHIVE, S.ARCHIVED, P.HANDLE_COMPLAINT, E.ARCHIVED),
     (
-        (S.REGISTERED, S.AWAITING_INSTRUCTION, S.ROUTED, S.INVESTIGATING),
+        (S.REGISTERED, S.AWAITING_INSTRUCTION, S.INSTRUCTED, S.ROUTED, S.INVESTIGATING),
         A.MERGE,
         S.MERGED,
         P.HANDLE_COMPLAINT,
@@ -171,7 +180,13 @@ def refusal_message(state: ComplaintState | None, action: ComplaintAction) -> st
         return f"投诉件尚未登记，不能{action.label}。"
     possible = [a.label for a in ComplaintAction if (state, a) in TRANSITIONS and a != A.NOTE]
     hint = f"此状态下可以：{'、'.join(possible)}。" if possible else "此状态下只能添加办理记录。"
+    if action in _NEED_INSTRUCTION and state in (S.REGISTERED, S.AWAITING_INSTRUCTION):
+        hint = "尚无领导批示，请先呈批并由领导批示。" + hint
     return f"投诉件当前状态为「{state.label}」，不能{action.label}。{hint}"
+
+
+# Steps that follow the leader's instruction: refused before it with that reason.
+_NEED_INSTRUCTION = frozenset({A.ROUTE, A.REJECT})
 
 
 def allowed_actions(actor: Actor, state: ComplaintState) -> list[ComplaintAction]:

@@ -147,6 +147,31 @@ def _join_names(names: Sequence[str], limit: int = 6) -> str:
     return "、".join(names[:limit]) + "等"
 
 
+def _problem_kinds(names: Sequence[str], limit: int = 4) -> str:
+    """ "办事拖拉、效率低下，服务态度差等问题": the kinds of problem found, ending in one 等.
+
+    Names that hold a 、 themselves are set apart with ， so the list stays readable; "其他" is
+    no kind of problem and is left out (the caller passes the rest).
+    """
+    shown = list(names[:limit])
+    sep = "，" if any("、" in n for n in shown) else "、"
+    return f"{sep.join(shown)}等问题"
+
+
+def _overlap(left: str, right: str) -> int:
+    """Length of the longest end of ``left`` that ``right`` starts with ("…窗口" + "窗口工作人员")."""
+    for n in range(min(len(left), len(right)), 0, -1):
+        if left.endswith(right[:n]):
+            return n
+    return 0
+
+
+def unit_and_person(unit_name: str, person: str) -> str:
+    """The unit followed by the person, without saying a shared word twice: "青石镇便民服务
+    中心窗口" + "窗口工作人员王某" → "青石镇便民服务中心窗口工作人员王某"."""
+    return unit_name + person[_overlap(unit_name, person) :]
+
+
 # --------------------------------------------------------------------------- choices for the UI
 
 
@@ -405,7 +430,7 @@ def _measure_lines_for_findings(
         elif f.proposed_measure is not None:
             people = [_person_label(p) for p in f.persons if _person_label(p)]
             if people and f.proposed_measure is not MeasureType.CIRCULATED_CRITICISM:
-                subject = f"{f.unit.name}{'、'.join(people)}"
+                subject = unit_and_person(f.unit.name, "、".join(people))
             else:
                 subject = f.unit.name
             lines.setdefault(
@@ -419,7 +444,7 @@ def _measure_subject(m: AccountabilityMeasure) -> str:
     if m.subject_kind is SubjectKind.PERSON and m.person is not None:
         who = m.person.name or m.person.description
         post = m.person.post if m.person.name else ""
-        return f"{m.unit.name}{post}{who}"
+        return unit_and_person(m.unit.name, f"{post}{who}")
     return m.unit.name
 
 
@@ -545,7 +570,13 @@ def compose_from_findings(
 
     sections: list[tuple[str, list[str]]] = []
     # ---- 基本情况
-    categories = list(dict.fromkeys(f.category.name for f in findings if f.category is not None))
+    categories = list(
+        dict.fromkeys(
+            f.category.name
+            for f in findings
+            if f.category is not None and f.category.code != "other" and f.category.name != "其他"
+        )
+    )
     basic = f"此次督查共检查单位{len(checked_units)}个"
     if no_issue:
         basic += f"，其中{no_issue}个单位未发现问题"
@@ -555,7 +586,7 @@ def compose_from_findings(
         "从督查情况看，大部分单位领导重视、管理规范，工作人员能够按时到岗、坚守岗位、"
         "热情服务，机关作风总体向好。但仍有少数单位和个别干部职工纪律意识淡薄、作风不严不实"
     )
-    basic += f"，主要表现为{_join_names(categories, 4)}等问题。" if categories else "。"
+    basic += f"，主要表现为{_problem_kinds(categories)}。" if categories else "。"
     sections.append(("基本情况", [basic]))
 
     # ---- 发现的问题
@@ -567,14 +598,21 @@ def compose_from_findings(
             who = "、".join(people)
             place = f.place.strip()
             desc = f.description.strip()
-            # An inspector often starts the description with its subject already (the person
-            # or the unit); the person is not put in front of it again.
+            # An inspector often writes the subject (the person or the unit) or the time into
+            # the description already; neither is said twice.
             subjects = [*people, f.unit.name, f.unit.short_name]
-            if who and any(x and desc.startswith(x) for x in subjects):
+            names = [p.person.name for p in f.persons if p.person is not None and p.person.name]
+            if who and (
+                any(x and desc.startswith(x) for x in subjects) or any(n in desc for n in names)
+            ):
                 who = ""
             when = _time_of_day(f.observed_at)
+            seen = f.observed_at
+            if f"{seen.month}月{seen.day}日" in desc or f"{seen.hour}:{seen.minute:02d}" in desc:
+                when = ""
             if len(group) == 1:
-                text = f"{when}，{place + '，' if place else ''}{who}{desc}"
+                lead = "，".join(x for x in (when, place) if x)
+                text = f"{lead}，{who}{desc}" if lead else f"{who}{desc}"
                 problems.append(_sentence(text))
             else:
                 # "1.10月9日" would read as the number 1.10 (and not as a heading): numbered
@@ -585,7 +623,8 @@ def compose_from_findings(
                     lead = f"{f.unit.short_name or f.unit.name}{place}："
                 else:
                     lead = f"{place}："
-                problems.append(f"{k}.{_sentence(f'{lead}{when}，{who}{desc}')}")
+                timed = f"{when}，" if when else ""
+                problems.append(f"{k}.{_sentence(f'{lead}{timed}{who}{desc}')}")
     sections.append(("发现的问题", problems))
 
     # ---- 处理意见

@@ -184,8 +184,16 @@ class CampaignView:
     leader_name: str
     members: tuple[MemberRow, ...]
     targets: tuple[TargetRow, ...]
+    # 发现问题: findings not dismissed (不予认定); the campaign's findings list shows both kinds,
+    # so its total is finding_count + dismissed_count.
     finding_count: int
     version: int
+    dismissed_count: int = 0
+
+    @property
+    def recorded_count(self) -> int:
+        """Every finding recorded in the campaign (what its findings list counts)."""
+        return self.finding_count + self.dismissed_count
 
     @property
     def dates_text(self) -> str:
@@ -496,6 +504,14 @@ def get_campaign(session: Session, actor: Actor, campaign_id: int) -> CampaignVi
         targets=tuple(target_rows(session, c.id)),
         finding_count=_finding_counts(session, [c.id]).get(c.id, 0),
         version=c.version,
+        dismissed_count=int(
+            session.scalar(
+                select(func.count(Finding.id)).where(
+                    Finding.campaign_id == c.id, Finding.status == FindingStatus.DISMISSED
+                )
+            )
+            or 0
+        ),
     )
 
 

@@ -76,14 +76,19 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     return app
 
 
-def install_qt_translations(app: QApplication) -> None:
-    """Qt's own texts (standard buttons, context menus of line edits) in Chinese."""
+def install_qt_translations(app: QApplication) -> QTranslator | None:
+    """Qt's own texts (standard buttons, file dialogs, context menus) in Chinese, and Chinese
+    as the default locale, so the file dialog's dates and sizes read 2026/12/6 and 12.5 KB
+    rather than "Dec 6, 2026". Returns the installed translator (None if qtbase_zh_CN is
+    missing: Qt's texts then stay English, which is not worth refusing to start over)."""
+    chinese = QLocale(QLocale.Language.Chinese, QLocale.Country.China)
+    QLocale.setDefault(chinese)
     translator = QTranslator(app)
     folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if translator.load(
-        QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_", folder
-    ):
+    if translator.load(chinese, "qtbase", "_", folder):
         app.installTranslator(translator)
+        return translator
+    return None
 
 
 def choose_ui_font() -> QFont | None:

@@ -9,7 +9,10 @@ Optional page protocol (duck-typed, so pages need not import the shell):
 * ``page.on_shown()`` — called every time the page becomes visible (refresh counts, lists);
 * ``page.navigate_requested`` — a ``Signal(str)`` with a module key; the shell switches to it;
 * ``page.open_record_requested`` — a ``Signal(str, int)``: module key and record id; the shell
-  switches to that module and calls its page's ``open_record(id)``.
+  switches to that module and calls its page's ``open_record(id)``;
+* ``page.action_requested`` — a ``Signal(str, str, int)``: module key, action, record id; the
+  shell switches to that module and calls its page's ``perform(action, id)`` (e.g. the
+  inspections page asks 公文通报 for ``("documents", "circular_from_campaign", campaign_id)``).
 """
 
 from __future__ import annotations
@@ -313,8 +316,10 @@ class MainWindow(QMainWindow):
             self.nav.addItem(item)
         self.nav.setFixedWidth(self._nav_width())
         self.nav.setStyleSheet(
+            # outline: 0 drops the focus box Qt draws around the text alone; the selected
+            # row is highlighted over its whole width instead.
             "QListWidget#moduleNav { background: #f1f3f6; padding-top: 6px;"
-            " border-right: 1px solid #d9dde3; }"
+            " border-right: 1px solid #d9dde3; outline: 0; show-decoration-selected: 1; }"
             "QListWidget#moduleNav::item { padding-left: 10px; border: none; color: #1f2d3d; }"
             "QListWidget#moduleNav::item:selected { background: #dde6f3; color: #0d47a1;"
             " border-left: 3px solid #1565c0; }"
@@ -427,6 +432,14 @@ class MainWindow(QMainWindow):
             opener(record_id)
         return page
 
+    def perform(self, key: str, action: str, record_id: int) -> QWidget:
+        """Switch to module ``key`` and let its page do ``action`` on ``record_id``."""
+        page = self.show_module(key)
+        performer = getattr(page, "perform", None)
+        if callable(performer):
+            performer(action, record_id)
+        return page
+
     def _ensure_shown(self, key: str) -> None:
         page = self.pages.get(key)
         if page is None:
@@ -439,6 +452,9 @@ class MainWindow(QMainWindow):
             open_signal = getattr(page, "open_record_requested", None)
             if open_signal is not None:
                 open_signal.connect(self.open_record)
+            action_signal = getattr(page, "action_requested", None)
+            if action_signal is not None:
+                action_signal.connect(self.perform)
         self.stack.setCurrentWidget(page)
         self.refresh_status()
         on_shown = getattr(page, "on_shown", None)

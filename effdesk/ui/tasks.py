@@ -136,6 +136,11 @@ class TaskRunner:
     def __init__(self, synchronous: bool = False) -> None:
         self.synchronous = synchronous
 
+    @staticmethod
+    def busy() -> bool:
+        """Whether any task of this process is still running (start-up probes, tests)."""
+        return _bridge is not None and bool(_bridge.pending)
+
     def run(
         self,
         work: Callable[[Progress], T],

@@ -201,7 +201,14 @@ def test_reply_letter_is_addressed_to_the_complainant(
     assert "2026年3月2日" in text
     assert result.identity_printed
     with pdfplumber.open(out) as pdf:
-        assert not any(pdfcheck.is_red(c.get("non_stroking_color")) for c in pdf.pages[0].chars)
+        # 信函格式 (GB/T 9704 §10.1): the office's name in red between two red double lines;
+        # everything else black.
+        page = pdf.pages[0]
+        red = "".join(c["text"] for c in page.chars if pdfcheck.is_red(c.get("non_stroking_color")))
+        office = str(settings.get(world.session, "office.name"))
+        assert red == office
+        red_lines = [ln for ln in page.lines if pdfcheck.is_red(ln.get("stroking_color"))]
+        assert len(red_lines) == 4
     text, _ = render(
         world, world.inspector, case.id, ComplaintForm.REPLY, tmp_path / "i.pdf", fonts
     )

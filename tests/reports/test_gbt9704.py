@@ -489,11 +489,12 @@ def test_rule11_short_issuer_right_two_characters(
 def test_rule11_with_seal(tmp_path: Path, fonts: FontSet, open_pdf: Any, pdfcheck: Any) -> None:
     spec = _one_page_spec()
     spec.with_seal = True
+    spec.signature = "县效能办"  # short enough to be centred over the date
     spec.notes = ""
     out = tmp_path / "seal.pdf"
     info = render_official_document(spec, out, fonts)
     lines = pdfcheck.text_lines(_body_chars(open_pdf(out).pages[0], pdfcheck))
-    issuer = _line_with(lines, ISSUER)
+    issuer = _line_with(lines, "县效能办")
     date = _line_with(lines, "2026年3月5日")
     assert date.x1 == pytest.approx(184 - 4 * CHAR, abs=0.3)  # four characters from the right
     assert (issuer.x0 + issuer.x1) / 2 == pytest.approx((date.x0 + date.x1) / 2, abs=0.5)
@@ -506,6 +507,92 @@ def test_rule11_with_seal(tmp_path: Path, fonts: FontSet, open_pdf: Any, pdfchec
     seal_top = info.seal.center_y_mm - info.seal.diameter_mm / 2
     assert body_last.bottom - 1 <= seal_top <= body_last.bottom + PITCH
     assert info.seal.center_y_mm <= issuer.top
+
+
+def test_rule11_with_seal_a_long_issuer_stays_in_the_type_area(
+    tmp_path: Path, fonts: FontSet, open_pdf: Any, pdfcheck: Any
+) -> None:
+    # Centred over the date, a 15-character issuer ran to 187.5 mm (the type area ends at 184).
+    spec = _one_page_spec()
+    spec.with_seal = True
+    spec.notes = ""
+    out = tmp_path / "seal-long.pdf"
+    info = render_official_document(spec, out, fonts)
+    page = open_pdf(out).pages[0]
+    chars = _body_chars(page, pdfcheck)
+    assert max(pdfcheck.to_mm(c["x1"]) for c in chars) <= 184 + 0.3
+    lines = pdfcheck.text_lines(chars)
+    issuer = _line_with(lines, ISSUER)
+    date = _line_with(lines, "2026年3月5日")
+    assert date.x1 == pytest.approx(184 - 4 * CHAR, abs=0.3)  # the date keeps its place
+    assert issuer.x1 == pytest.approx(184, abs=0.3)
+    assert issuer.x0 <= date.x0 and issuer.x1 >= date.x1  # the issuer spans the date
+    assert info.seal is not None  # the seal presses both lines, inside the type area
+    assert issuer.x0 <= info.seal.center_x_mm <= issuer.x1
+    assert info.seal.center_x_mm + info.seal.diameter_mm / 2 <= 184 + 21
+
+
+def test_seal_marker_on_drafts_only(
+    tmp_path: Path, fonts: FontSet, open_pdf: Any, pdfcheck: Any
+) -> None:
+    spec = _one_page_spec()
+    spec.with_seal = True
+    spec.notes = ""
+    plain = tmp_path / "issued.pdf"
+    render_official_document(spec, plain, fonts)
+    spec.seal_marker = True
+    marked = tmp_path / "draft.pdf"
+    info = render_official_document(spec, marked, fonts)
+    assert info.seal is not None
+    curves = open_pdf(marked).pages[0].curves
+    assert len(curves) == len(open_pdf(plain).pages[0].curves) + 1
+    circle = curves[-1]
+    width = pdfcheck.to_mm(circle["x1"]) - pdfcheck.to_mm(circle["x0"])
+    assert width == pytest.approx(info.seal.diameter_mm, abs=0.5)
+    assert (pdfcheck.to_mm(circle["x0"]) + pdfcheck.to_mm(circle["x1"])) / 2 == pytest.approx(
+        info.seal.center_x_mm, abs=0.5
+    )
+
+
+def test_letter_format_of_section_10_1(
+    tmp_path: Path, fonts: FontSet, open_pdf: Any, pdfcheck: Any
+) -> None:
+    spec = _one_page_spec()
+    spec.red_header = False
+    spec.letter_format = True
+    spec.authority_mark = ISSUER  # the full name, without 文件
+    spec.number = "X效函〔2026〕3号"
+    out = tmp_path / "letter.pdf"
+    info = render_official_document(spec, out, fonts)
+    page = open_pdf(out).pages[0]
+    mark = [c for c in page.chars if pdfcheck.is_red(c.get("non_stroking_color"))]
+    assert "".join(c["text"] for c in mark) == ISSUER
+    mark_top = min(pdfcheck.to_mm(c["top"]) for c in mark)
+    mark_bottom = max(pdfcheck.to_mm(c["bottom"]) for c in mark)
+    assert mark_top == pytest.approx(30, abs=TOL)  # 30 mm from the page's top
+    centre = (min(c["x0"] for c in mark) + max(c["x1"] for c in mark)) / 2
+    assert pdfcheck.to_mm(centre) == pytest.approx(105, abs=TOL)  # centred on the page
+    red = sorted(
+        (ln for ln in page.lines if pdfcheck.is_red(ln.get("stroking_color"))),
+        key=lambda ln: ln["top"],
+    )
+    assert len(red) == 4
+    for ln in red:  # 170 mm, centred
+        assert pdfcheck.to_mm(ln["x0"]) == pytest.approx(20, abs=0.3)
+        assert pdfcheck.to_mm(ln["x1"] - ln["x0"]) == pytest.approx(170, abs=0.3)
+    upper, lower = red[:2], red[2:]
+    assert pdfcheck.to_mm(upper[0]["top"]) - mark_bottom == pytest.approx(4, abs=TOL)
+    assert upper[0]["linewidth"] > upper[1]["linewidth"]  # thick over thin
+    assert lower[0]["linewidth"] < lower[1]["linewidth"]  # thin over thick
+    assert pdfcheck.to_mm(lower[0]["top"]) == pytest.approx(277, abs=TOL)  # 20 mm from the bottom
+    number = [c for c in page.chars if abs(c["size"] - 16) < 0.1 and pdfcheck.to_mm(c["top"]) < 80]
+    assert "".join(c["text"] for c in number) == "X效函〔2026〕3号"
+    assert pdfcheck.to_mm(max(c["x1"] for c in number)) == pytest.approx(184, abs=0.3)
+    assert 1 not in info.numbered_pages  # no page number on the first page
+    title = [c for c in page.chars if abs(c["size"] - 22) < 0.1]
+    assert min(pdfcheck.to_mm(c["top"]) for c in title) > max(
+        pdfcheck.to_mm(c["bottom"]) for c in number
+    )
 
 
 def test_rule12_notes(one_page: tuple[Path, RenderInfo], open_pdf: Any, pdfcheck: Any) -> None:

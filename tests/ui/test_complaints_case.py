@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from ui_complaint_support import Office
 
@@ -153,6 +153,9 @@ def test_a_call_from_registration_to_the_archive(
     assert leader_view.detail is not None
     assert leader_view.detail.leader_instruction == "请市场监管局核实，5个工作日内反馈。"
     assert leader_view.action_buttons[A.INSTRUCT].text() == "补充批示…"
+    # One state after the instruction, the same in the badge, the ledger and 我的待办.
+    assert leader_view.detail.state == ComplaintState.INSTRUCTED
+    assert leader_view.state_badge.text() == "已批示待交办"
 
     # --- the clerk routes it (交办 to the unit complained about) and prints the 交办单 ---
     view.reload()
@@ -501,3 +504,26 @@ def test_attachments_are_listed(
     for box in view.findChildren(QMessageBox):
         assert "已添加 1 个文件" in box.text()
         box.close()
+
+
+def tick(qtbot: QtBot, box: QCheckBox) -> None:
+    """Click the box itself (its indicator), as a user does."""
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+
+
+def test_the_print_choice_of_a_step_is_remembered(
+    qtbot: QtBot, office: Office, open_view: Callable[[str, int], CaseView]
+) -> None:
+    first = office.register(summary="第一件")
+    second = office.register(summary="第二件")
+    view = open_view("clerk", first)
+    dialog = click_action(qtbot, view, A.SUBMIT)
+    assert not dialog.print_check.isChecked()  # no preview forced on the clerk
+    tick(qtbot, dialog.print_check)
+    assert dialog.print_check.isChecked()
+    dialog.reject()
+    again = click_action(qtbot, open_view("clerk", second), A.SUBMIT)
+    assert again.print_check.isChecked()  # what the clerk chose last time
+    tick(qtbot, again.print_check)
+    again.reject()
+    assert not click_action(qtbot, open_view("clerk", second), A.SUBMIT).print_check.isChecked()

@@ -103,3 +103,25 @@ def test_dashboard_shows_the_todo_and_opens_a_case_in_the_complaints_module(
     assert isinstance(page, ComplaintsPage)
     view = page.tabs.currentWidget()
     assert view in page.case_views() and view.complaint_id == late  # type: ignore[union-attr]
+
+
+def test_an_instructed_case_shows_one_state_and_is_listed_once(
+    qtbot: QtBot, office: Office
+) -> None:
+    cid = office.register(to="instructed", summary="已批示待交办件")
+    page = ComplaintsPage(office.ctx("clerk"))
+    qtbot.addWidget(page)
+    page.resize(1300, 800)
+    page.show()
+    qtbot.waitExposed(page)
+    qtbot.waitUntil(lambda: bool(page.list_view.rows()))
+    row = next(r for r in page.list_view.rows() if r.id == cid)
+    assert row.state.label == "已批示待交办"
+    todo = page.todo
+    assert [i.complaint_id for i in todo.items] == [cid]  # once, though near and to be routed
+    assert "共 1 项" in todo.title.text()
+    line = todo.item_at(0, 0)
+    assert line.text(2) == "已批示待交办"
+    assert "待交办/转办" in line.text(4) and "个工作日" in line.text(4)
+    view = page.open_case(cid)
+    assert view.state_badge.text() == "已批示待交办"

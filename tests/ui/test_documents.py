@@ -253,3 +253,106 @@ def test_issued_record_without_archived_pdf_shows_a_marked_copy(
     assert "副本" in page.preview_pane.title_label.text()
     assert "没有存档的印发原件" in page.preview_pane.warning_label.text()
     assert page.preview_pane.page_count >= 1
+
+
+def test_from_a_campaign_to_the_issued_pdf_in_five_actions(
+    qtbot: QtBot,
+    db: Database,
+    office: Office,
+    ui_actors: dict[str, Actor],
+    make_ctx: Callable[[Actor], AppContext],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+    from effdesk.ui.inspections.page import InspectionsPage
+    from effdesk.ui.main_window import MainWindow
+
+    out_dir = tmp_path / "文档"
+    out_dir.mkdir()
+    QSettings().setValue("pdf/save_dir", str(out_dir))  # the folder the leader used last
+    window = MainWindow(make_ctx(ui_actors["leader"]))
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    inspections_page = window.show_module("inspections")
+    assert isinstance(inspections_page, InspectionsPage)
+    assert inspections_page.campaign is not None
+    campaign_id = inspections_page.campaign.id
+    actions = 0
+
+    # 1. 起草通报 on the campaign: 公文通报 opens its picker on this campaign.
+    qtbot.mouseClick(inspections_page.circular_button, Qt.MouseButton.LeftButton)
+    actions += 1
+    page = window.pages["documents"]
+    assert isinstance(page, DocumentsPage) and window.current_module() == "documents"
+    picker = page.picker
+    assert picker is not None and picker.campaign_id() == campaign_id
+    assert len(picker.selected_ids()) == 5  # its verified findings, ticked
+
+    # 2. 起草通报 in the picker: the draft opens in the editor.
+    ok = picker.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    actions += 1
+    assert page.current is not None and page.current.state is DocumentState.DRAFT
+
+    # 3-4. 签发印发 and its confirmation.
+    def confirm() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        yes = next(b for b in box.buttons() if b.text() == "确定")
+        qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, confirm)
+    with qtbot.waitSignal(page.previewReady, timeout=60_000):
+        qtbot.mouseClick(page.issue_button, Qt.MouseButton.LeftButton)
+    actions += 2
+    assert page.current is not None and page.current.state is DocumentState.ISSUED
+    saved = list(out_dir.glob("*.pdf"))
+    assert len(saved) == 1 and saved[0].name.startswith(page.current.number or "?")
+    assert saved[0].read_bytes() == page.preview_pane.pdf_bytes  # the issued original
+    assert str(saved[0]) in page.preview_pane.saved_label.text()
+    assert "打开所在文件夹" in page.preview_pane.saved_label.text()
+
+    # 5. 打印…: the print dialog (replaced here) gets the issued PDF.
+    printed: list[int] = []
+    monkeypatch.setattr(page.preview_pane, "print_with_dialog", lambda: printed.append(1))
+    page.preview_pane.print_button.clicked.disconnect()
+    page.preview_pane.print_button.clicked.connect(page.preview_pane.print_with_dialog)
+    qtbot.mouseClick(page.preview_pane.print_button, Qt.MouseButton.LeftButton)
+    actions += 1
+    assert printed == [1]
+    assert actions <= 5
+
+
+def test_save_as_starts_in_the_documents_folder_and_remembers(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    from effdesk.ui.documents.preview import PdfPreview
+
+    pane = PdfPreview()
+    qtbot.addWidget(pane)
+    pane.show_pdf(b"%PDF-1.4\n%%EOF", title="t", fonts="", suggested_name="通报.pdf")
+    asked: list[str] = []
+    target = tmp_path / "别处"
+    target.mkdir()
+
+    def fake(_parent: object, _title: str, start: str, _filter: str) -> tuple[str, str]:
+        asked.append(start)
+        return str(target / "通报.pdf"), ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake)
+    pane.save_with_dialog()
+    docs_dir = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    expected_first = Path(docs_dir) if docs_dir and Path(docs_dir).is_dir() else Path.home()
+    assert Path(asked[0]).parent == expected_first  # never the program's working folder
+    assert (target / "通报.pdf").exists()
+    assert "别处" in pane.saved_label.text() and not pane.saved_label.isHidden()
+    pane.save_with_dialog()
+    assert Path(asked[1]).parent == target  # remembered

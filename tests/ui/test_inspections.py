@@ -557,3 +557,36 @@ def test_hostile_package_message_in_gui(
     assert "被拒绝，未导入任何内容" in box.text() and "跳出解压目录" in box.text()
     close_messages()
     assert count(db, Finding) == before
+
+
+def test_the_campaign_header_and_its_findings_list_agree(
+    db: Database,
+    ui_actors: dict[str, Actor],
+    directory_data: Any,
+    campaign_id: int,
+    page_for: Callable[[str], InspectionsPage],
+) -> None:
+    inspector, leader = ui_actors["inspector"], ui_actors["leader"]
+    with db.session() as s:
+        ids = [
+            inspections.create_finding(
+                s,
+                inspector,
+                inspections.FindingInput(
+                    unit_id=directory_data.units["县公安局"],
+                    observed_at=datetime(2026, 3, 3, 9, k),
+                    description=f"窗口无人值守（第{k}次）",
+                    campaign_id=campaign_id,
+                ),
+            ).id
+            for k in range(1, 5)
+        ]
+        inspections.change_finding_status(
+            s, leader, ids[0], FindingStatus.DISMISSED, "系正常轮岗交接"
+        )
+    page = page_for("inspector")
+    facts = page.facts_label.text()
+    assert "发现问题 3 条，另有不予认定 1 条" in facts
+    listed = page.findings_model.rows()
+    assert len(listed) == 4  # the list shows every finding recorded: 3 + 1, as the header says
+    assert sum(1 for r in listed if r.status is FindingStatus.DISMISSED) == 1

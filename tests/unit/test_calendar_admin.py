@@ -92,3 +92,13 @@ def test_entering_a_year_recomputes_provisional_deadlines_with_history(
     assert case.due_date == exact.due and not exact.provisional
     assert any(e.kind is ComplaintEventKind.DEADLINE_RECOMPUTED for e in case.events)
     assert calendar_admin.reminder(session, date(2026, 12, 1)) is None
+
+
+def test_known_years_show_their_holiday_counts(session: "Session") -> None:
+    from effdesk.services.calendar_admin import year_statuses
+
+    y2025, y2026, y2030 = year_statuses(session, [2025, 2026, 2030])
+    # 2025: 元旦1, 春节8, 清明3, 劳动节5, 端午3, 国庆中秋8 = 28 days off; 5 make-up days.
+    assert (y2025.source, y2025.holidays, y2025.makeup_days) == ("package", 28, 5)
+    assert y2026.source == "package" and y2026.holidays > 20 and y2026.makeup_days > 0
+    assert (y2030.source, y2030.holidays) == ("unknown", 0)

@@ -26,11 +26,14 @@ from effdesk.services.complaint_rules import (
     check_transition,
 )
 from effdesk.services.complaints.choices import (
+    CategoryWords,
     IdNames,
     NamedId,
     category_choices,
+    category_words,
     handler_choices,
     names_for,
+    suggest_category,
 )
 from effdesk.services.complaints.deadlines import (
     DeadlinePolicy,
@@ -111,6 +114,7 @@ __all__ = [
     "ANONYMOUS",
     "MASK",
     "TRANSITIONS",
+    "CategoryWords",
     "ComplaintAction",
     "ComplaintDetail",
     "ComplaintFilter",
@@ -136,6 +140,7 @@ __all__ = [
     "approve_extension",
     "archive",
     "category_choices",
+    "category_words",
     "check_input",
     "check_transition",
     "conclusion_limit",
@@ -179,6 +184,7 @@ __all__ = [
     "sign_off",
     "start_investigation",
     "submit_for_instruction",
+    "suggest_category",
     "supervise",
     "todo_for",
     "update_complaint",

@@ -196,7 +196,9 @@ def mask_changes(changes: dict[str, Any], identity_visible: bool) -> dict[str, A
 # --------------------------------------------------------------------------- deadlines
 
 # Which stored deadline a case works against in each state.
-ACCEPTANCE_STATES = frozenset({ComplaintState.REGISTERED, ComplaintState.AWAITING_INSTRUCTION})
+ACCEPTANCE_STATES = frozenset(
+    {ComplaintState.REGISTERED, ComplaintState.AWAITING_INSTRUCTION, ComplaintState.INSTRUCTED}
+)
 CONCLUSION_STATES = frozenset(
     {ComplaintState.ROUTED, ComplaintState.INVESTIGATING, ComplaintState.AWAITING_REVIEW}
 )

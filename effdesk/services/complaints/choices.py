@@ -7,6 +7,7 @@ timeline shows as names. All of it is plain values, read under ``VIEW_COMPLAINTS
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -83,3 +84,87 @@ def names_for(
         stmt = select(User.id, User.display_name).where(User.id.in_(users))
         out.users.update({i: n for i, n in session.execute(stmt)})
     return out
+
+
+# Words that point at a default category when a clerk writes them in the summary. Offices that
+# rename or add categories still get suggestions from each category's own name and description.
+_SUGGESTION_WORDS: dict[str, tuple[str, ...]] = {
+    "slow": ("拖拉", "效率低", "久拖", "拖着", "迟迟", "多次往返", "等了", "超时", "慢"),
+    "attitude": (
+        "态度",
+        "生硬",
+        "冷漠",
+        "脸色",
+        "刁难",
+        "不耐烦",
+        "训斥",
+        "辱骂",
+        "爱理不理",
+        "门难进",
+        "话难听",
+    ),
+    "extortion": ("索要", "红包", "好处费", "吃请", "宴请", "卡要", "送礼"),
+    "arbitrary_charges": ("收费", "罚款", "摊派", "乱收"),
+    "inaction": ("不作为", "慢作为", "乱作为", "不管", "不处理", "没人管"),
+    "buck_passing": ("推诿", "扯皮", "踢皮球", "来回跑", "推脱", "互相推"),
+    "defiance": ("有令不行", "有禁不止", "拒不执行", "中梗阻"),
+    "discipline": (
+        "迟到",
+        "早退",
+        "脱岗",
+        "离岗",
+        "不在岗",
+        "玩手机",
+        "玩游戏",
+        "炒股",
+        "串岗",
+        "聊天",
+        "吃早餐",
+        "上班时间",
+    ),
+    "meeting_style": ("会风", "文风", "开会", "会议"),
+}
+_SPLIT = re.compile(r"[、，,；;：:“”\"（）()\s]+")
+
+
+@dataclass(frozen=True)
+class CategoryWords:
+    """A category and the words that suggest it (see :func:`suggest_category`)."""
+
+    id: int
+    name: str
+    words: tuple[str, ...]
+
+
+def category_words(session: Session, actor: Actor) -> list[CategoryWords]:
+    """Active categories with their suggestion words, loaded once per intake form."""
+    require(actor, Permission.VIEW_COMPLAINTS)
+    rows = session.execute(
+        select(
+            ProblemCategory.id,
+            ProblemCategory.code,
+            ProblemCategory.name,
+            ProblemCategory.description,
+        )
+        .where(ProblemCategory.active.is_(True))
+        .order_by(ProblemCategory.sort_order, ProblemCategory.id)
+    )
+    out = []
+    for cid, code, name, description in rows:
+        own = [w for w in _SPLIT.split(f"{name}、{description}") if len(w) >= 2]
+        out.append(CategoryWords(cid, name, (*_SUGGESTION_WORDS.get(code, ()), *own)))
+    return out
+
+
+def suggest_category(categories: list[CategoryWords], text: str) -> int | None:
+    """The category whose words the text mentions most (longer words weigh more), or None.
+
+    "窗口工作人员态度生硬" → 服务态度差. Ties go to the category listed first; 其他 is never
+    suggested (it is what a clerk chooses, not what a word implies).
+    """
+    best: tuple[int, int] | None = None
+    for cat in categories:
+        score = sum(len(w) for w in set(cat.words) if w in text)
+        if score and (best is None or score > best[0]):
+            best = (score, cat.id)
+    return best[1] if best else None

@@ -39,20 +39,27 @@ def todo_for(
     calendar = load_calendar(session)
     near_days = int(settings.get(session, "deadline.near_days"))
     near_before = near_limit(calendar, today, near_days)
-    items: dict[tuple[int, TodoKind], TodoItem] = {}
+    # One entry per case, in its most urgent group; its line says everything that is due
+    # (a late case waiting to be routed is listed once, as late, and says both).
+    items: dict[int, TodoItem] = {}
+    reasons: dict[int, list[tuple[int, str]]] = {}
 
     def add(case: Complaint, kind: TodoKind, text: str) -> None:
-        key = (case.id, kind)
-        if key not in items:
-            items[key] = TodoItem(
-                complaint_id=case.id,
-                number=case.number,
-                summary=case.summary,
-                state=case.state,
-                kind=kind,
-                deadline=running_deadline(case, calendar),
-                text=f"{case.number} {text}",
-            )
+        mine = reasons.setdefault(case.id, [])
+        if any(t == text for _, t in mine):
+            return
+        mine.append((kind.rank, text))
+        mine.sort()
+        held = items.get(case.id)
+        items[case.id] = TodoItem(
+            complaint_id=case.id,
+            number=case.number,
+            summary=case.summary,
+            state=case.state,
+            kind=kind if held is None or kind.rank < held.kind.rank else held.kind,
+            deadline=running_deadline(case, calendar),
+            text=f"{case.number} " + "；".join(t for _, t in mine),
+        )
 
     if actor.user_id is not None and allowed(actor, Permission.HANDLE_COMPLAINT):
         mine = Complaint.handler_user_id == actor.user_id
@@ -69,11 +76,7 @@ def todo_for(
                 add(case, kind, text)
         for case in session.scalars(
             select(Complaint)
-            .where(
-                mine,
-                Complaint.state == ComplaintState.AWAITING_INSTRUCTION,
-                Complaint.leader_instruction != "",
-            )
+            .where(mine, Complaint.state == ComplaintState.INSTRUCTED)
             .order_by(Complaint.id)
             .limit(limit)
         ):
@@ -82,10 +85,7 @@ def todo_for(
     if allowed(actor, Permission.INSTRUCT_COMPLAINT):
         for case in session.scalars(
             select(Complaint)
-            .where(
-                Complaint.state == ComplaintState.AWAITING_INSTRUCTION,
-                Complaint.leader_instruction == "",
-            )
+            .where(Complaint.state == ComplaintState.AWAITING_INSTRUCTION)
             .order_by(Complaint.id)
             .limit(limit)
         ):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -126,7 +126,11 @@ class ActionDialog(QDialog):
         self.form = FieldForm()
         self._multi: list[QPlainTextEdit] = []
         self.print_check = QCheckBox(self.print_text or "完成后打印")
-        self.print_check.setChecked(True)
+        # The clerk's last choice for this step (unticked at first: a preview that opens every
+        # time is in the way); kept when the clerk clicks it, not when a dialog presets it.
+        key = f"complaint_actions/print_{self.action.value}"
+        self.print_check.setChecked(bool(QSettings().value(key, False, type=bool)))
+        self.print_check.clicked.connect(lambda on, key=key: QSettings().setValue(key, on))
         self.print_check.setVisible(self.print_form is not None)
 
         self.buttons = QDialogButtonBox()

@@ -681,7 +681,13 @@ class CaseView(QWidget):
             reason = ""
             if action in (A.APPROVE_EXTENSION, A.DENY_EXTENSION):
                 visible = visible and detail.pending_extension is not None
-            if action in (A.ROUTE, A.REJECT) and not detail.leader_instruction.strip():
+            if (
+                action in (A.ROUTE, A.REJECT)
+                and detail.state == ComplaintState.AWAITING_INSTRUCTION
+                and self.ctx.can(Permission.HANDLE_COMPLAINT)
+            ):
+                # The next step, shown greyed with the reason while the leader has not decided.
+                visible = True
                 reason = "尚无领导批示，请先呈批并由领导批示。"
             if action == A.REQUEST_EXTENSION and detail.pending_extension is not None:
                 reason = "已有延期申请待领导审批。"
@@ -693,9 +699,7 @@ class CaseView(QWidget):
             ):
                 reason = "回访不满意时才能重办；其他情况由领导决定。"
             if action == A.INSTRUCT:
-                first = detail.state == ComplaintState.AWAITING_INSTRUCTION and not (
-                    detail.leader_instruction
-                )
+                first = detail.state == ComplaintState.AWAITING_INSTRUCTION
                 button.setText("领导批示…" if first else "补充批示…")
                 button.setStyleSheet(PRIMARY_CSS if first else "")
             button.setVisible(visible)

@@ -36,6 +36,7 @@ DUE_BADGE: dict[DueStatus, tuple[str, str]] = {
 STATE_BADGE: dict[ComplaintState, tuple[str, str]] = {
     ComplaintState.REGISTERED: ("#1f4e79", "#e3eefa"),
     ComplaintState.AWAITING_INSTRUCTION: ("#6a1b9a", "#f3e5f5"),
+    ComplaintState.INSTRUCTED: ("#1f4e79", "#e3eefa"),
     ComplaintState.ROUTED: ("#1f4e79", "#e3eefa"),
     ComplaintState.INVESTIGATING: ("#1f4e79", "#e3eefa"),
     ComplaintState.AWAITING_REVIEW: ("#6a1b9a", "#f3e5f5"),

@@ -1,9 +1,11 @@
 """投诉登记: the intake form, built for a clerk with a caller on the phone.
 
-Keyboard only: the caret starts in 投诉人姓名; Tab walks the form top to bottom, column by
-column; units and persons are chosen by typing a few characters or pinyin initials (↓ / Enter
-to choose); Enter anywhere registers (Ctrl+Enter inside the multi-line boxes, Ctrl+S too);
-Esc closes, keeping the draft.
+Keyboard only, in the order a call goes: the caret starts in 投诉人姓名; Tab goes to 联系电话,
+被投诉单位, 内容摘要, 问题类别, 详细内容, then the rarer fields. Units and persons are chosen by
+typing a few characters or pinyin initials (↓ to move, Enter or Tab to take); the category is
+suggested from the summary and can be typed by pinyin initials ("fw" → 服务态度差); Enter in
+a one-line field and Ctrl+Enter anywhere register (Ctrl+S too); Esc closes, keeping the draft.
+A phone call is thus registered with 5 keys besides the text (Tab ×4, Ctrl+Enter).
 
 While the clerk types:
 
@@ -26,8 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QRegularExpression, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QRegularExpressionValidator, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -76,10 +78,14 @@ from effdesk.ui.widgets.forms import (
     make_error_label,
 )
 from effdesk.ui.widgets.pickers import PersonPicker, UnitPicker
+from effdesk.ui.widgets.pinyin_combo import PinyinComboBox
 
 UI_KEY = "_ui"  # draft values only the dialog reads (unchosen picker text, stashed names)
 _PERSON_ROLE = Qt.ItemDataRole.UserRole + 1
 CHOOSE = "请从下拉列表中选择（输入后按 ↓ 选择，或按回车）。"
+
+SUMMARY_MAX = 300  # the service's limit for 内容摘要
+SUMMARY_PASTE_LIMIT = 10_000  # what the edit takes, so a long paste is kept and counted
 
 
 @dataclass(frozen=True)
@@ -245,6 +251,10 @@ class IntakeDialog(QDialog):
         self.phone_edit = QLineEdit()
         self.phone_edit.setMaxLength(40)
         self.phone_edit.setPlaceholderText("手机号或带区号的座机号")
+        # Digits and the separators people write; letters never get in.
+        self.phone_edit.setValidator(
+            QRegularExpressionValidator(QRegularExpression(r"[0-9+\-()（） 转#]*"), self)
+        )
         self.company_edit = QLineEdit()
         self.company_edit.setMaxLength(120)
         self.address_edit = QLineEdit()
@@ -266,15 +276,24 @@ class IntakeDialog(QDialog):
             "不知姓名时描述特征，如：3号窗口女工作人员（多人用；分隔）"
         )
         # --- 投诉内容 ---
-        self.category_combo = QComboBox()
+        self.category_combo = PinyinComboBox()
         self.category_combo.addItem("（请选择）", None)
+        self.category_combo.setToolTip("可直接输入拼音首字母选择，如 fw → 服务态度差")
+        self._category_chosen = False  # by the clerk; until then it follows the summary
+        self._category_words: list[complaints.CategoryWords] = []
+        self.category_hint = QLabel()
+        self.category_hint.setStyleSheet("color: #6b6b6b;")
         self.complexity_combo = enum_combo(Complexity)
         self.complexity_combo.setCurrentIndex(
             self.complexity_combo.findData(Complexity.NORMAL.value)
         )
         self.summary_edit = QLineEdit()
-        self.summary_edit.setMaxLength(300)
-        self.summary_edit.setPlaceholderText("一句话概括反映的问题")
+        # The service's limit is 300 characters; the edit takes more so a long paste is not cut
+        # silently: the counter says how much is over and registration says so at the field.
+        self.summary_edit.setMaxLength(SUMMARY_PASTE_LIMIT)
+        self.summary_edit.setPlaceholderText("一句话概括反映的问题（问题类别据此自动建议）")
+        self.summary_counter = QLabel(f"0/{SUMMARY_MAX}")
+        self.summary_counter.setStyleSheet("color: #6b6b6b;")
         self.content_edit = _multi_line(150)
         self.content_edit.setPlaceholderText("来电人反映的详细情况（Ctrl+Enter 登记）")
         self.content_edit.installEventFilter(self)
@@ -321,11 +340,17 @@ class IntakeDialog(QDialog):
         cr = QHBoxLayout(cat_row)
         cr.setContentsMargins(0, 0, 0, 0)
         cr.addWidget(self.category_combo, 1)
+        cr.addWidget(self.category_hint)
         cr.addWidget(QLabel("复杂程度"))
         cr.addWidget(self.complexity_combo)
+        summary_row = QWidget()
+        sr = QHBoxLayout(summary_row)
+        sr.setContentsMargins(0, 0, 0, 0)
+        sr.addWidget(self.summary_edit, 1)
+        sr.addWidget(self.summary_counter)
+        self._row(content_form, "summary", "内容摘要", summary_row, required=True)
         self._row(content_form, "category_id", "问题类别", cat_row, required=True)
         self.errors.alias("complexity", "category_id")
-        self._row(content_form, "summary", "内容摘要", self.summary_edit, required=True)
         self._row(content_form, "content", "详细内容", self.content_edit)
         due_row = QWidget()
         dr = QHBoxLayout(due_row)
@@ -342,10 +367,11 @@ class IntakeDialog(QDialog):
         )
         self._row(content_form, "remarks", "备注", self.remarks_edit)
 
+        # Who called, about which unit; when and how it came in is usually right already.
         left = QVBoxLayout()
-        left.addWidget(self._group("受理信息", accept_form))
         left.addWidget(self._group("投诉人（身份信息保密）", person_form))
         left.addWidget(self._group("被投诉对象", subject_form))
+        left.addWidget(self._group("受理信息", accept_form))
         left.addStretch(1)
         middle = QVBoxLayout()
         middle.addWidget(self._group("反映问题", content_form), 1)
@@ -414,34 +440,39 @@ class IntakeDialog(QDialog):
         layout.addLayout(columns, 1)
         layout.addLayout(bottom)
 
+        # The order a call goes (who, phone, which unit, what happened, category, details),
+        # then the fields most calls leave as they are.
         order: list[QWidget] = [
-            self.channel_combo,
-            self.received_edit,
-            self.kind_combo,
-            self.anonymous_check,
             self.name_edit,
             self.phone_edit,
-            self.company_edit,
-            self.address_edit,
             self.unit_picker,
-            self.subject_edit,
+            self.summary_edit,
+            self.category_combo,
+            self.content_edit,
             self.person_picker,
             self.person_list,
             self.person_desc_edit,
-            self.category_combo,
+            self.subject_edit,
+            self.kind_combo,
+            self.anonymous_check,
+            self.company_edit,
+            self.address_edit,
             self.complexity_combo,
-            self.summary_edit,
-            self.content_edit,
             self.due_check,
             self.due_edit,
             self.remarks_edit,
+            self.channel_combo,
+            self.received_edit,
             self.save_button,
             self.cancel_button,
         ]
         for a, b in itertools.pairwise(order):
             QWidget.setTabOrder(a, b)
 
-        QShortcut(QKeySequence("Ctrl+S"), self, self.submit)
+        for keys in ("Ctrl+S", "Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.submit)
+        self.summary_edit.textChanged.connect(self._summary_changed)
+        self.category_combo.activated.connect(self._category_activated)
         self.anonymous_check.toggled.connect(self._anonymous_toggled)
         self.unit_picker.picked.connect(self._unit_picked)
         self.person_picker.picked.connect(self._person_picked)
@@ -510,6 +541,37 @@ class IntakeDialog(QDialog):
             return
         for c in choices:
             self.category_combo.addItem(c.name, c.id)
+        self.category_combo.clear_keys()
+        with contextlib.suppress(EffDeskError), self.ctx.session() as s:
+            self._category_words = complaints.category_words(s, self.ctx.actor)
+
+    def _category_activated(self, _index: int) -> None:
+        """The clerk chose a category (mouse or keys): stop following the summary."""
+        self._category_chosen = True
+        self.category_hint.clear()
+
+    def _summary_changed(self, text: str) -> None:
+        n = len(text)
+        over = n - SUMMARY_MAX
+        self.summary_counter.setText(
+            f"{n}/{SUMMARY_MAX}" if over <= 0 else f"{n}/{SUMMARY_MAX}，超出{over}字"
+        )
+        self.summary_counter.setStyleSheet(
+            "color: #6b6b6b;" if over <= 0 else f"color: {ERROR_COLOUR}; font-weight: bold;"
+        )
+        self.summary_counter.setToolTip(
+            ""
+            if over <= 0
+            else "内容摘要最多300字：请精简为一句话，全文可粘贴到“详细内容”。登记时不会被截断。"
+        )
+        if self._category_chosen or not self._category_words:
+            return
+        suggested = complaints.suggest_category(self._category_words, text)
+        if suggested is not None:
+            index = self.category_combo.findData(suggested)
+            if index >= 0 and index != self.category_combo.currentIndex():
+                self.category_combo.setCurrentIndex(index)
+            self.category_hint.setText("据摘要建议")
 
     def _connect_changes(self) -> None:
         for edit in (
@@ -641,6 +703,7 @@ class IntakeDialog(QDialog):
             self.person_picker.setText(str(ui.get("person_text") or ""))
             i = self.category_combo.findData(data.category_id)
             self.category_combo.setCurrentIndex(max(0, i))
+            self._category_chosen = i > 0
             self.complexity_combo.setCurrentIndex(
                 max(0, self.complexity_combo.findData(data.complexity.value))
             )

@@ -46,7 +46,9 @@ def _what(item: TodoItem) -> str:
     """The service's line without the number and the deadline the 时限 column already shows:
     "已超期3个工作日", "还剩1个工作日", "待领导批示"."""
     text = item.text.removeprefix(item.number).strip()
-    return text.rsplit("，", 1)[-1] if item.deadline is not None and "，" in text else text
+    if item.deadline is not None and text.startswith(item.deadline.kind.label) and "，" in text:
+        return text.split("，", 1)[1]
+    return text
 
 
 class TodoWidget(QWidget):

@@ -152,6 +152,12 @@ class FindingsPickerDialog(QDialog):
         self.reload()
 
     # --- data ---------------------------------------------------------------------------
+    def select_campaign(self, campaign_id: int) -> None:
+        """Show ``campaign_id`` (the campaign the user came from), its usable findings ticked."""
+        index = self.campaign_combo.findData(campaign_id)
+        if index >= 0:
+            self.campaign_combo.setCurrentIndex(index)
+
     def campaign_id(self) -> int | None:
         data = self.campaign_combo.currentData()
         return int(data) if data is not None else None

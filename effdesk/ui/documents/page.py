@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -38,7 +39,7 @@ from effdesk.services.documents import DocumentInput, DocumentRow, DocumentView
 from effdesk.ui.context import AppContext
 from effdesk.ui.documents.compose_dialog import ComplaintsPickerDialog, FindingsPickerDialog
 from effdesk.ui.documents.editor import DocumentEditor
-from effdesk.ui.documents.preview import PdfPreview
+from effdesk.ui.documents.preview import PdfPreview, free_name, save_folder
 from effdesk.ui.errors import show_error
 from effdesk.ui.models.paged import CENTER, GREEN, GREY, Column, PagedTableModel
 from effdesk.ui.widgets.forms import enum_member
@@ -97,6 +98,8 @@ class DocumentsPage(QWidget):
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.picker: FindingsPickerDialog | None = None  # the open findings picker (tests)
+        self._copy_when_shown = False
         self.ctx = ctx
         self.current: DocumentView | None = None
         self.dirty = False
@@ -393,13 +396,28 @@ class DocumentsPage(QWidget):
 
         return FindingsPickerDialog(campaigns, load, self)
 
-    def compose_from_findings(self) -> None:
+    def compose_from_findings(self, campaign_id: int | None = None) -> None:
+        """The findings picker, on ``campaign_id`` when the user came from that campaign."""
         dialog = self.findings_dialog()
         if dialog.campaign_combo.count() == 0:
             show_error(self, EffDeskError("还没有记录督查发现问题的督查活动。"), title="无法起草")
             return
-        if dialog.exec() == dialog.DialogCode.Accepted:
-            self.draft_from_findings(dialog.selected_ids(), dialog.photo_ids(), dialog.tone())
+        if campaign_id is not None:
+            dialog.select_campaign(campaign_id)
+        self.picker = dialog
+
+        def chosen(result: int) -> None:
+            self.picker = None
+            if result == QDialog.DialogCode.Accepted:
+                self.draft_from_findings(dialog.selected_ids(), dialog.photo_ids(), dialog.tone())
+
+        dialog.finished.connect(chosen)
+        dialog.open()
+
+    def perform(self, action: str, record_id: int) -> None:
+        """Shell protocol: another module asks for ``action`` ("circular_from_campaign")."""
+        if action == "circular_from_campaign":
+            self.compose_from_findings(record_id)
 
     def draft_from_findings(
         self, finding_ids: list[int], photo_finding_ids: list[int], tone: Any = None
@@ -570,6 +588,14 @@ class DocumentsPage(QWidget):
             warning=result.warning,
             suggested_name=result.name.replace("/", "_"),
         )
+        if self._copy_when_shown:
+            self._copy_when_shown = False
+            try:
+                self.preview_pane.save_to(
+                    free_name(save_folder() / self.preview_pane.suggested_name)
+                )
+            except OSError as exc:
+                show_error(self, EffDeskError(f"印发的PDF未能另存一份：{exc}"), title="另存失败")
         self.previewReady.emit()
 
     def _preview_failed(self, exc: BaseException) -> None:
@@ -611,6 +637,10 @@ class DocumentsPage(QWidget):
             self.refresh(select_id=issued_id)
             if self.current is None or self.current.id != issued_id:
                 self.open_document(issued_id)
+            # The issued original opens in the preview and a copy goes to the user's folder
+            # (the one used last, else 文档), ready to print or send; the pane says where.
+            self._copy_when_shown = True
+            self.show_stored_pdf()
             self.documentIssued.emit(number)
 
         def failed(exc: BaseException) -> None:

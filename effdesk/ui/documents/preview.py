@@ -8,9 +8,22 @@ stored file no longer matches its recorded hash.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
+    QIODevice,
+    QPointF,
+    QRectF,
+    QSettings,
+    QSize,
+    QStandardPaths,
+    Qt,
+    QUrl,
+    Signal,
+)
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -23,6 +36,28 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+SAVE_DIR_KEY = "pdf/save_dir"
+
+
+def save_folder() -> Path:
+    """Where "save as PDF" starts: the folder used last, else the user's documents folder
+    (never the program's working folder)."""
+    last = str(QSettings().value(SAVE_DIR_KEY, "", type=str) or "")
+    if last and Path(last).is_dir():
+        return Path(last)
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(docs) if docs and Path(docs).is_dir() else Path.home()
+
+
+def free_name(path: Path) -> Path:
+    """``path``, or ``name（2）.pdf`` … when a file of that name is there already."""
+    n = 2
+    candidate = path
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}（{n}）{path.suffix}")
+        n += 1
+    return candidate
 
 
 class PdfPreview(QWidget):
@@ -56,6 +91,14 @@ class PdfPreview(QWidget):
             "QLabel { color: #b71c1c; background: #fdecea; padding: 4px; }"
         )
         self.warning_label.setVisible(False)
+        # Where the last "save as" went, with a link that opens the folder: nothing is saved
+        # without the user seeing where.
+        self.saved_label = QLabel()
+        self.saved_label.setObjectName("savedLabel")
+        self.saved_label.setWordWrap(True)
+        self.saved_label.setOpenExternalLinks(True)
+        self.saved_label.setStyleSheet("QLabel { color: #2e7d32; padding: 2px 4px; }")
+        self.saved_label.setVisible(False)
 
         self.print_button = QPushButton("打印…")
         self.print_button.clicked.connect(self.print_with_dialog)
@@ -76,6 +119,7 @@ class PdfPreview(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.warning_label)
+        layout.addWidget(self.saved_label)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.fonts_label)
         self._set_actions_enabled(False)
@@ -129,6 +173,8 @@ class PdfPreview(QWidget):
         self.fonts_label.clear()
         self.warning_label.clear()
         self.warning_label.setVisible(False)
+        self.saved_label.clear()
+        self.saved_label.setVisible(False)
         self._set_actions_enabled(False)
 
     def _set_actions_enabled(self, enabled: bool) -> None:
@@ -141,11 +187,18 @@ class PdfPreview(QWidget):
         tmp = path.with_name(path.name + ".part")
         tmp.write_bytes(self._data)
         tmp.replace(path)
+        QSettings().setValue(SAVE_DIR_KEY, str(path.parent))
+        folder = QUrl.fromLocalFile(str(path.parent)).toString()
+        self.saved_label.setText(
+            f'已保存：{html.escape(str(path))}　<a href="{folder}">打开所在文件夹</a>'
+        )
+        self.saved_label.setVisible(True)
         self.saved.emit(str(path))
 
     def save_with_dialog(self) -> None:
+        start = save_folder() / self.suggested_name
         name, _filter = QFileDialog.getSaveFileName(
-            self, "另存为PDF", self.suggested_name, "PDF 文件 (*.pdf)"
+            self, "另存为PDF", str(start), "PDF 文件 (*.pdf)"
         )
         if name:
             path = Path(name)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -156,6 +156,9 @@ def _heading(text: str) -> QLabel:
 
 
 class InspectionsPage(QWidget):
+    # Shell protocol (see effdesk/ui/main_window.py): 起草通报 opens 公文通报 on this campaign.
+    action_requested = Signal(str, str, int)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -269,6 +272,11 @@ class InspectionsPage(QWidget):
         finding_buttons.addWidget(self.edit_finding_button)
         finding_buttons.addWidget(self.transition_button)
         finding_buttons.addStretch(1)
+        # From the campaign straight to its circular: the picker opens on this campaign with
+        # its verified findings ticked.
+        self.circular_button = self._button("起草通报…", "documents", self.draft_circular)
+        self.circular_button.setToolTip("用本活动已核实的问题起草通报（在“公文通报”中打开）")
+        finding_buttons.addWidget(self.circular_button)
         self.findings_view.currentRowChanged.connect(self._finding_selected)
         self.findings_view.rowActivated.connect(lambda _r: self.edit_finding())
         self.evidence_panel = EvidencePanel(ctx)
@@ -419,6 +427,7 @@ class InspectionsPage(QWidget):
                 f"状态：<b>{c.status.label}</b><br>督查组：{team}{leader}<br>"
                 f"检查对象 {len(c.targets)} 个，已检查 {c.visited_count} 个，"
                 f"发现问题 {c.finding_count} 条"
+                + (f"，另有不予认定 {c.dismissed_count} 条" if c.dismissed_count else "")
             )
         self.targets_view.refresh()
         self.findings_view.refresh()
@@ -437,6 +446,10 @@ class InspectionsPage(QWidget):
             else "证据（请先选择问题）"
         )
         self._update_buttons()
+
+    def draft_circular(self) -> None:
+        if self.campaign is not None:
+            self.action_requested.emit("documents", "circular_from_campaign", self.campaign.id)
 
     def _update_buttons(self) -> None:
         c = self.campaign
@@ -460,6 +473,8 @@ class InspectionsPage(QWidget):
         self.target_finding_button.setEnabled(self.can_record and live and target is not None)
         finding = self.findings_view.selected()
         self.add_finding_button.setEnabled(self.can_record and live)
+        self.circular_button.setVisible(self.ctx.can(Permission.DRAFT_DOCUMENTS))
+        self.circular_button.setEnabled(c is not None and c.finding_count > 0)
         self.edit_finding_button.setEnabled(finding is not None)
         self.edit_finding_button.setText("修改" if self.can_record else "查看")
         self.transition_menu.clear()

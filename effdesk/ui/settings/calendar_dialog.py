@@ -74,8 +74,8 @@ class CalendarYearsWidget(QWidget):
             values = [
                 str(st.year),
                 st.label,
-                str(st.holidays) if st.source == "entered" else "—",
-                str(st.makeup_days) if st.source == "entered" else "—",
+                str(st.holidays) if st.source != "unknown" else "—",
+                str(st.makeup_days) if st.source != "unknown" else "—",
             ]
             for col, v in enumerate(values):
                 item = QTableWidgetItem(v)

@@ -3,8 +3,10 @@
 "gaj" finds 县公安局, "公安" too. The service does the matching (names, short names, pinyin
 keys); the completer only shows what it returned, so it never filters by prefix itself.
 
-Keyboard: type, ↓/↑ to move in the list, Enter to choose (Enter with a single match chooses
-it), Esc to close the list. After a choice the edit shows the name and :meth:`current_id`
+Keyboard: type, ↓/↑ to move in the list, Enter or Tab to take the highlighted entry (Tab then
+moves on to the next field), Esc to close the list. With the list closed, Enter or Tab on typed
+text takes the match if there is exactly one, and otherwise opens the list instead of leaving
+the text unresolved. After a choice the edit shows the name and :meth:`current_id`
 returns the id; editing the text again forgets the id until something is chosen.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QCompleter, QLineEdit, QWidget
 
@@ -72,6 +74,10 @@ class EntityPicker(QLineEdit):
         # the user moves through the list; we drive the popup ourselves.
         self.completer_.setWidget(self)
         self.completer_.activated[QModelIndex].connect(self._choose_index)  # type: ignore[index]
+        # Our filter runs before the completer's (filters run newest first): Enter and Tab take
+        # the highlighted row ourselves, so the choice never depends on the completer's own
+        # handling (which searched again and jumped back to the first row).
+        self.completer_.popup().installEventFilter(self)
 
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -144,7 +150,7 @@ class EntityPicker(QLineEdit):
         if found and self.hasFocus():
             self.completer_.complete()
             popup = self.completer_.popup()
-            popup.setCurrentIndex(self.choices.index(0, 0))
+            popup.setCurrentIndex(self.completer_.completionModel().index(0, 0))
         elif not found:
             self.completer_.popup().hide()
         return found
@@ -167,6 +173,40 @@ class EntityPicker(QLineEdit):
 
     def _stop_eating(self) -> None:
         self._eat_enter = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        popup = self.completer_.popup()
+        if (
+            watched is popup
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+        ):
+            key = event.key()
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab):
+                index = popup.currentIndex()
+                if not index.isValid() and self.choices.rowCount():
+                    index = self.completer_.completionModel().index(0, 0)
+                self._choose_index(index)
+                if key == Qt.Key.Key_Tab:
+                    self._eat_enter = False
+                    self.focusNextChild()
+                return True
+        return super().eventFilter(watched, event)
+
+    def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Tab
+            and self.is_unresolved()
+        ):
+            found = self.search_now()
+            if len(found) == 1:
+                self.choose_row(0)
+                self._eat_enter = False
+            else:
+                return True  # stay: the list is open to choose from (or nothing matched)
+        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

@@ -179,6 +179,7 @@ def to_rejected(w: World, c: Complaint, at: datetime) -> None:
 PATHS: dict[ComplaintState, list[Driver]] = {
     ComplaintState.REGISTERED: [],
     ComplaintState.AWAITING_INSTRUCTION: [to_awaiting],
+    ComplaintState.INSTRUCTED: [to_awaiting, instructed],
     ComplaintState.ROUTED: [to_awaiting, instructed, to_routed],
     ComplaintState.REJECTED: [to_awaiting, instructed, to_rejected],
     ComplaintState.INVESTIGATING: [to_awaiting, instructed, to_routed, to_investigating],

@@ -11,6 +11,7 @@ from effdesk.db.models import ProblemCategory, User
 from effdesk.enums import Role
 from effdesk.errors import PermissionDenied
 from effdesk.services import complaints as svc
+from effdesk.services.categories import ensure_default_categories
 
 
 def test_categories_in_order_without_inactive(world: World) -> None:
@@ -57,3 +58,20 @@ def test_nobody_without_view_right(world: World) -> None:
         svc.category_choices(world.session, stranger)
     with pytest.raises(PermissionDenied):
         svc.handler_choices(world.session, stranger)
+
+
+def test_the_category_is_suggested_from_the_summary(world: World) -> None:
+    ensure_default_categories(world.session)
+    cats = svc.category_words(world.session, world.clerk)
+    names = {c.id: c.name for c in cats}
+
+    def suggested(text: str) -> str | None:
+        cid = svc.suggest_category(cats, text)
+        return names[cid] if cid is not None else None
+
+    assert suggested("窗口工作人员态度生硬，不耐烦") == "服务态度差"
+    assert suggested("上班时间玩手机游戏，群众等了半小时") == "违反工作纪律"
+    assert suggested("办证被要求交500元好处费") == "吃拿卡要"
+    assert suggested("两个科室互相推，让群众来回跑") == "推诿扯皮"
+    assert suggested("营业执照办了三个月迟迟不批") == "办事拖拉、效率低下"
+    assert suggested("对这件事很不满意") is None  # nothing to go on: the clerk chooses

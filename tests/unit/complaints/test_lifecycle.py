@@ -80,7 +80,7 @@ def test_a_call_from_registration_to_archive(world: World) -> None:
     assert detail.allowed_actions == [svc.ComplaintAction.NOTE, svc.ComplaintAction.REOPEN]
     timeline = [(e.kind.value, e.from_state, e.to_state, e.actor_name) for e in detail.events]
     assert timeline[0] == ("registered", None, S.REGISTERED, "clerk")
-    assert timeline[2] == ("instructed", S.AWAITING_INSTRUCTION, S.AWAITING_INSTRUCTION, "leader")
+    assert timeline[2] == ("instructed", S.AWAITING_INSTRUCTION, S.INSTRUCTED, "leader")
     assert timeline[6] == ("concluded", S.AWAITING_REVIEW, S.CONCLUDED, "leader")
 
 

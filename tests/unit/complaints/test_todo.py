@@ -77,5 +77,10 @@ def test_leader_decisions(world: World) -> None:
         (review.id, TodoKind.AWAIT_SIGN_OFF),
     ]
     clerk = svc.todo_for(world.session, world.clerk, date(2026, 3, 3))
-    assert (to_route.id, TodoKind.AWAIT_ROUTING) in [(i.complaint_id, i.kind) for i in clerk]
-    assert (waiting.id, TodoKind.NEAR) in [(i.complaint_id, i.kind) for i in clerk]
+    # Each case once, in its most urgent group; the line says every reason it is there.
+    assert [(i.complaint_id, i.kind) for i in clerk] == [
+        (waiting.id, TodoKind.NEAR),
+        (to_route.id, TodoKind.NEAR),
+    ]
+    assert "领导已批示，待交办/转办" in clerk[1].text
+    assert "还剩" in clerk[1].text and "待交办" not in clerk[0].text

@@ -13,7 +13,6 @@ from complaint_helpers import (
     T0,
     World,
     case_in,
-    instructed,
     to_review,
 )
 from sqlalchemy import func, select
@@ -160,8 +159,6 @@ def _prepared_case(w: World, state: ComplaintState, action: ComplaintAction) -> 
         w.register(at=T0)  # the case to merge into
     case = case_in(w, state)
     at = T0 + timedelta(hours=10)
-    if state == S.AWAITING_INSTRUCTION and action in (A.ROUTE, A.REJECT):
-        instructed(w, case, at)
     if action in (A.APPROVE_EXTENSION, A.DENY_EXTENSION):
         _request(w, case, at)
     if state == S.ANSWERED and action == A.REOPEN:
