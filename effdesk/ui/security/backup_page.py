@@ -195,9 +195,9 @@ class BackupPage(QWidget):
     def backup_now(self, dest: Path | None) -> None:
         db = self.ctx.db
         actor = self.ctx.actor
-        if self.key_file is None and not keys.keyring_available():
-            if self.choose_key_file() is None:
-                return
+        no_key_yet = self.key_file is None and not keys.keyring_available()
+        if no_key_yet and self.choose_key_file() is None:
+            return
         key_file = self.key_file
 
         def work(progress: Progress) -> tuple[backup.BackupResult, backup.KeyChoice]:
