@@ -31,6 +31,16 @@ def render_sizes(original: Path, sizes: Sequence[int]) -> dict[int, Image.Image]
         return {}
 
 
+def preview_rgba(path: Path, size: int) -> tuple[int, int, bytes] | None:
+    """A file not stored yet, as an oriented RGBA preview of at most ``size`` pixels:
+    (width, height, pixels) — plain data a GUI builds its icon from. None if no image."""
+    image = render(path, size)
+    if image is None:
+        return None
+    rgba = image.convert("RGBA")
+    return rgba.width, rgba.height, rgba.tobytes()
+
+
 def save_jpeg_atomic(image: Image.Image, dest: Path) -> None:
     """Write ``image`` as JPEG to ``dest`` via a temp file and rename (never half a file)."""
     dest.parent.mkdir(parents=True, exist_ok=True)

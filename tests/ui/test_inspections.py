@@ -590,3 +590,37 @@ def test_the_campaign_header_and_its_findings_list_agree(
     listed = page.findings_model.rows()
     assert len(listed) == 4  # the list shows every finding recorded: 3 + 1, as the header says
     assert sum(1 for r in listed if r.status is FindingStatus.DISMISSED) == 1
+
+
+def test_dropped_photos_are_previewed_off_the_gui_thread(
+    qtbot: QtBot,
+    db: Database,
+    ui_actors: dict[str, Actor],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from effdesk.evidence import thumbnails
+    from effdesk.ui.inspections.evidence_grid import EvidencePanel
+
+    decoded_on: list[bool] = []
+    real = thumbnails.preview_rgba
+
+    def spy(path: Path, size: int) -> tuple[int, int, bytes] | None:
+        decoded_on.append(threading.current_thread() is threading.main_thread())
+        return real(path, size)
+
+    monkeypatch.setattr(thumbnails, "preview_rgba", spy)
+    ctx = AppContext(db=db, actor=ui_actors["inspector"], tasks=TaskRunner())  # real threads
+    panel = EvidencePanel(ctx)
+    qtbot.addWidget(panel)
+    panel.show()
+    photos = [jpeg(tmp_path / f"{i}.jpg", datetime(2026, 3, 3, 9, i), seed=i) for i in range(3)]
+    panel.add_files(photos)
+    # The grid paints at once with placeholders; the previews arrive from a worker.
+    assert len(panel.model.missing_previews) == 3
+    qtbot.waitUntil(lambda: not panel.model.missing_previews, timeout=10_000)
+    assert decoded_on == [False, False, False]
+    icon = panel.model.data(panel.model.index(0), Qt.ItemDataRole.DecorationRole)
+    assert not icon.pixmap(160, 120).isNull()

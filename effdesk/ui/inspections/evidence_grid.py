@@ -34,7 +34,7 @@ from PySide6.QtGui import (
     QDragMoveEvent,
     QDropEvent,
     QIcon,
-    QImageReader,
+    QImage,
     QKeyEvent,
     QPainter,
     QPaintEvent,
@@ -55,6 +55,7 @@ from PySide6.QtWidgets import (
 
 from effdesk.enums import MediaKind
 from effdesk.errors import EffDeskError
+from effdesk.evidence import thumbnails
 from effdesk.evidence.store import EvidenceStore
 from effdesk.permissions import Permission
 from effdesk.services import evidence
@@ -140,6 +141,9 @@ class EvidenceModel(QAbstractListModel):
         self.items: list[Item] = []
         self._icons: dict[str, QIcon] = {}
         self.missing_thumbs: list[str] = []
+        # Files dropped but not stored yet: their previews are decoded off the GUI thread too
+        # (twelve-megapixel photos decoded while painting froze the dialog for seconds).
+        self.missing_previews: list[Path] = []
 
     def set_items(self, items: list[Item]) -> None:
         self.beginResetModel()
@@ -180,7 +184,9 @@ class EvidenceModel(QAbstractListModel):
         if cached is not None:
             return cached
         if isinstance(it, PendingFile):
-            icon = _file_thumbnail(it.path) or _kind_icon(self.view, None)
+            if it.path not in self.missing_previews:
+                self.missing_previews.append(it.path)
+            return _kind_icon(self.view, None)
         elif it.media_kind is not MediaKind.PHOTO:
             icon = _kind_icon(self.view, it.media_kind)
         else:
@@ -195,25 +201,24 @@ class EvidenceModel(QAbstractListModel):
         self._icons[key] = icon
         return icon
 
+    def previews_ready(self, previews: dict[str, tuple[int, int, bytes] | None]) -> None:
+        """Icons for pending files from pixels decoded by a worker (plain data in, Qt here)."""
+        for key, preview in previews.items():
+            if preview is None:
+                self._icons[key] = _kind_icon(self.view, MediaKind.DOCUMENT)
+                continue
+            width, height, pixels = preview
+            image = QImage(pixels, width, height, 4 * width, QImage.Format.Format_RGBA8888)
+            self._icons[key] = QIcon(QPixmap.fromImage(image.copy()))
+        self.missing_previews = [p for p in self.missing_previews if str(p) not in previews]
+        if self.items:
+            self.dataChanged.emit(self.index(0), self.index(len(self.items) - 1))
+
     def thumbnails_ready(self, shas: list[str]) -> None:
         for sha in shas:
             self._icons.pop(sha, None)
         if self.items:
             self.dataChanged.emit(self.index(0), self.index(len(self.items) - 1))
-
-
-def _file_thumbnail(path: Path) -> QIcon | None:
-    """A quick preview of a file not yet stored (JPEG decoded at reduced scale by Qt)."""
-    reader = QImageReader(str(path))
-    reader.setAutoTransform(True)
-    size = reader.size()
-    if not size.isValid():
-        return None
-    reader.setScaledSize(size.scaled(ICON_SIZE, Qt.AspectRatioMode.KeepAspectRatio))
-    image = reader.read()
-    if image.isNull():
-        return None
-    return QIcon(QPixmap.fromImage(image))
 
 
 class EvidenceGrid(QListView):
@@ -347,6 +352,9 @@ class EvidencePanel(QWidget):
         if self.finding_id is None:
             self.rows = []
             self.model.set_items(list(self.pending))
+            for i in range(self.model.rowCount()):
+                self.model.data(self.model.index(i), Qt.ItemDataRole.DecorationRole)
+            self._build_pending_previews()
         else:
             with self.ctx.session() as s:
                 self.rows = evidence.list_attachments(
@@ -358,6 +366,20 @@ class EvidencePanel(QWidget):
                 self.model.data(self.model.index(i), Qt.ItemDataRole.DecorationRole)
             self._build_missing_thumbnails()
         self._update()
+
+    def _build_pending_previews(self) -> None:
+        paths = list(self.model.missing_previews)
+        if not paths:
+            return
+        side = max(ICON_SIZE.width(), ICON_SIZE.height())
+
+        def work(_p: Progress) -> dict[str, tuple[int, int, bytes] | None]:
+            return {str(p): thumbnails.preview_rgba(p, side) for p in paths}
+
+        def failed(exc: BaseException) -> None:
+            show_error(self, exc)
+
+        self.ctx.tasks.run(work, self.model.previews_ready, failed)
 
     def _build_missing_thumbnails(self) -> None:
         shas = list(self.model.missing_thumbs)

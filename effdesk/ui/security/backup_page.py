@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -45,6 +45,9 @@ def _quit_after_restore(parent: QWidget, result: backup.RestoreResult) -> None:
     QApplication.quit()
 
 
+KEY_FILE_SETTING = "backup/key_file"
+
+
 class BackupPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -56,6 +59,10 @@ class BackupPage(QWidget):
         self.key_dialog: RecoveryKeyDialog | None = None
         # What happens after a restore (tests replace it): the running app must restart.
         self.on_restored: Callable[[QWidget, backup.RestoreResult], None] = _quit_after_restore
+        # A key file (on a USB stick) instead of the OS keyring, for PCs without one (many
+        # UOS / Kylin desktops): chosen here, remembered on this PC.
+        stored = str(QSettings().value(KEY_FILE_SETTING, "", type=str) or "")
+        self.key_file: Path | None = Path(stored) if stored else None
         self.can_backup = ctx.can(Permission.BACKUP)
         self.can_restore = ctx.can(Permission.RESTORE)
         layout = QVBoxLayout(self)
@@ -70,12 +77,18 @@ class BackupPage(QWidget):
         self.backup_button = QPushButton("立即备份")
         self.backup_to_button = QPushButton("备份到其他位置…")
         self.key_button = QPushButton("显示恢复密钥…")
+        self.key_file_button = QPushButton("密钥文件…")
+        self.key_file_button.setToolTip(
+            "选择或新建备份密钥文件（建议放在U盘上，不要与备份文件放在一起）；"
+            "本机没有系统密钥环时用它备份和恢复"
+        )
         self.verify_button = QPushButton("校验备份文件…")
         self.restore_button = QPushButton("从备份恢复…")
         for b in (
             self.backup_button,
             self.backup_to_button,
             self.key_button,
+            self.key_file_button,
             self.verify_button,
             self.restore_button,
         ):
@@ -96,9 +109,16 @@ class BackupPage(QWidget):
         self.backup_button.clicked.connect(lambda: self.backup_now(None))
         self.backup_to_button.clicked.connect(self._backup_elsewhere)
         self.key_button.clicked.connect(self.show_recovery_key)
+        self.key_file_button.clicked.connect(lambda: self.choose_key_file())
         self.verify_button.clicked.connect(self._verify_selected)
         self.restore_button.clicked.connect(lambda: self.restore(None))
-        for b in (self.backup_button, self.backup_to_button, self.key_button, self.verify_button):
+        for b in (
+            self.backup_button,
+            self.backup_to_button,
+            self.key_button,
+            self.key_file_button,
+            self.verify_button,
+        ):
             b.setEnabled(self.can_backup)
         self.restore_button.setEnabled(self.can_restore)
         self.refresh()
@@ -115,10 +135,15 @@ class BackupPage(QWidget):
             keep = int(settings.get(s, "backup.keep"))
         if self.ctx.db.backend != "sqlite":
             where = "（PostgreSQL 数据库的备份尚未支持，将在下一版本提供。）"
+        elif self.key_file is not None:
+            where = f"备份密钥保存在密钥文件中：{self.key_file}（请妥善保管U盘）。"
         elif keys.keyring_available():
             where = "备份密钥保存在本机系统密钥环中。"
         else:
-            where = "⚠ " + keys.NO_KEYRING_MESSAGE
+            where = (
+                "⚠ 本机没有系统密钥环（统信UOS、麒麟等电脑常见）。请点「密钥文件…」选择U盘上的"
+                "密钥文件（第一次备份时自动生成），之后即可备份；恢复时也需要它。"
+            )
         self.info.setText(
             f"备份文件夹：{self.folder}\n"
             f"每天第一次启动时自动备份，保留最近 {keep} 份自动备份（手动备份不会被自动删除）。\n"
@@ -148,12 +173,35 @@ class BackupPage(QWidget):
         if folder:
             self.backup_now(Path(folder))
 
+    def choose_key_file(self, path: Path | None = None) -> Path | None:
+        """Choose (or name a new) key file; ``path`` skips the dialog. Remembered on this PC."""
+        if path is None:
+            start = str(self.key_file or Path.home() / "effdesk-backup.key")
+            name, _ = QFileDialog.getSaveFileName(
+                self,
+                "选择或新建备份密钥文件（建议放在U盘上）",
+                start,
+                "密钥文件 (*.key);;所有文件 (*)",
+                options=QFileDialog.Option.DontConfirmOverwrite,
+            )
+            if not name:
+                return None
+            path = Path(name)
+        self.key_file = path
+        QSettings().setValue(KEY_FILE_SETTING, str(path))
+        self.refresh()
+        return path
+
     def backup_now(self, dest: Path | None) -> None:
         db = self.ctx.db
         actor = self.ctx.actor
+        no_key_yet = self.key_file is None and not keys.keyring_available()
+        if no_key_yet and self.choose_key_file() is None:
+            return
+        key_file = self.key_file
 
         def work(progress: Progress) -> tuple[backup.BackupResult, backup.KeyChoice]:
-            choice = backup.backup_key(db, create=True)
+            choice = backup.backup_key(db, key_file=key_file, create=True)
             result = backup.create_backup(
                 db, dest or self.folder, choice.key, actor=actor, progress=progress
             )
@@ -205,7 +253,7 @@ class BackupPage(QWidget):
             show_error(self, EffDeskError("密码不正确，未显示恢复密钥。"))
             return None
         try:
-            choice = backup.backup_key(self.ctx.db, create=False)
+            choice = backup.backup_key(self.ctx.db, key_file=self.key_file, create=False)
         except EffDeskError as err:
             show_error(self, err)
             return None
@@ -223,10 +271,17 @@ class BackupPage(QWidget):
         self.verify_archive(path)
 
     def verify_archive(self, path: Path) -> None:
+        key_file = self.key_file
+
         def work(progress: Progress) -> backup.Manifest:
             key = backup.key_for_archive(path)
+            if key is None and key_file is not None and key_file.exists():
+                key = keys.read_key_file(key_file)
             if key is None:
-                raise EffDeskError("本机密钥环中没有这个备份的密钥，无法校验。")
+                raise EffDeskError(
+                    "本机密钥环中没有这个备份的密钥，也没有选择密钥文件，无法校验。"
+                    "请点「密钥文件…」选择保存密钥的文件。"
+                )
             return backup.verify_archive(path, key, progress)
 
         def done(m: backup.Manifest) -> None:
