@@ -234,30 +234,18 @@ def _verify(args: argparse.Namespace, ctx: CommandContext) -> int:
     return 0
 
 
-def _verify_key(db_id: str, key_file: Path | None) -> bytes | None:
-    if key_file is not None:
-        if not key_file.is_file():
-            raise EffDeskError(f"找不到密钥文件 {key_file}。")
-        return keys.read_key_file(key_file)
-    try:
-        return keys.get_backup_key(db_id)
-    except EffDeskError:  # no keyring service on this PC, or a damaged key
-        return None
-
-
 def _verify_anchor(db: Any, key_file: Path | None, dirs: list[Path], *, clean: bool) -> int:
     """The log against the local mark and the backups' anchors: nothing cut off or rewritten
     since (effdesk/security/anchors.py). Returns the number of problems."""
-    if db.backend != "sqlite":
+    key = None
+    if key_file is not None:
+        if not key_file.is_file():
+            raise EffDeskError(f"找不到密钥文件 {key_file}。")
+        key = keys.read_key_file(key_file)
+    report = anchors.check_database(db, key, folders=dirs, advance=clean)
+    if report is None:
         print("审计日志与锚点的比对：PostgreSQL 数据库暂不支持（没有备份锚点）。")
         return 0
-    db_id = backup.database_id(db)
-    key = _verify_key(db_id, key_file)
-    db_path = backup._sqlite_path(db.url)
-    with db.session() as s:
-        report = anchors.check_anchors(s, db_id, db_path, key, [backup_dir(), *dirs])
-        if report.ok and clean and key is not None and report.checked:
-            anchors.advance_mark(s, key, db_id, db_path)
     for p in report.problems:
         print(p, file=sys.stderr)
     for n in report.notes:
