@@ -118,7 +118,89 @@ def main() -> int:
     view.close()
     page.close()
 
-    # 3. The clerk was deactivated by the admin while working.
+    # 3. Photos whose facts cannot be right, flagged in the inspector's evidence panel.
+    from PIL import Image
+
+    from effdesk.db.models import Campaign, Finding
+    from effdesk.enums import CampaignKind
+    from effdesk.evidence.store import EvidenceStore
+    from effdesk.services import evidence
+    from effdesk.ui.inspections.evidence_grid import EvidencePanel, describe
+
+    def photo(name: str, when: datetime | None, gps: tuple[float, float] | None) -> Path:
+        exif = Image.Exif()
+        if when is not None:
+            exif.get_ifd(0x8769)[0x9003] = when.strftime("%Y:%m:%d %H:%M:%S")
+        if gps is not None:
+            g = exif.get_ifd(0x8825)
+            g[1], g[2] = ("N" if gps[0] >= 0 else "S"), (abs(gps[0]), 0.0, 0.0)
+            g[3], g[4] = ("E" if gps[1] >= 0 else "W"), (abs(gps[1]), 0.0, 0.0)
+        path = tmp / "photos" / name
+        path.parent.mkdir(exist_ok=True)
+        Image.effect_noise((640, 480), 60).convert("RGB").save(path, "JPEG", exif=exif)
+        return path
+
+    with db.session() as s:
+        campaign = Campaign(
+            name="2026年3月上班纪律暗访",
+            kind=CampaignKind.UNDERCOVER,
+            start_date=datetime(2026, 3, 16).date(),
+            end_date=datetime(2026, 3, 20).date(),
+        )
+        s.add(campaign)
+        s.flush()
+        finding = Finding(
+            campaign_id=campaign.id,
+            unit_id=unit.id,
+            place="一楼办事大厅3号窗口",
+            observed_at=datetime(2026, 3, 17, 9, 10),
+            description="工作时间窗口无人",
+        )
+        s.add(finding)
+        s.flush()
+        finding_id = finding.id
+        window = (datetime(2026, 3, 16), datetime(2026, 3, 20, 23, 59, 59))
+        evidence.attach_files(
+            s,
+            actors["insp1"],
+            EvidenceStore(db.files_dir),
+            evidence.AttachmentOwner(finding_id=finding_id),
+            [
+                photo("窗口无人.jpg", datetime(2026, 3, 17, 9, 12), (30.27, 120.15)),
+                photo("境外坐标.jpg", datetime(2026, 3, 17, 9, 13), (-33.87, 151.21)),
+                photo("未来时间.jpg", datetime(2099, 1, 1, 8, 0), (30.27, 120.15)),
+            ],
+            window=window,
+            workers=1,
+        )
+    panel = EvidencePanel(ctx("insp1"))
+    panel.resize(760, 420)
+    panel.set_finding(finding_id, window)
+    panel.show()
+    grab(panel, "evidence-flags")
+    for row in panel.rows:
+        print(describe(row).replace("\n", " | "))
+    panel.close()
+
+    # The same photos in the inspection report: the doubts are printed under each picture.
+    import subprocess
+
+    from effdesk.reports.inspection_report import render_inspection_report
+
+    pdf = tmp / "report.pdf"
+    with db.session() as s:
+        render_inspection_report(
+            s, actors["insp1"], EvidenceStore(db.files_dir), campaign.id, pdf
+        )
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "2", "-l", "2", str(pdf), str(tmp / "rep")],
+        check=True,
+    )
+    page_png = next(tmp.glob("rep*.png"))
+    (OUT / "trust-report-flags.png").write_bytes(page_png.read_bytes())
+    print(OUT / "trust-report-flags.png")
+
+    # 4. The clerk was deactivated by the admin while working.
     window = QMainWindow()
     window.resize(900, 600)
     window.setWindowTitle("EffDesk")
