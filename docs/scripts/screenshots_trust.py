@@ -189,9 +189,7 @@ def main() -> int:
 
     pdf = tmp / "report.pdf"
     with db.session() as s:
-        render_inspection_report(
-            s, actors["insp1"], EvidenceStore(db.files_dir), campaign.id, pdf
-        )
+        render_inspection_report(s, actors["insp1"], EvidenceStore(db.files_dir), campaign.id, pdf)
     subprocess.run(
         ["pdftoppm", "-png", "-r", "60", "-f", "2", "-l", "2", str(pdf), str(tmp / "rep")],
         check=True,

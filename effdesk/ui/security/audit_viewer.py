@@ -252,7 +252,7 @@ class AuditViewer(QWidget):
                 text = "\n".join(problems[:50])
                 more = f"\n……另有 {len(problems) - 50} 处" if len(problems) > 50 else ""
                 self.last_result = f"审计日志校验未通过，共 {len(problems)} 处问题：\n{text}{more}"
-                show_error(self, EffDeskError(self.last_result), title="审计日志被改动")
+                show_error(self, EffDeskError(self.last_result), title="审计日志校验未通过")
             else:
                 self.last_result = f"审计日志完好：共 {count} 条，哈希链完整。{note}"
                 self.status.setText(self.last_result)

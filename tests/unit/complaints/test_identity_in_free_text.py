@@ -101,6 +101,8 @@ def test_masker_api() -> None:
     mask = masker_from_values("张三丰", "13812345678", "三丰商贸有限公司", "")
     assert mask("张三丰的电话是138 1234 5678，单位三丰商贸有限公司") == "×××的电话是×××，单位×××"
     assert mask("") == ""
+    assert mask("电话１３８１２３４５６７８，或138-1234-5678") == "电话×××，或×××"  # full-width too
+    assert mask("1381234号楼5678室") == "1381234号楼5678室"  # digits apart are not the phone
     assert masker_from_values("张", "123")("张先生 123") == "张先生 123"  # too short to mask
 
 

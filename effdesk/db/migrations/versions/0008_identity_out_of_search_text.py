@@ -16,6 +16,7 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import sqlalchemy as sa
@@ -26,28 +27,49 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-_GAP = r"[\s\-－—.·()（）]*"
+_NOT_DIGIT = re.compile(r"[^0-9]")
+_FULLWIDTH = {ord("０") + i: str(i) for i in range(10)}
+_MASK = "×××"
+
+
+def _phone_spans(text: str, digits: str) -> list[tuple[int, int]]:
+    plain = text.translate(_FULLWIDTH)
+    if digits not in _NOT_DIGIT.sub("", plain):
+        return []  # the cheap test: most texts hold no phone
+    where = [i for i, ch in enumerate(plain) if "0" <= ch <= "9"]
+    run = "".join(plain[i] for i in where)
+    spans = []
+    at = run.find(digits)
+    while at != -1:
+        idx = where[at : at + len(digits)]
+        if all(
+            b - a - 1 <= 3 and not any(ch.isalnum() for ch in plain[a + 1 : b])
+            for a, b in itertools.pairwise(idx)
+        ):
+            spans.append((idx[0], idx[-1] + 1))
+        at = run.find(digits, at + 1)
+    return spans
 
 
 def _mask(text: str, name: str, phone: str, company: str, address: str) -> str:
-    patterns = set()
-    digits = re.sub(r"\D", "", phone or "")
+    if not text:
+        return text
+    digits = _NOT_DIGIT.sub("", (phone or "").translate(_FULLWIDTH))
     if len(digits) >= 5:
-        patterns.add(_GAP.join(digits))
-    for v in (name, company, address):
-        v = (v or "").strip()
-        if len(v) >= 2:
-            patterns.add(re.escape(v))
-    if not patterns or not text:
-        return text
-    # Cheap test first: most cases repeat nothing (a million-case office must not wait).
-    plain = [v.strip() for v in (name, company, address) if len((v or "").strip()) >= 2]
-    if not any(v in text for v in plain) and not (
-        len(digits) >= 5 and digits in re.sub(r"\D", "", text)
-    ):
-        return text
-    regex = re.compile("|".join(sorted(patterns, key=len, reverse=True)))
-    return regex.sub("×××", text)
+        spans = _phone_spans(text, digits)
+        if spans:
+            out, pos = [], 0
+            for start, end in sorted(spans):
+                if start < pos:
+                    pos = max(pos, end)
+                    continue
+                out += [text[pos:start], _MASK]
+                pos = end
+            text = "".join([*out, text[pos:]])
+    values = {v.strip() for v in (name, company, address) if len((v or "").strip()) >= 2}
+    for value in sorted(values, key=len, reverse=True):
+        text = text.replace(value, _MASK)
+    return text
 
 
 def upgrade() -> None:
