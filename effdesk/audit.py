@@ -209,11 +209,9 @@ def check_anchor(session: Session, seq: int, hash_: str) -> list[ChainProblem]:
     row = session.execute(select(AuditEntry.hash).where(AuditEntry.seq == seq)).first()
     if row is None:
         last, _ = chain_head(session)
+        gone = f"第{seq}条" if last + 1 == seq else f"第{last + 1}至{seq}条"
         return [
-            ChainProblem(
-                seq,
-                f"审计日志被截断：备份时已有{seq}条，现在只有{last}条（第{last + 1}至{seq}条缺失）",
-            )
+            ChainProblem(seq, f"审计日志被截断：备份时已有{seq}条，现在只有{last}条（{gone}缺失）")
         ]
     if row.hash != hash_:
         return [ChainProblem(seq, "与备份时记录的哈希不符（该条及其后的日志被改写）")]
