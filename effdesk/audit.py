@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import String, Text, cast, select, text, update
 from sqlalchemy.orm import Session
 
+from effdesk.access import check_current
 from effdesk.auth import Actor
 from effdesk.db.base import now
 from effdesk.db.models import AuditEntry
@@ -83,7 +84,12 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (it commits or rolls back with the change)."""
+    """Append one entry in the caller's transaction (it commits or rolls back with the change).
+
+    Every write records an entry, so this is also where the actor's current access is checked
+    (:func:`effdesk.access.check_current`): a deactivated or demoted user's write is refused.
+    """
+    check_current(session, actor, action, object_type, object_uuid)
     _lock_chain_head(session)
     last = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
@@ -203,11 +209,9 @@ def check_anchor(session: Session, seq: int, hash_: str) -> list[ChainProblem]:
     row = session.execute(select(AuditEntry.hash).where(AuditEntry.seq == seq)).first()
     if row is None:
         last, _ = chain_head(session)
+        gone = f"第{seq}条" if last + 1 == seq else f"第{last + 1}至{seq}条"
         return [
-            ChainProblem(
-                seq,
-                f"审计日志被截断：备份时已有{seq}条，现在只有{last}条（第{last + 1}至{seq}条缺失）",
-            )
+            ChainProblem(seq, f"审计日志被截断：备份时已有{seq}条，现在只有{last}条（{gone}缺失）")
         ]
     if row.hash != hash_:
         return [ChainProblem(seq, "与备份时记录的哈希不符（该条及其后的日志被改写）")]

@@ -13,6 +13,9 @@ class Actor:
     username: str
     roles: frozenset[Role]
     display_name: str = ""
+    # Roles a service lends for one operation (e.g. RECORD_FINDINGS while an admin imports a
+    # field package): not held by the user, so not expected in the user's current roles.
+    lent: frozenset[Role] = frozenset()
 
     def has(self, *roles: Role) -> bool:
         return any(r in self.roles for r in roles)

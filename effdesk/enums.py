@@ -277,6 +277,10 @@ class EvidenceFlag(LabeledEnum):
     NO_CAPTURE_TIME = ("no_capture_time", "无拍摄时间")
     OUTSIDE_CAMPAIGN = ("outside_campaign", "拍摄时间不在活动期间")
     GPS_OUTLIER = ("gps_outlier", "拍摄位置与同组照片相距过远")
+    GPS_OUTSIDE_CHINA = ("gps_outside_china", "拍摄位置在中国境外")
+    GPS_IMPOSSIBLE = ("gps_impossible", "拍摄位置数据不可能（已忽略）")
+    EXIF_MALFORMED = ("exif_malformed", "照片EXIF信息损坏")
+    FUTURE_CAPTURE_TIME = ("future_capture_time", "拍摄时间晚于导入时间（不可信，未采用）")
 
 
 class MediaKind(LabeledEnum):

@@ -6,7 +6,14 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from effdesk import __version__
-from effdesk.db.engine import connect, current_revision, head_revision, upgrade_to_head
+from effdesk.db.engine import (
+    connect,
+    current_revision,
+    head_revision,
+    is_known_revision,
+    upgrade_to_head,
+)
+from effdesk.errors import DatabaseTooNew
 
 if TYPE_CHECKING:
     from effdesk.cli import CommandContext
@@ -48,6 +55,12 @@ def _status(args: argparse.Namespace, ctx: CommandContext) -> int:
     finally:
         engine.dispose()
     head = head_revision()
+    if current is not None and current != head and not is_known_revision(current):
+        raise DatabaseTooNew(
+            f"数据库架构版本：{current}；程序版本：{head}。此数据库由更新版本的 EffDesk 创建，"
+            "本程序不认识它的架构版本，无法打开或升级它：请在本机安装更新版本的 EffDesk。"
+            "数据库未做任何改动。"
+        )
     state = "最新" if current == head else ("未初始化" if current is None else "需要升级")
     print(f"数据库架构版本：{current or '无'}；程序版本：{head}；状态：{state}")
     return 0

@@ -17,7 +17,7 @@ from effdesk.auth import SYSTEM
 from effdesk.enums import Role
 from effdesk.errors import EffDeskError
 from effdesk.paths import backup_dir, default_db_url
-from effdesk.security import backup, keys
+from effdesk.security import anchors, backup, keys
 from effdesk.services import users
 
 if TYPE_CHECKING:
@@ -55,6 +55,20 @@ def register(sub: Any) -> None:
     r.set_defaults(handler=_restore)
 
     v = sub.add_parser("verify", help="校验审计日志哈希链、数据库完整性和证据文件")
+    v.add_argument(
+        "--key-file",
+        metavar="文件",
+        type=Path,
+        help="用密钥文件认证审计锚点（本机系统密钥环中没有备份密钥时）",
+    )
+    v.add_argument(
+        "--backup-dir",
+        metavar="目录",
+        type=Path,
+        action="append",
+        default=[],
+        help="另外在此目录查找备份旁的审计锚点（可多次指定）",
+    )
     v.set_defaults(handler=_verify)
 
     k = sub.add_parser("backup-key", help="显示本数据库备份密钥的恢复密钥（请打印保存）")
@@ -211,7 +225,7 @@ def _verify(args: argparse.Namespace, ctx: CommandContext) -> int:
         print(f"审计日志：发现 {len(problems)} 处问题（共 {seq} 条）", file=sys.stderr)
     else:
         print(f"审计日志哈希链：完好（共 {seq} 条）")
-    bad += _verify_anchor(db)
+    bad += _verify_anchor(db, args.key_file, args.backup_dir, clean=not bad)
     bad += _verify_evidence(db)
     if bad:
         print(f"校验未通过：共 {bad} 处问题。", file=sys.stderr)
@@ -220,36 +234,29 @@ def _verify(args: argparse.Namespace, ctx: CommandContext) -> int:
     return 0
 
 
-def _verify_anchor(db: Any) -> int:
-    """The log against the newest backup's anchor: nothing cut off or rewritten since."""
-    if db.backend != "sqlite":
+def _verify_anchor(db: Any, key_file: Path | None, dirs: list[Path], *, clean: bool) -> int:
+    """The log against the local mark and the backups' anchors: nothing cut off or rewritten
+    since (effdesk/security/anchors.py). Returns the number of problems."""
+    key = None
+    if key_file is not None:
+        if not key_file.is_file():
+            raise EffDeskError(f"找不到密钥文件 {key_file}。")
+        key = keys.read_key_file(key_file)
+    report = anchors.check_database(db, key, folders=dirs, advance=clean)
+    if report is None:
+        print("审计日志与锚点的比对：PostgreSQL 数据库暂不支持（没有备份锚点）。")
         return 0
-    db_id = backup.database_id(db)
-    if backup.latest_anchor(db_id) is None:
-        print("审计日志与备份的比对：还没有备份，未比对。")
-        return 0
-    try:
-        key = keys.get_backup_key(db_id)
-    except EffDeskError:  # no keyring service on this PC, or a damaged key
-        key = None  # still compared, only not authenticated
-    anchor = backup.latest_anchor(db_id, key=key)
-    assert anchor is not None
-    if anchor.authentic is False:
+    for p in report.problems:
+        print(p, file=sys.stderr)
+    for n in report.notes:
+        print(n)
+    if report.ok and report.checked:
+        newest = max(report.checked, key=lambda a: a.seq)
         print(
-            f"备份旁的审计锚点文件 {anchor.path.name} 无法读取或与备份密钥不符（被改动）。",
-            file=sys.stderr,
+            f"审计日志与审计锚点一致：第{newest.seq}条仍在且未被改动"
+            f"（{newest.created_at} 的锚点，经备份密钥认证）。"
         )
-        return 1
-    with db.session() as s:
-        problems = audit.check_anchor(s, anchor.seq, anchor.hash)
-    for p in problems:
-        print(f"{p}（对照 {anchor.created_at} 的备份）", file=sys.stderr)
-    if not problems:
-        checked = "" if anchor.authentic else "（本机没有备份密钥，锚点未经认证）"
-        print(
-            f"审计日志与 {anchor.created_at} 的备份一致：第{anchor.seq}条仍在且未被改动{checked}。"
-        )
-    return len(problems)
+    return len(report.problems)
 
 
 def _verify_evidence(db: Any) -> int:

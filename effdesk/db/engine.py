@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from effdesk.db.base import now
-from effdesk.errors import DatabaseCorrupt, DatabaseTooNew, EffDeskError
+from effdesk.errors import ConcurrentEditError, DatabaseCorrupt, DatabaseTooNew, EffDeskError
 from effdesk.paths import default_db_url, evidence_dir_for
 
 if TYPE_CHECKING:
@@ -144,6 +145,11 @@ def _known_revision(revision: str) -> bool:
     return revision in _revision_graph()
 
 
+def is_known_revision(revision: str) -> bool:
+    """Is ``revision`` one of this program's migrations (else a newer EffDesk made it)?"""
+    return _known_revision(ScriptDirectory(str(MIGRATIONS_DIR)), revision)
+
+
 def upgrade_to_head(engine: Engine) -> str | None:
     """Migrate to the newest schema; refuse a database made by a newer EffDesk.
 
@@ -181,6 +187,15 @@ class Database:
         try:
             yield s
             s.commit()
+        except StaleDataError as exc:
+            # A record saved meanwhile by another PC (optimistic lock), wherever the flush
+            # happened: services name the record themselves; this is the last safety net.
+            s.rollback()
+            raise ConcurrentEditError(
+                "您要保存的记录刚被其他人修改，您的操作未保存（已保存的内容没有丢失）。"
+                "请刷新后重试。",
+                other_change=str(exc),
+            ) from exc
         except BaseException:
             s.rollback()
             raise

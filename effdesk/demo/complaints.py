@@ -62,6 +62,7 @@ from effdesk.enums import (
     UnitKind,
     Verification,
 )
+from effdesk.services.complaints.privacy import mask_text_values
 
 NUMBER_SERIES_KEY = "complaint"
 # Cases per chunk: the unit of generation, insertion and commit. Part of the demo's
@@ -1095,7 +1096,13 @@ class _ChunkBuilder:
             handler.name if handler else "",
             row["forwarded_to"],
         ]
-        row["search_text"] = " ".join(p for p in parts if p)
+        row["search_text"] = mask_text_values(
+            " ".join(p for p in parts if p),
+            row["complainant_name"],
+            row["complainant_phone"],
+            row["complainant_company"],
+            row["complainant_address"],
+        )
         if row["anonymous"]:
             row["search_identity"] = row["complainant_phone"]
         else:

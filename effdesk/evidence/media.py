@@ -139,6 +139,9 @@ class MediaInfo:
     gps_lat: float | None
     gps_lon: float | None
     camera: str
+    # Doubts read from the content (EvidenceFlag codes): a position outside China or
+    # impossible, damaged EXIF. Flagged on the attachment, never a reason to refuse the file.
+    doubts: tuple[str, ...] = ()
 
 
 class BadEvidenceFile(EffDeskError):
@@ -233,6 +236,11 @@ def examine(
             movie.gps_lat,
             movie.gps_lon,
             camera,
+            doubts=(GPS_OUTSIDE_CHINA,)
+            if movie.gps_lat is not None
+            and movie.gps_lon is not None
+            and not in_china_box(movie.gps_lat, movie.gps_lon)
+            else (),
         )
         return Examined(info)
     return Examined(MediaInfo(mime, kind, size, None, None, None, None, None, ""))
@@ -343,7 +351,9 @@ def _examine_image(
 ) -> Examined:
     try:
         with Image.open(path) as im:
-            exif = _safe_exif(im)
+            exif, exif_broken = _safe_exif(im)
+            raw = im.info.get("exif")
+            raw_size = len(raw) if isinstance(raw, bytes) else 0
             full_w, full_h = im.size
             if im.format == "JPEG":
                 # Decoding at 1/8 or 1/4 scale still reads the whole entropy-coded stream.
@@ -364,7 +374,7 @@ def _examine_image(
     except (OSError, SyntaxError, ValueError, EOFError):
         raise BadEvidenceFile(name, "图片已损坏，无法读取") from None
 
-    facts = _exif_facts(exif)
+    facts = _exif_facts(exif, raw_size)
     if facts.orientation in (5, 6, 7, 8):
         full_w, full_h = full_h, full_w
     if facts.orientation in _ORIENTATION_TRANSPOSE:
@@ -382,6 +392,7 @@ def _examine_image(
         gps_lat=facts.gps_lat,
         gps_lon=facts.gps_lon,
         camera=facts.camera,
+        doubts=(*((EXIF_MALFORMED,) if exif_broken else ()), *facts.doubts),
     )
     return Examined(info, previews)
 
@@ -393,36 +404,68 @@ class _ExifFacts:
     gps_lat: float | None = None
     gps_lon: float | None = None
     camera: str = ""
+    doubts: tuple[str, ...] = ()
 
 
-def _safe_exif(im: Image.Image) -> Image.Exif:
+# EvidenceFlag codes (the enum lives in effdesk.enums; the codes are what attachments store).
+EXIF_MALFORMED = "exif_malformed"
+GPS_IMPOSSIBLE = "gps_impossible"
+GPS_OUTSIDE_CHINA = "gps_outside_china"
+# A rough box around China (mainland, Hainan, Taiwan and the South China Sea islands north of
+# 3.8°N): a photo of a county office taken outside it cannot be right. It also covers parts of
+# the neighbouring countries, so it catches the absurd (another continent, a sign error), not
+# the subtle; the GPS_OUTLIER flag compares the photos of one finding with each other.
+CHINA_BOX = (3.8, 53.6, 73.5, 135.1)  # south, north, west, east (degrees)
+
+
+def in_china_box(lat: float, lon: float) -> bool:
+    south, north, west, east = CHINA_BOX
+    return south <= lat <= north and west <= lon <= east
+
+
+def _safe_exif(im: Image.Image) -> tuple[Image.Exif, bool]:
     # Broken EXIF is common (edited photos, odd phones); the picture itself may be fine.
     try:
-        return im.getexif()
+        return im.getexif(), False
     except Exception:
-        return Image.Exif()
+        return Image.Exif(), True
 
 
-def _exif_facts(exif: Image.Exif) -> _ExifFacts:
+def _exif_facts(exif: Image.Exif, raw_size: int = 0) -> _ExifFacts:
     # Pillow parses sub-IFDs lazily, so damaged offsets surface only here: a photo with
-    # unreadable EXIF is still evidence (flagged for its missing time), not a corrupt file.
+    # unreadable EXIF is still evidence (flagged), not a corrupt file.
+    doubts: list[str] = []
     try:
-        lat, lon = read_gps(exif)
+        # A sub-IFD pointer that leads beyond the EXIF data (Pillow warns, gives nothing).
+        for pointer in (IFD_EXIF, IFD_GPS):
+            offset = _int_or_none(exif.get(pointer))
+            if raw_size and offset is not None and offset >= raw_size:
+                doubts.append(EXIF_MALFORMED)
+    except Exception:
+        doubts.append(EXIF_MALFORMED)
+    try:
+        lat, lon, gps_doubt = read_gps_checked(exif)
+        if gps_doubt:
+            doubts.append(gps_doubt)
     except Exception:
         lat = lon = None
+        doubts.append(EXIF_MALFORMED)
     try:
         captured = read_capture_time(exif)
     except Exception:
         captured = None
+        doubts.append(EXIF_MALFORMED)
     try:
         camera = read_camera(exif)
     except Exception:
         camera = ""
+        doubts.append(EXIF_MALFORMED)
     try:
         orientation = _int_or_none(exif.get(TAG_ORIENTATION)) or 1
     except Exception:
         orientation = 1
-    return _ExifFacts(orientation, captured, lat, lon, camera)
+        doubts.append(EXIF_MALFORMED)
+    return _ExifFacts(orientation, captured, lat, lon, camera, tuple(dict.fromkeys(doubts)))
 
 
 def _make_previews(im: Image.Image, sizes: tuple[int, ...]) -> dict[int, Image.Image]:
@@ -491,18 +534,25 @@ def _parse_exif_datetime(raw: Any, offset: Any) -> datetime | None:
 
 def read_gps(exif: Image.Exif) -> tuple[float | None, float | None]:
     """GPS IFD degrees/minutes/seconds + N/S/E/W → signed decimal degrees."""
+    lat, lon, _doubt = read_gps_checked(exif)
+    return lat, lon
+
+
+def read_gps_checked(exif: Image.Exif) -> tuple[float | None, float | None, str]:
+    """:func:`read_gps` and a doubt: GPS_IMPOSSIBLE (position given but unreadable or out of
+    range: dropped), GPS_OUTSIDE_CHINA (kept), or ""."""
     gps = exif.get_ifd(IFD_GPS)
-    if not gps:
-        return None, None
+    if not gps or (gps.get(2) is None and gps.get(4) is None):
+        return None, None, ""
     lat = _dms(gps.get(2), _text(gps.get(1)), "S")
     lon = _dms(gps.get(4), _text(gps.get(3)), "W")
     if lat is None or lon is None:
-        return None, None
+        return None, None, GPS_IMPOSSIBLE
     if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
-        return None, None
+        return None, None, GPS_IMPOSSIBLE
     if lat == 0.0 and lon == 0.0:  # a camera without a fix often writes zeros
-        return None, None
-    return lat, lon
+        return None, None, ""
+    return lat, lon, "" if in_china_box(lat, lon) else GPS_OUTSIDE_CHINA
 
 
 def _dms(value: Any, ref: str, negative_ref: str) -> float | None:
@@ -513,6 +563,8 @@ def _dms(value: Any, ref: str, negative_ref: str) -> float | None:
     if not parts or len(parts) > 3 or any(math.isnan(p) or math.isinf(p) for p in parts):
         return None
     parts += [0.0] * (3 - len(parts))
+    if any(p < 0 for p in parts) or parts[1] > 60.0 or parts[2] > 60.0:
+        return None  # minutes and seconds below 60, nothing negative: else not a position
     deg = parts[0] + parts[1] / 60.0 + parts[2] / 3600.0
     return -deg if ref.strip().upper().startswith(negative_ref) else deg
 

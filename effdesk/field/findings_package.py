@@ -672,7 +672,9 @@ def _write(
     # attachment service asks for RECORD_FINDINGS, which recording imported findings implies.
     attach_actor = actor
     if not allowed(actor, Permission.RECORD_FINDINGS):
-        attach_actor = dataclasses.replace(actor, roles=actor.roles | {Role.INSPECTOR})
+        attach_actor = dataclasses.replace(
+            actor, roles=actor.roles | {Role.INSPECTOR}, lent=frozenset({Role.INSPECTOR})
+        )
     done = 0
     flagged = 0
     for f in pkg.findings:

@@ -215,6 +215,8 @@ class _Text:
 
 def _caption(unit: str, f: ReportFinding, ev: ReportEvidence, n: int) -> str:
     taken = f"{ev.captured_at:%Y-%m-%d %H:%M}" if ev.captured_at else "无拍摄时间"
+    if EvidenceFlag.FUTURE_CAPTURE_TIME.value in ev.flags:
+        taken = "不可信（照片记录的时间晚于导入时间）"
     desc = f.row.description
     if len(desc) > CAPTION_DESC_CHARS:
         desc = desc[: CAPTION_DESC_CHARS - 1] + "…"

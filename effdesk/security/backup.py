@@ -29,9 +29,10 @@ The decrypted stream is a POSIX tar: ``database.sqlite``, ``files/objects/<aa>/<
 and ``manifest.json`` last (format, time, database id, schema revision, audit chain head,
 and ``files: [{path, size, sha256}]`` for every member).
 
-Beside each archive, ``<archive>.anchor.json`` holds the audit chain head at backup time,
-authenticated with the backup key (see "audit anchors" below): ``effdesk verify`` uses it to
-detect a log whose newest entries were cut off or rewritten since.
+Beside each archive, ``<archive>.anchor.json`` holds the audit chain head just after the
+backup's own BACKUP entry, keyed with the backup key, and the same head goes into a local mark
+beside the database (:mod:`effdesk.security.anchors`): ``effdesk verify`` uses them to detect a
+log whose newest entries were cut off or rewritten since.
 
 Restore decrypts and unpacks the WHOLE archive into a staging folder beside the database,
 checks every chunk, every manifest hash and the database's own integrity, and only then moves
@@ -42,7 +43,6 @@ moves the restored ones in.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import io
 import json
 import os
@@ -75,7 +75,7 @@ from effdesk.enums import AuditAction
 from effdesk.errors import EffDeskError, PackageRejected
 from effdesk.paths import backup_dir, evidence_dir_for
 from effdesk.permissions import Permission, require
-from effdesk.security import keys
+from effdesk.security import anchors, keys
 from effdesk.services import settings
 
 MAGIC = b"EFFDBAK\x00"
@@ -155,18 +155,22 @@ def read_header(fh: IO[bytes], name: str = "") -> ArchiveHeader:
     label = name or "该文件"
     fixed = fh.read(_FIXED.size)
     if len(fixed) < _FIXED.size or not fixed.startswith(MAGIC):
-        raise PackageRejected(f"{label}不是 EffDesk 备份文件（文件头不符），未做任何改动。")
-    _magic, version, _flags, chunk_size, kid, salt, id_len = _FIXED.unpack(fixed)
+        raise PackageRejected(
+            f"{label}不是 EffDesk 备份文件，或其文件头已损坏（文件头标记不符），未做任何改动。"
+        )
+    _magic, version, flags, chunk_size, kid, salt, id_len = _FIXED.unpack(fixed)
     if version != FORMAT_VERSION:
         raise PackageRejected(
-            f"{label}的备份格式版本为 {version}，本程序只认识版本 {FORMAT_VERSION}，"
-            "请用更新版本的 EffDesk 恢复。"
+            f"{label}的备份格式版本为 {version}，本程序只认识版本 {FORMAT_VERSION}："
+            "可能由更新版本的 EffDesk 生成（请用更新版本恢复），也可能文件头已损坏。未做任何改动。"
         )
+    if flags != 0:
+        raise PackageRejected(f"{label}的文件头已损坏（标志字段异常），未做任何改动。")
     if not 4096 <= chunk_size <= 64 * 1024 * 1024:
         raise PackageRejected(f"{label}的文件头已损坏（分块大小异常），未做任何改动。")
     db_id = fh.read(id_len)
     if len(db_id) != id_len:
-        raise PackageRejected(f"{label}不完整（文件头被截断），未做任何改动。")
+        raise PackageRejected(f"{label}的文件头已损坏或被截断，未做任何改动。")
     return ArchiveHeader(
         version, chunk_size, kid, salt, db_id.decode("utf-8", "replace"), fixed + db_id
     )
@@ -284,6 +288,27 @@ class _DecryptingReader(io.RawIOBase):
         while not self._done:
             self._next_chunk()
         self._plain = b""
+
+
+def _key_id_damaged(fh: BinaryIO, key: bytes, header: ArchiveHeader) -> bool:
+    """The header's key id differs from ``key``'s: is ``key`` nevertheless the right key and
+    the key id field damaged? The first chunk decrypts under the header as it was written
+    (with ``key``'s id) only then. Leaves ``fh`` where it was."""
+    at = fh.tell()
+    try:
+        ct = fh.read(header.chunk_size + TAG_BYTES)
+    finally:
+        fh.seek(at)
+    start = _FIXED.size - 2 - SALT_BYTES - 16  # magic, version, flags, chunk size precede it
+    raw = header.raw[:start] + keys.key_id(key) + header.raw[start + 16 :]
+    aead = _subkey(key, header.salt)
+    for final in (False, True):
+        try:
+            aead.decrypt(_nonce(0, final), ct, raw)
+        except InvalidTag:
+            continue
+        return True
+    return False
 
 
 class _HashingReader(io.RawIOBase):
@@ -543,7 +568,6 @@ def create_backup(
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, final_path)
-        _write_anchor(final_path, key, db_id, facts["audit_head"], at)
         _fsync_dir(dest_dir)
     finally:
         snap.unlink(missing_ok=True)
@@ -559,6 +583,10 @@ def create_backup(
             None,
             {"file": final_path.name, "audit_head": facts["audit_head"]["seq"]},
         )
+    # The anchors cover the BACKUP entry just committed (anchors module).
+    with db.session() as s:
+        anchors.record_backup_anchors(s, key, db_id, final_path, src, at)
+    _fsync_dir(dest_dir)
     return BackupResult(
         path=final_path,
         size=final_path.stat().st_size,
@@ -570,91 +598,24 @@ def create_backup(
 
 # --------------------------------------------------------------------------- audit anchors
 #
-# The audit chain proves that no entry was changed inside the log, but not that the newest
-# entries are all still there: cutting off the tail (or rewriting it with fresh hashes) leaves a
-# valid chain. Each backup therefore leaves beside its archive a small "anchor": the chain head
-# at backup time, authenticated with the backup key (HMAC-SHA256), readable without decrypting
-# the archive. ``effdesk verify`` compares the log with the newest anchor of this database.
+# See effdesk/security/anchors.py: the chain head, keyed with the backup key, beside every
+# archive and in a local high-water mark, written after the backup's own BACKUP entry.
 
-ANCHOR_SUFFIX = ".anchor.json"
-
-
-def anchor_path(archive: Path) -> Path:
-    return archive.with_name(archive.name + ANCHOR_SUFFIX)
-
-
-@dataclass(frozen=True)
-class AuditAnchor:
-    path: Path
-    database_id: str
-    seq: int
-    hash: str
-    created_at: str
-    # True/False: the HMAC was checked with the backup key; None: no key to check it with.
-    authentic: bool | None
-
-
-def _anchor_body(database_id: str, seq: int, hash_: str, created_at: str) -> dict[str, Any]:
-    return {"database_id": database_id, "seq": seq, "hash": hash_, "created_at": created_at}
-
-
-def _anchor_mac(key: bytes, body: dict[str, Any]) -> str:
-    payload = json.dumps(body, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    return hmac.new(key, b"effdesk-audit-anchor\0" + payload, hashlib.sha256).hexdigest()
-
-
-def _write_anchor(
-    archive: Path, key: bytes, database_id: str, head: dict[str, Any], at: datetime
-) -> None:
-    body = _anchor_body(
-        database_id, int(head["seq"]), str(head["hash"]), at.isoformat(timespec="seconds")
-    )
-    data = {**body, "archive": archive.name, "mac": _anchor_mac(key, body)}
-    dest = anchor_path(archive)
-    tmp = dest.with_name(dest.name + ".partial")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, dest)
+ANCHOR_SUFFIX = anchors.ANCHOR_SUFFIX
+AuditAnchor = anchors.AuditAnchor
+anchor_path = anchors.anchor_path
 
 
 def latest_anchor(
     database_id: str, folder: Path | None = None, key: bytes | None = None
 ) -> AuditAnchor | None:
-    """The anchor with the highest chain position among this database's backups, if any.
-
-    An anchor that cannot be read, or whose HMAC does not match ``key``, is returned with
-    ``authentic=False`` (a forged anchor must not pass silently, nor hide the real ones).
-    """
-    folder = folder or backup_dir()
-    if not folder.is_dir():
-        return None
-    best: AuditAnchor | None = None
-    for path in sorted(folder.glob(f"effdesk-*{SUFFIX}{ANCHOR_SUFFIX}")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            body = _anchor_body(
-                str(data["database_id"]),
-                int(data["seq"]),
-                str(data["hash"]),
-                str(data["created_at"]),
-            )
-        except (OSError, ValueError, KeyError, TypeError):
-            return AuditAnchor(path, database_id, 0, "", "", authentic=False)
-        if body["database_id"] != database_id:
-            continue
-        authentic = (
-            None
-            if key is None
-            else hmac.compare_digest(str(data.get("mac", "")), _anchor_mac(key, body))
-        )
-        if authentic is False:
-            return AuditAnchor(
-                path, database_id, body["seq"], body["hash"], body["created_at"], False
-            )
-        if best is None or body["seq"] > best.seq:
-            best = AuditAnchor(
-                path, database_id, body["seq"], body["hash"], body["created_at"], authentic
-            )
-    return best
+    """The anchor with the highest chain position among this database's backups in
+    ``folder`` (default: the backup folder); one that does not verify under ``key`` first."""
+    found = anchors.backup_anchors(database_id, folder or backup_dir(), key)
+    forged = [a for a in found if a.authentic is False]
+    if forged:
+        return forged[0]
+    return found[-1] if found else None
 
 
 # --------------------------------------------------------------------------- daily backup
@@ -776,6 +737,11 @@ def unpack_archive(
     with archive.open("rb") as fh:
         header = read_header(fh, f"「{name}」")
         if header.key_id != keys.key_id(key):
+            if _key_id_damaged(fh, key, header):
+                raise PackageRejected(
+                    f"备份文件「{name}」已损坏：文件头中的密钥标识被改动（所用密钥是正确的），"
+                    "恢复已拒绝，未做任何改动。请改用其他备份文件。"
+                )
             raise PackageRejected(
                 f"密钥不正确：备份文件「{name}」是用另一把密钥加密的（数据库标识 "
                 f"{header.database_id}）。请使用打印保存的恢复密钥或正确的密钥文件。未做任何改动。"
@@ -942,6 +908,8 @@ def restore_backup(
                 None,
                 {"archive": archive.name, "files": manifest.files},
             )
+        with database.session() as s:
+            anchors.mark_after_restore(s, key, manifest.database_id, db_path)
     finally:
         database.dispose()
     if remember_key and manifest.database_id and keys.keyring_available():

@@ -8,6 +8,7 @@ sees those keys masked.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -158,6 +159,23 @@ def list_entries(
     rows = session.execute(
         stmt.order_by(AuditEntry.seq.desc()).offset(max(0, offset)).limit(max(1, limit))
     ).all()
+    # Without the identity right, the identity is also masked in free text (a summary or
+    # content that repeats it, in before/after): the complaints privacy rule.
+    maskers: dict[str, Callable[[str], str]] = {}
+    if not see_identity:
+        from effdesk.services.complaints.privacy import identity_maskers_by_uuid
+
+        maskers = identity_maskers_by_uuid(
+            session, {r.object_uuid for r in rows if r.object_type == "complaint"}
+        )
+
+    def shown(r: Any, value: Any) -> Any:
+        if see_identity:
+            return value
+        value = mask_identity(value)
+        mask = maskers.get(r.object_uuid) if r.object_type == "complaint" else None
+        return _mask_strings(value, mask) if mask is not None else value
+
     return Page(
         rows=[
             AuditRow(
@@ -168,11 +186,9 @@ def list_entries(
                 action_code=str(r.action),
                 object_type=r.object_type,
                 object_uuid=r.object_uuid,
-                summary=r.summary,
-                before=decode_json(r.before)
-                if see_identity
-                else mask_identity(decode_json(r.before)),
-                after=decode_json(r.after) if see_identity else mask_identity(decode_json(r.after)),
+                summary=shown(r, r.summary),
+                before=shown(r, decode_json(r.before)),
+                after=shown(r, decode_json(r.after)),
                 host=r.host,
             )
             for r in rows
@@ -180,6 +196,16 @@ def list_entries(
         total=total,
         offset=offset,
     )
+
+
+def _mask_strings(value: Any, mask: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: _mask_strings(v, mask) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_strings(v, mask) for v in value]
+    return value
 
 
 def usernames(session: Session, actor: Actor) -> list[str]:

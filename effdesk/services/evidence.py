@@ -13,8 +13,8 @@ import os
 import statistics
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from effdesk import audit
 from effdesk.auth import Actor
+from effdesk.db.base import now
 from effdesk.db.models import (
     Attachment,
     Complaint,
@@ -372,8 +373,11 @@ def _record_batch(
             continue
         existing.add(r.blob.sha256)
         stored = known.get(r.blob.sha256) or _new_stored_file(session, r)
-        flags: list[str] = []
-        if stored.media_kind is MediaKind.PHOTO and stored.captured_at is None:
+        flags: list[str] = [c for c in r.info.doubts if c in _FLAG_BY_CODE]
+        if capture_time_in_future(r.info.captured_at):
+            # Kept out of StoredFile.captured_at (no ordering or window check trusts it).
+            flags.append(EvidenceFlag.FUTURE_CAPTURE_TIME.value)
+        elif stored.media_kind is MediaKind.PHOTO and stored.captured_at is None:
             flags.append(EvidenceFlag.NO_CAPTURE_TIME.value)
         if (
             window is not None
@@ -412,6 +416,14 @@ def _record_batch(
                 {"name": a.original_name, "sha256": a.file.sha256, "flags": list(a.flags)}
                 for a in report.added
             ],
+            # What a camera claimed but was not believed (a capture time in the future).
+            "claimed_capture_times": {
+                r.name: r.info.captured_at.isoformat(timespec="seconds")
+                for r in results
+                if isinstance(r, _Prepared)
+                and capture_time_in_future(r.info.captured_at)
+                and r.info.captured_at is not None
+            },
             "duplicates": report.duplicates,
             "problems": [str(p) for p in report.problems],
         },
@@ -431,8 +443,19 @@ def _known_files(session: Session, shas: Sequence[str]) -> dict[str, StoredFile]
     return found
 
 
+# A camera clock a little ahead (time zones, drift) is not a lie; a day ahead is not a time.
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def capture_time_in_future(captured_at: datetime | None, at: datetime | None = None) -> bool:
+    """Is this EXIF capture time later than the import (beyond FUTURE_TOLERANCE)?"""
+    return captured_at is not None and captured_at > (at or now()) + FUTURE_TOLERANCE
+
+
 def _new_stored_file(session: Session, r: _Prepared) -> StoredFile:
     info = r.info
+    if capture_time_in_future(info.captured_at):
+        info = replace(info, captured_at=None)
     stored = StoredFile(
         sha256=r.blob.sha256,
         size=r.blob.size,

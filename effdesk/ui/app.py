@@ -221,24 +221,29 @@ def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
         return EXIT_FAILED
     try:
         prepare_database(db)
-        try:
-            actor = login(db, dev_actor)
-        except LoginUnavailable as err:
-            startup_error("无法登录", str(err))
-            return EXIT_FAILED
-        if actor is None:
-            return EXIT_OK  # the user closed the login dialog
-        from effdesk.ui.main_window import MainWindow
+        while True:  # again after a session ended because the user's access was changed
+            try:
+                actor = login(db, dev_actor)
+            except LoginUnavailable as err:
+                startup_error("无法登录", str(err))
+                return EXIT_FAILED
+            if actor is None:
+                return EXIT_OK  # the user closed the login dialog
+            from effdesk.ui.main_window import MainWindow
+            from effdesk.ui.session_guard import SessionGuard
 
-        ctx = AppContext(db=db, actor=actor)
-        window = MainWindow(ctx)
-        window.show()
-        start_background_duties(ctx, window)
-        try:
-            return int(app.exec())
-        finally:
-            with db.session() as s:
-                users.logout(s, actor)
+            ctx = AppContext(db=db, actor=actor)
+            window = MainWindow(ctx)
+            guard = SessionGuard(ctx, window)
+            window.show()
+            start_background_duties(ctx, window)
+            try:
+                code = int(app.exec())
+            finally:
+                with db.session() as s:
+                    users.logout(s, actor)
+            if not guard.ended_session:
+                return code
     finally:
         db.dispose()
 

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from effdesk.access import AccessRevoked
 from effdesk.errors import EffDeskError
 from effdesk.paths import log_dir
 
@@ -136,6 +137,12 @@ def show_error(parent: QWidget | None, exc: BaseException, *, title: str = "") -
 
     Bugs are logged here as well. Returns the dialog (tests look at it).
     """
+    if isinstance(exc, AccessRevoked) and exc.ends_session:
+        from effdesk.ui.session_guard import active_guard
+
+        guard = active_guard()
+        if guard is not None:
+            return guard.end(exc)  # the session ends: one message, then the login dialog
     if isinstance(exc, EffDeskError):
         dialog: QDialog = domain_message_box(parent, exc, title)
     else:

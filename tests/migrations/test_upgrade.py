@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,61 @@ def test_corrupt_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
     with pytest.raises(DatabaseCorrupt, match="备份恢复"):
         open_database(f"sqlite:///{path}")
     assert path.read_bytes() == before
+
+
+def test_0008_masks_identity_out_of_search_text_of_existing_cases(tmp_path: Path) -> None:
+    """A case registered before 0008 kept the phone typed into its summary in search_text."""
+    from alembic import command
+
+    from effdesk.auth import SYSTEM
+    from effdesk.db.engine import alembic_config
+    from effdesk.db.models import ProblemCategory
+    from effdesk.enums import Channel
+    from effdesk.services import complaints
+
+    path = tmp_path / "old.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    command.upgrade(alembic_config(engine), "0002")
+    engine.dispose()
+    db = open_database(f"sqlite:///{path}", migrate=False)
+    with db.session() as s:
+        cat = ProblemCategory(code="T", name="服务态度", conclusion_days=None, active=True)
+        s.add(cat)
+        s.flush()
+        case = complaints.register_complaint(
+            s,
+            SYSTEM,
+            complaints.ComplaintInput(
+                received_at=datetime(2026, 3, 2, 9),
+                channel=Channel.PHONE,
+                summary="王小明来电（139-0000-1111）反映窗口推诿",
+                category_id=cat.id,
+                subject_description="县政务服务中心窗口",
+                complainant_name="王小明",
+                complainant_phone="13900001111",
+            ),
+            at=datetime(2026, 3, 2, 9),
+        )
+        # What the old service stored: the summary as typed.
+        s.execute(
+            text("UPDATE complaints SET search_text = :t WHERE id = :id"),
+            {"t": f"{case.number} 王小明来电（139-0000-1111）反映窗口推诿", "id": case.id},
+        )
+        cid = case.id
+    db.dispose()
+    db = open_database(f"sqlite:///{path}")
+    with db.session() as s:
+        stored = s.scalar(select(Complaint.search_text).where(Complaint.id == cid))
+        assert stored is not None and "王小明" not in stored and "1111" not in stored
+        assert "反映窗口推诿" in stored
+        for q in ('search_text : "王小明"', 'search_text : "0000-1111"'):
+            hits = s.execute(
+                text("SELECT rowid FROM complaints_fts WHERE complaints_fts MATCH :q"), {"q": q}
+            ).all()
+            assert hits == []
+        hits = s.execute(
+            text("SELECT rowid FROM complaints_fts WHERE complaints_fts MATCH :q"),
+            {"q": 'search_identity : "王小明"'},
+        ).all()
+        assert [h[0] for h in hits] == [cid]
+    db.dispose()

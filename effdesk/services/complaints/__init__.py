@@ -10,6 +10,7 @@ an implementation detail:
   admin enters a year's holidays
 - :mod:`.search` — the filtered list (FTS5 / pg_trgm), counts, the case view with history
 - :mod:`.todo` — 待办
+- :mod:`.privacy` — the complainant's identity masked in free text, for every output
 - :mod:`.choices` — categories, handlers and names for the screens' pickers and timeline
 
 Every mutating call takes ``expected_version`` (the version the user's screen showed; None
@@ -51,6 +52,7 @@ from effdesk.services.complaints.intake import (
     discard_draft,
     find_possible_duplicates,
     format_complaint_number,
+    identity_warnings,
     input_from_draft,
     input_to_draft,
     list_drafts,
@@ -80,6 +82,13 @@ from effdesk.services.complaints.lifecycle import (
     start_investigation,
     submit_for_instruction,
     supervise,
+)
+from effdesk.services.complaints.privacy import (
+    TEXT_MASK,
+    identity_masker,
+    identity_maskers,
+    text_masker_for,
+    text_maskers_for,
 )
 from effdesk.services.complaints.schema import (
     ANONYMOUS,
@@ -113,6 +122,7 @@ from effdesk.services.complaints.todo import todo_for
 __all__ = [
     "ANONYMOUS",
     "MASK",
+    "TEXT_MASK",
     "TRANSITIONS",
     "CategoryWords",
     "ComplaintAction",
@@ -155,7 +165,10 @@ __all__ = [
     "format_complaint_number",
     "get_complaint_detail",
     "handler_choices",
+    "identity_masker",
+    "identity_maskers",
     "identity_visible",
+    "identity_warnings",
     "input_from_draft",
     "input_to_draft",
     "instruct",
@@ -186,6 +199,8 @@ __all__ = [
     "submit_for_instruction",
     "suggest_category",
     "supervise",
+    "text_masker_for",
+    "text_maskers_for",
     "todo_for",
     "update_complaint",
 ]

@@ -9,6 +9,8 @@ writes one ComplaintEvent and one audit entry and flushes, turning a lost update
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -63,6 +65,20 @@ def flush(session: Session, case: Complaint) -> None:
         session.flush()
     except StaleDataError as exc:
         # The caller's unit of work rolls back on this error; nothing half-done is kept.
+        raise ConcurrentEditError(
+            f"{label}刚被其他人修改，您的操作未保存。请刷新后重试。",
+            other_change=str(exc),
+        ) from exc
+
+
+@contextmanager
+def conflicts_reported(case: Complaint) -> Iterator[None]:
+    """Any flush inside (autoflush of a query too) that finds the case saved by somebody else
+    meanwhile becomes the ConcurrentEditError naming the case, not a raw StaleDataError."""
+    label = case_label(case)
+    try:
+        yield
+    except StaleDataError as exc:
         raise ConcurrentEditError(
             f"{label}刚被其他人修改，您的操作未保存。请刷新后重试。",
             other_change=str(exc),

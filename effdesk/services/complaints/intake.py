@@ -38,6 +38,7 @@ from effdesk.services.complaints._core import (
     CONCLUSION_STATES,
     Step,
     clock,
+    conflicts_reported,
     load_case,
 )
 from effdesk.services.complaints.deadlines import (
@@ -46,6 +47,11 @@ from effdesk.services.complaints.deadlines import (
     load_policy,
     set_computed,
     set_explicit,
+)
+from effdesk.services.complaints.privacy import (
+    mask_search_text,
+    mentions_identity,
+    text_masker_for,
 )
 from effdesk.services.complaints.schema import ComplaintInput, DraftInfo, DuplicateHint
 from effdesk.services.numbering import allocate_number
@@ -132,6 +138,27 @@ def check_input(
     return problems
 
 
+def identity_warnings(data: ComplaintInput) -> list[str]:
+    """Warnings (not refusals) for the clerk: the summary or the content repeats the
+    complainant's own name, phone, company or address. Roles without the identity right will
+    read ××× there; the clerk may prefer to word it without them."""
+    out = []
+    for text, label in ((data.summary, "内容摘要"), (data.content, "详细内容")):
+        found = mentions_identity(
+            text,
+            "" if data.anonymous else data.complainant_name,
+            data.complainant_phone,
+            "" if data.anonymous else data.complainant_company,
+            "" if data.anonymous else data.complainant_address,
+        )
+        if found:
+            out.append(
+                f"{label}中写有投诉人的{'、'.join(found)}：投诉人身份须保密，"
+                "无权查看身份的人员看到的是「×××」。如非必要，请删去。"
+            )
+    return out
+
+
 def _require_valid(session: Session, data: ComplaintInput, at: datetime) -> None:
     problems = check_input(session, data, at=at)
     if problems:
@@ -145,7 +172,8 @@ def refresh_search_text(session: Session, case: Complaint) -> None:
     """Rebuild the denormalised text the list search matches (FTS5 / pg_trgm).
 
     ``search_text`` holds what every role may search; the complainant's identity lives in
-    ``search_identity`` so that roles without identity rights never match on it.
+    ``search_identity`` so that roles without identity rights never match on it — also where
+    a clerk typed it into the summary or the content: it is masked out of ``search_text``.
     """
     unit = session.get(Unit, case.unit_id) if case.unit_id else None
     handler = session.get(Unit, case.handler_unit_id) if case.handler_unit_id else None
@@ -165,7 +193,7 @@ def refresh_search_text(session: Session, case: Complaint) -> None:
         handler.name if handler else "",
         case.forwarded_to,
     ]
-    case.search_text = " ".join(p.strip() for p in parts if p and p.strip())
+    case.search_text = mask_search_text(case, " ".join(p.strip() for p in parts if p and p.strip()))
     identity = [case.complainant_phone]
     if not case.anonymous:
         identity += [case.complainant_name, case.complainant_company, case.complainant_address]
@@ -230,17 +258,21 @@ def update_complaint(
     assert data.received_at is not None and data.channel is not None
     received_at = data.received_at.replace(microsecond=0)
     inputs_before = (case.received_date, case.category_id, case.complexity)
-    step.set("received_at", received_at)
-    step.set("received_date", received_at.date())
-    step.set("channel", data.channel)
-    _apply_input(step, data)
-    _set_persons(session, step, data)
-    recount = inputs_before != (case.received_date, case.category_id, case.complexity)
-    _set_intake_deadlines(session, step, data, recompute_all=recount, old_start=inputs_before[0])
-    refresh_search_text(session, case)
-    if not step.changes:
-        return case  # nothing changed: no event, no version bump
-    step.commit(text="修改登记信息")
+    # The lookups below autoflush the edited case: a save from another PC surfaces there.
+    with conflicts_reported(case):
+        step.set("received_at", received_at)
+        step.set("received_date", received_at.date())
+        step.set("channel", data.channel)
+        _apply_input(step, data)
+        _set_persons(session, step, data)
+        recount = inputs_before != (case.received_date, case.category_id, case.complexity)
+        _set_intake_deadlines(
+            session, step, data, recompute_all=recount, old_start=inputs_before[0]
+        )
+        refresh_search_text(session, case)
+        if not step.changes:
+            return case  # nothing changed: no event, no version bump
+        step.commit(text="修改登记信息")
     return case
 
 
@@ -499,7 +531,7 @@ def find_possible_duplicates(
                 number=case.number,
                 received_date=case.received_date,
                 state=case.state,
-                summary=case.summary,
+                summary=text_masker_for(actor, case)(case.summary),
                 unit_name=unit_name or case.subject_description,
                 category_name=category_name or "",
                 reason=reason,

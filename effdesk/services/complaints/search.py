@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -48,7 +47,7 @@ from effdesk.db.models import (
     User,
 )
 from effdesk.enums import AuditAction, ComplaintState, DueStatus
-from effdesk.errors import NotFound
+from effdesk.errors import NotFound, ValidationError
 from effdesk.permissions import Permission, allowed, require
 from effdesk.services import settings
 from effdesk.services.calendar_admin import load_calendar
@@ -64,6 +63,7 @@ from effdesk.services.complaints._core import (
 )
 from effdesk.services.complaints.deadlines import near_limit, running_deadline, status_for
 from effdesk.services.complaints.lifecycle import pending_extension
+from effdesk.services.complaints.privacy import identity_masker, keep, masker_from_values
 from effdesk.services.complaints.schema import (
     ANONYMOUS,
     MASK,
@@ -176,6 +176,24 @@ def _text_parts(
     colset = "{search_text search_identity}" if with_identity else "search_text"
     query = " AND ".join(f"{colset} : {_fts_phrase(t)}" for t in long_terms)
     return query, short, [_like(t, with_identity, sqlite) for t in long_terms]
+
+
+# C0 control characters (NUL …) and DEL: nobody types them; pasted from a broken file they
+# made SQLite fail (NUL in an FTS5 query) or match everything (LIKE stops at the NUL).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_search_text(text: str) -> None:
+    """Refuse a search text holding control characters (ValidationError on ``text``)."""
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        code = f"U+{ord(bad.group()):04X}"
+        name = "NUL 空字符" if bad.group() == "\x00" else f"控制字符 {code}"
+        raise ValidationError(
+            "text",
+            f"搜索内容中含有不可见的{name}（可能是从损坏的文件中粘贴来的），无法搜索。"
+            "请清空搜索框后重新输入。",
+        )
 
 
 def _conditions(
@@ -416,6 +434,7 @@ def search_complaints(
     """
     require(actor, Permission.VIEW_COMPLAINTS)
     filters = filters or ComplaintFilter()
+    check_search_text(filters.text)
     today, calendar, near_before = _context(session, today)
     ids = _list_ids(session, actor, filters, sort, offset, limit + 1, today, near_before)
     has_more = len(ids) > limit
@@ -440,6 +459,7 @@ def count_complaints(
     """Exactly how many cases match ``filters`` (run it off the GUI thread on big offices)."""
     require(actor, Permission.VIEW_COMPLAINTS)
     filters = filters or ComplaintFilter()
+    check_search_text(filters.text)
     today, _calendar, near_before = _context(session, today)
     return _count(session, actor, filters, today, near_before)
 
@@ -477,6 +497,7 @@ def _rows(
             Complaint.complainant_name,
             Complaint.complainant_phone,
             Complaint.complainant_company,
+            Complaint.complainant_address,
             Complaint.unit_id,
             Unit.name,
             Complaint.subject_description,
@@ -505,6 +526,16 @@ def _rows(
     visible = identity_visible(actor)
     by_id: dict[int, ComplaintRow] = {}
     for r in session.execute(stmt):
+        mask = (
+            keep
+            if visible
+            else masker_from_values(
+                r.complainant_name,
+                r.complainant_phone,
+                r.complainant_company,
+                r.complainant_address,
+            )
+        )
         deadline = _deadline_of(r.state, r.acceptance_due, r.due_date, r.reply_due)
         running = None
         status = None
@@ -524,13 +555,13 @@ def _rows(
             complainant_phone=_masked(r.complainant_phone, visible),
             complainant_company=("" if r.anonymous else _masked(r.complainant_company, visible)),
             unit_id=r.unit_id,
-            unit_name=r[11] or "",
-            subject_description=r.subject_description,
+            unit_name=r[12] or "",
+            subject_description=mask(r.subject_description),
             category_id=r.category_id,
-            category_name=r[14] or "",
-            summary=r.summary,
+            category_name=r[15] or "",
+            summary=mask(r.summary),
             handling_mode=r.handling_mode,
-            handler_unit_name=r[17] or "",
+            handler_unit_name=r[18] or "",
             handler_user_id=r.handler_user_id,
             handler_user_name=r.display_name or "",
             deadline=running,
@@ -602,7 +633,8 @@ def get_complaint_detail(
     case_ = load_case(session, complaint_id)
     today, calendar, near_before = _context(session, today)
     visible = with_identity and not for_units and identity_visible(actor)
-    blot = _identity_blotter(case_) if for_units else _keep
+    # Free text is masked for everybody who is not shown the identity (privacy module).
+    blot = keep if visible else identity_masker(case_)
     anonymous = case_.anonymous
     name = None if anonymous or not visible else case_.complainant_name
     phone = case_.complainant_phone if visible else None
@@ -650,7 +682,7 @@ def get_complaint_detail(
         complainant_address=address,
         unit_id=case_.unit_id,
         unit_name=units.get(case_.unit_id or -1, ""),
-        subject_description=case_.subject_description,
+        subject_description=blot(case_.subject_description),
         persons=_persons(session, case_),
         category_id=case_.category_id,
         category_name=category.name if category else "",
@@ -693,31 +725,9 @@ def get_complaint_detail(
         reopen_count=case_.reopen_count,
         remarks=blot(case_.remarks),
         pending_extension=pending_extension(case_),
-        events=[
-            replace(e, text=blot(e.text))
-            for e in event_rows(session, actor, case_, with_identity=visible)
-        ],
+        events=event_rows(session, actor, case_, with_identity=visible, mask=blot),
         allowed_actions=allowed_actions(actor, case_.state),
     )
-
-
-def _keep(text: str) -> str:
-    return text
-
-
-def _identity_blotter(case_: Complaint) -> Callable[[str], str]:
-    """A function that replaces the complainant's identity in free text with ×××."""
-    patterns: list[str] = []
-    digits = re.sub(r"\D", "", case_.complainant_phone)
-    if len(digits) >= 5:
-        patterns.append(r"[\s\-－—]*".join(digits))
-    for value in (case_.complainant_name, case_.complainant_company, case_.complainant_address):
-        if len(value.strip()) >= 2:
-            patterns.append(re.escape(value.strip()))
-    if not patterns:
-        return _keep
-    regex = re.compile("|".join(sorted(patterns, key=len, reverse=True)))
-    return lambda text: regex.sub("×××", text) if text else text
 
 
 def _user_names(session: Session, case_: Complaint) -> dict[int | None, str]:
@@ -762,12 +772,21 @@ def _persons(session: Session, case_: Complaint) -> list[PersonRef]:
 
 
 def event_rows(
-    session: Session, actor: Actor, case_: Complaint, *, with_identity: bool = True
+    session: Session,
+    actor: Actor,
+    case_: Complaint,
+    *,
+    with_identity: bool = True,
+    mask: Callable[[str], str] | None = None,
 ) -> list[EventRow]:
     """The case history, oldest first, identity values masked unless the actor may see them
-    (and, for anonymous cases, names never shown to anybody)."""
+    (and, for anonymous cases, names never shown to anybody). For such readers the identity
+    is also masked in every free text (event text, changed summaries …), see the privacy
+    module; ``mask`` passes a masker already built for the case."""
     require(actor, Permission.VIEW_COMPLAINTS)
     visible = with_identity and identity_visible(actor)
+    if mask is None:
+        mask = keep if visible else identity_masker(case_)
     events = session.scalars(
         select(ComplaintEvent)
         .where(ComplaintEvent.complaint_id == case_.id)
@@ -802,9 +821,15 @@ def event_rows(
                 kind=e.kind,
                 from_state=e.from_state,
                 to_state=e.to_state,
-                text=e.text,
-                changes=changes,
-                facts=facts,
+                text=mask(e.text),
+                changes={
+                    k: (_mask_value(mask, a), _mask_value(mask, b)) for k, (a, b) in changes.items()
+                },
+                facts={k: _mask_value(mask, v) for k, v in facts.items()},
             )
         )
     return out
+
+
+def _mask_value(mask: Callable[[str], str], value: Any) -> Any:
+    return mask(value) if isinstance(value, str) else value

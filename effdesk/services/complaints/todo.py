@@ -18,6 +18,7 @@ from effdesk.services import settings
 from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.complaints._core import CONCLUSION_STATES
 from effdesk.services.complaints.deadlines import near_limit, running_deadline
+from effdesk.services.complaints.privacy import text_masker_for
 from effdesk.services.complaints.schema import RunningDeadline, TodoItem, TodoKind
 from effdesk.services.complaints.search import _due_condition
 
@@ -54,7 +55,7 @@ def todo_for(
         items[case.id] = TodoItem(
             complaint_id=case.id,
             number=case.number,
-            summary=case.summary,
+            summary=text_masker_for(actor, case)(case.summary),
             state=case.state,
             kind=kind if held is None or kind.rank < held.kind.rank else held.kind,
             deadline=running_deadline(case, calendar),

@@ -432,12 +432,22 @@ class IntakeDialog(QDialog):
         bottom.addWidget(self.cancel_button)
         bottom.addWidget(self.save_button)
 
+        # A warning, not a refusal: the summary repeats the complainant's own identity.
+        self.identity_warning = QLabel()
+        self.identity_warning.setObjectName("identityWarning")
+        self.identity_warning.setWordWrap(True)
+        self.identity_warning.setStyleSheet(
+            "color: #8a5a00; background: #fff6dd; border: 1px solid #e8c874; padding: 4px;"
+        )
+        self.identity_warning.setVisible(False)
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.draft_banner)
         general = self.errors.general
         assert general is not None
         layout.addWidget(general)
         layout.addLayout(columns, 1)
+        layout.addWidget(self.identity_warning)
         layout.addLayout(bottom)
 
         # The order a call goes (who, phone, which unit, what happened, category, details),
@@ -780,8 +790,17 @@ class IntakeDialog(QDialog):
         return super().eventFilter(obj, event)
 
     # ================================================================== drafts
+    def update_identity_warning(self) -> None:
+        """Show the service's warning when the summary or content repeats the identity."""
+        warnings = complaints.identity_warnings(self.input_data())
+        self.identity_warning.setText("\n".join(f"⚠ {w}" for w in warnings))
+        self.identity_warning.setVisible(bool(warnings))
+
     def _changed(self, *, duplicates: bool = False) -> None:
-        if self._loading or self._finished:
+        if self._finished:
+            return
+        self.update_identity_warning()
+        if self._loading:
             return
         self._dirty = True
         if not self.edit_mode:

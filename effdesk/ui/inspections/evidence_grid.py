@@ -53,7 +53,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from effdesk.enums import MediaKind
+from effdesk.enums import EvidenceFlag, MediaKind
 from effdesk.errors import EffDeskError
 from effdesk.evidence import thumbnails
 from effdesk.evidence.store import EvidenceStore
@@ -116,11 +116,17 @@ def describe(row: AttachmentRow) -> str:
     ]
     if row.width and row.height:
         lines.append(f"尺寸：{row.width}×{row.height}")
-    lines.append(
-        f"拍摄时间：{row.captured_at:%Y-%m-%d %H:%M:%S}" if row.captured_at else "拍摄时间：无"
-    )
+    if EvidenceFlag.FUTURE_CAPTURE_TIME in row.flags:
+        lines.append("拍摄时间：照片记录的时间晚于导入时间，不可信，未采用")
+    else:
+        lines.append(
+            f"拍摄时间：{row.captured_at:%Y-%m-%d %H:%M:%S}" if row.captured_at else "拍摄时间：无"
+        )
     if row.gps:
-        lines.append(f"拍摄位置：北纬 {row.gps[0]:.5f}，东经 {row.gps[1]:.5f}")
+        lat, lon = row.gps
+        ns = "北纬" if lat >= 0 else "南纬"
+        ew = "东经" if lon >= 0 else "西经"
+        lines.append(f"拍摄位置：{ns} {abs(lat):.5f}，{ew} {abs(lon):.5f}")
     if row.camera:
         lines.append(f"设备：{row.camera}")
     lines.append(f"导入：{row.imported_at:%Y-%m-%d %H:%M}（{row.imported_by}）")
@@ -165,7 +171,10 @@ class EvidenceModel(QAbstractListModel):
             if isinstance(it, PendingFile):
                 return f"{it.name}\n（待添加）"
             mark = "⚠ " if it.flags else ""
-            return f"{mark}{it.original_name}\n{short_time(it.captured_at)}"
+            when = short_time(it.captured_at)
+            if EvidenceFlag.FUTURE_CAPTURE_TIME in it.flags:
+                when = "拍摄时间不可信"  # a time in the future was read, and not believed
+            return f"{mark}{it.original_name}\n{when}"
         if role == Qt.ItemDataRole.DecorationRole:
             return self._icon(it)
         if role == Qt.ItemDataRole.ToolTipRole:

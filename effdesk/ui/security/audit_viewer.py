@@ -28,6 +28,7 @@ from effdesk import audit
 from effdesk.enums import AuditAction
 from effdesk.errors import EffDeskError
 from effdesk.permissions import Permission
+from effdesk.security import anchors
 from effdesk.services import audit_view
 from effdesk.services.audit_view import AuditFilter, AuditRow
 from effdesk.services.common import Page
@@ -231,19 +232,29 @@ class AuditViewer(QWidget):
         self.detail.setPlainText(describe(self.model.row_at(current)))
 
     def verify_chain(self) -> None:
-        def work(_progress: object) -> tuple[list[audit.ChainProblem], int]:
+        def work(_progress: object) -> tuple[list[str], int, str]:
             with self.ctx.session() as s:
-                return audit.verify_chain(s), audit.chain_head(s)[0]
+                found = [str(p) for p in audit.verify_chain(s)]
+                count = audit.chain_head(s)[0]
+            # The tail against the keyed anchors beside the backups and in the data folder.
+            report = anchors.check_database(self.ctx.db)
+            note = ""
+            if report is not None:
+                found += report.problems
+                note = "；".join(report.notes)
+                if report.ok and report.checked:
+                    note = f"与审计锚点一致（第{max(a.seq for a in report.checked)}条）"
+            return found, count, note
 
-        def done(result: tuple[list[audit.ChainProblem], int]) -> None:
-            problems, count = result
+        def done(result: tuple[list[str], int, str]) -> None:
+            problems, count, note = result
             if problems:
-                text = "\n".join(str(p) for p in problems[:50])
+                text = "\n".join(problems[:50])
                 more = f"\n……另有 {len(problems) - 50} 处" if len(problems) > 50 else ""
                 self.last_result = f"审计日志校验未通过，共 {len(problems)} 处问题：\n{text}{more}"
-                show_error(self, EffDeskError(self.last_result), title="审计日志被改动")
+                show_error(self, EffDeskError(self.last_result), title="审计日志校验未通过")
             else:
-                self.last_result = f"审计日志完好：共 {count} 条，哈希链完整。"
+                self.last_result = f"审计日志完好：共 {count} 条，哈希链完整。{note}"
                 self.status.setText(self.last_result)
 
         def failed(exc: BaseException) -> None:

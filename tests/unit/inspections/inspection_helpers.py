@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.engine import Database, open_database
-from effdesk.db.models import Person, ProblemCategory, Unit
+from effdesk.db.models import Person, ProblemCategory, Unit, User
 from effdesk.enums import AssessmentCategory, CampaignKind, Role, UnitKind
 from effdesk.evidence.store import EvidenceStore
 from effdesk.services import directory, inspections, users
@@ -153,6 +153,17 @@ def add_user(session: Session, username: str, display: str, *roles: Role) -> Act
     user, _password = users.create_user(
         session, SYSTEM, users.UserInput(username=username, display_name=display, roles=set(roles))
     )
+    user.must_change_password = False  # as after their first login (effdesk.access)
+    return users.actor_of(user)
+
+
+def logged_in(session: Session, username: str) -> Actor:
+    """The actor of ``username`` after their first login, one-time password changed (a
+    must-change-password user may not write: effdesk.access)."""
+    user = session.scalar(select(User).where(User.username == username))
+    assert user is not None
+    user.must_change_password = False
+    session.flush()
     return users.actor_of(user)
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from inspection_helpers import at, make_jpeg, open_db, plan_office
+from inspection_helpers import at, logged_in, make_jpeg, open_db, plan_office
 from sqlalchemy import func, select
 
 from effdesk.cli import main
-from effdesk.db.models import Attachment, Finding, Unit, User
+from effdesk.db.models import Attachment, Finding, Unit
 from effdesk.evidence.store import EvidenceStore
-from effdesk.services import evidence, inspections, users
+from effdesk.services import evidence, inspections
 from effdesk.services.inspections import FindingInput
 
 
@@ -42,7 +42,7 @@ def test_round_trip_on_the_command_line(
     laptop = open_db(tmp_path / "laptop" / "laptop.sqlite")
     try:
         with laptop.session() as s:
-            insp = users.actor_of(s.scalar(select(User).where(User.username == "liduc")))
+            insp = logged_in(s, "liduc")
             unit = s.scalar(select(Unit).where(Unit.name == "县政务服务中心"))
             assert unit is not None
             campaign = inspections.find_campaign(s, insp, office.campaign_uuid)

@@ -17,6 +17,7 @@ from inspection_helpers import (
     Office,
     add_user,
     at,
+    logged_in,
     make_jpeg,
     open_db,
     plan_office,
@@ -65,8 +66,11 @@ def take_to_laptop(office: Office, tmp: Path) -> Laptop:
     assert exported.units == 4 and exported.persons == 4 and exported.members == 2
     laptop_db = open_db(tmp / "laptop" / "laptop.sqlite")
     with laptop_db.session() as s:
-        users.bootstrap_admin(s)
-        admin = users.actor_of(s.scalar(select(User).where(User.username == "admin")))
+        one_time = users.bootstrap_admin(s)
+        assert one_time is not None
+        admin = users.authenticate(s, "admin", one_time)
+        # Writes need the one-time password changed first (effdesk.access).
+        users.change_password(s, admin, one_time, "laptop-admin-pw1")
         opened = open_campaign_package(s, admin, pkg)
     assert opened.created and set(opened.new_users) == {"liduc", "zhangzr"}
     assert "现场模式" in opened.summary() and "一次性密码" in opened.summary()
@@ -74,7 +78,7 @@ def take_to_laptop(office: Office, tmp: Path) -> Laptop:
         user = s.scalar(select(User).where(User.username == "liduc"))
         assert user is not None and user.role_set == {Role.INSPECTOR}
         assert inspections.field_mode(s) is not None
-        inspector = users.actor_of(user)
+        inspector = logged_in(s, "liduc")
         campaign_id = inspections.find_campaign(s, inspector, office.campaign_uuid).id
     return Laptop(laptop_db, EvidenceStore(laptop_db.files_dir), inspector, campaign_id)
 

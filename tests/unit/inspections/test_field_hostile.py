@@ -16,18 +16,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from inspection_helpers import Office, add_user, at, make_jpeg, open_db, plan_office, table_counts
+from inspection_helpers import (
+    Office,
+    add_user,
+    at,
+    logged_in,
+    make_jpeg,
+    open_db,
+    plan_office,
+    table_counts,
+)
 from sqlalchemy import select
 
 from effdesk.auth import SYSTEM, Actor
-from effdesk.db.models import Unit, User
+from effdesk.db.models import Unit
 from effdesk.enums import Role
 from effdesk.errors import PackageRejected
 from effdesk.evidence.store import EvidenceStore
 from effdesk.field.campaign_package import export_campaign, open_campaign_package
 from effdesk.field.findings_package import import_findings_package, pack_findings
 from effdesk.field.safezip import Limits
-from effdesk.services import evidence, inspections, settings, users
+from effdesk.services import evidence, inspections, settings
 from effdesk.services.inspections import FindingInput
 
 MANIFEST = "manifest.json"
@@ -53,7 +62,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with laptop.session() as s:
         open_campaign_package(s, SYSTEM, tmp / "task.zip")
     with laptop.session() as s:
-        insp = users.actor_of(s.scalar(select(User).where(User.username == "liduc")))
+        insp = logged_in(s, "liduc")
         unit = s.scalar(select(Unit).where(Unit.name == "县自然资源局"))
         assert unit is not None
         campaign = inspections.find_campaign(s, insp, office.campaign_uuid)

@@ -159,9 +159,10 @@ def _backed_up(logged: Database, memory_keyring: object) -> tuple[Path, int]:
     from effdesk.security import backup
 
     choice = backup.backup_key(logged)  # creating the key is itself logged
+    path = backup.create_backup(logged, backup_dir(), choice.key).path
     with logged.session() as s:
-        head, _ = audit.chain_head(s)
-    return backup.create_backup(logged, backup_dir(), choice.key).path, head
+        head, _ = audit.chain_head(s)  # the backup's own BACKUP entry: the anchor covers it
+    return path, head
 
 
 def test_backup_leaves_an_authenticated_anchor_and_verify_compares_with_it(
@@ -175,7 +176,7 @@ def test_backup_leaves_an_authenticated_anchor_and_verify_compares_with_it(
     assert anchor is not None and anchor.authentic is True
     assert anchor.path == backup.anchor_path(archive)
     with logged.session() as s:
-        # The head at backup time (the backup's own entry comes after it).
+        # The head just after the backup's own BACKUP entry.
         assert (anchor.seq, anchor.hash) == (
             head,
             s.scalar(select(AuditEntry.hash).where(AuditEntry.seq == head)),

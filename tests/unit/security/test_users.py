@@ -60,6 +60,8 @@ def test_generic_message_and_lockout(db: Database) -> None:
         admin = users.bootstrap_admin(s)
         assert admin
         actor = users.authenticate(s, "admin", admin)
+        # The one-time password must be changed before any other write.
+        users.change_password(s, actor, admin, "admin-own-pw1")
         users.create_user(
             s, actor, UserInput("zhang", "张三", {Role.CLERK}), password="zhangsan-pw1"
         )
@@ -93,6 +95,7 @@ def test_deactivated_user_cannot_login(db: Database) -> None:
         pw = users.bootstrap_admin(s)
         assert pw
         admin = users.authenticate(s, "admin", pw)
+        users.change_password(s, admin, pw, "admin-own-pw1")
         u, temp = users.create_user(s, admin, UserInput("li", "李四", {Role.INSPECTOR}))
         users.set_active(s, admin, u.id, False)
     assert "用户名或密码不正确" in _login_fails(db, "li", temp)
