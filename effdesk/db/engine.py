@@ -147,7 +147,7 @@ def _known_revision(revision: str) -> bool:
 
 def is_known_revision(revision: str) -> bool:
     """Is ``revision`` one of this program's migrations (else a newer EffDesk made it)?"""
-    return _known_revision(ScriptDirectory(str(MIGRATIONS_DIR)), revision)
+    return _known_revision(revision)
 
 
 def upgrade_to_head(engine: Engine) -> str | None:

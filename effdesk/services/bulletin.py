@@ -50,7 +50,7 @@ from effdesk.enums import (
 from effdesk.permissions import Permission, require
 from effdesk.services import assessment, settings
 from effdesk.services.assessment import MonthResult, check_period, month_bounds, period_label
-from effdesk.services.complaints.search import _identity_blotter
+from effdesk.services.complaints.privacy import identity_masker
 from effdesk.services.documents import (
     DocumentInput,
     SourceRef,
@@ -69,7 +69,7 @@ _TITLE_PERIOD = re.compile(r"(\d{4})年(\d{1,2})月")
 
 def mask_identity(case_: Complaint, text: str) -> str:
     """``text`` without the complainant's identity (×××) or any mobile / ID-card number."""
-    return scrub_identity(_identity_blotter(case_)(text or ""), [], "×××")
+    return scrub_identity(identity_masker(case_)(text or ""), [], "×××")
 
 
 @dataclass(frozen=True)
