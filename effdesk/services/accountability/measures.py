@@ -274,6 +274,18 @@ def _basis_label(complaint_number: str | None, finding_text: str | None, at: Any
     return "直接决定"
 
 
+def basis_text(session: Session, complaint_id: int | None, finding_id: int | None) -> str:
+    """How a basis reads on a screen: "投诉件 效投2026-0012", "督查发现 2026-03-03 …"."""
+    if complaint_id is not None:
+        c = session.get(Complaint, complaint_id)
+        return _basis_label(c.number if c else "?", None, None)
+    if finding_id is not None:
+        f = session.get(Finding, finding_id)
+        if f is not None:
+            return _basis_label(None, f.description, f.observed_at)
+    return _basis_label(None, None, None)
+
+
 def _to_row(session: Session, r: Any, labels: dict[str, str]) -> MeasureRow:
     m: AccountabilityMeasure = r[0]
     basis = (

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDialog,
@@ -34,8 +34,10 @@ from effdesk.enums import CampaignStatus, FindingStatus, TargetStatus
 from effdesk.errors import EffDeskError
 from effdesk.permissions import Permission
 from effdesk.services import evidence, inspections
+from effdesk.services.accountability.measures import VERIFIED_FINDINGS
 from effdesk.services.common import Page
 from effdesk.services.inspections import CampaignRow, CampaignView, FindingRow, TargetRow
+from effdesk.ui.accountability.links import BasisActions, link_target, links_html, load_links
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.inspections.campaign_dialog import CampaignDialog
@@ -156,6 +158,9 @@ def _heading(text: str) -> QLabel:
 
 
 class InspectionsPage(QWidget):
+    # The shell opens linked records of other modules (measures, rectifications).
+    open_record_requested = Signal(str, int)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -268,7 +273,16 @@ class InspectionsPage(QWidget):
         finding_buttons.addWidget(self.add_finding_button)
         finding_buttons.addWidget(self.edit_finding_button)
         finding_buttons.addWidget(self.transition_button)
+        self.accountability = BasisActions(ctx)
+        self.accountability.changed.connect(
+            lambda: self._finding_selected(self.findings_view.selected())
+        )
+        finding_buttons.addWidget(self.accountability)
         finding_buttons.addStretch(1)
+        self.finding_links = QLabel()
+        self.finding_links.setObjectName("findingLinks")
+        self.finding_links.setTextFormat(Qt.TextFormat.RichText)
+        self.finding_links.linkActivated.connect(self._open_link)
         self.findings_view.currentRowChanged.connect(self._finding_selected)
         self.findings_view.rowActivated.connect(lambda _r: self.edit_finding())
         self.evidence_panel = EvidencePanel(ctx)
@@ -280,6 +294,7 @@ class InspectionsPage(QWidget):
         tl.setContentsMargins(0, 0, 0, 0)
         tl.addWidget(self.findings_view)
         tl.addLayout(finding_buttons)
+        tl.addWidget(self.finding_links)
         bottom = QWidget()
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 4, 0, 0)
@@ -436,6 +451,14 @@ class InspectionsPage(QWidget):
             if row
             else "证据（请先选择问题）"
         )
+        verified = row is not None and row.status in VERIFIED_FINDINGS
+        self.accountability.set_basis(None, row.id if verified and row else None, "")
+        links = None
+        if row is not None:
+            with self.ctx.session() as s:
+                links = load_links(s, self.ctx.actor, finding_id=row.id)
+        self.finding_links.setText(links_html(links))
+        self.finding_links.setVisible(bool(self.finding_links.text()))
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -468,6 +491,28 @@ class InspectionsPage(QWidget):
                 action = self.transition_menu.addAction(TRANSITION_TEXT[to])
                 action.triggered.connect(lambda _c=False, st=to: self.change_finding_status(st))
         self.transition_button.setEnabled(not self.transition_menu.isEmpty())
+
+    def _open_link(self, link: str) -> None:
+        target = link_target(link)
+        if target is not None:
+            self.open_record_requested.emit(*target)
+
+    def open_record(self, finding_id: int) -> None:
+        """The shell's open-record protocol: the finding's campaign, its findings tab, the row."""
+        try:
+            with self.ctx.session() as s:
+                view = inspections.get_finding(s, self.ctx.actor, finding_id)
+        except EffDeskError as exc:
+            show_error(self, exc)
+            return
+        if view.row.campaign_id is not None:
+            self.campaigns_view.set_query("")
+            self.status_combo.setCurrentIndex(0)
+            self.campaigns_view.select_key(view.row.campaign_id)
+        self.tabs.setCurrentIndex(1)
+        self.findings_view.set_query("")
+        self.finding_status_combo.setCurrentIndex(0)
+        self.findings_view.refresh(select_key=finding_id)
 
     # --- dialogs ----------------------------------------------------------------------
     def _open(self, make: Any, on_saved: Any) -> QDialog | None:
