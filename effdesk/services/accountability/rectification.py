@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -727,9 +727,23 @@ def list_rectifications(
             stmt.order_by(None).with_only_columns(Rectification.id).subquery()
         )
     )
-    running_first = Rectification.state.in_(list(RUNNING)).desc()
+    R = Rectification
+    # What needs the office first: overdue, then awaiting the unit, awaiting the check, done
+    # (the newest done first).
+    urgency = case(
+        (or_(R.state == S.OVERDUE, and_(R.state == S.PENDING, R.deadline < today)), 0),
+        (R.state == S.PENDING, 1),
+        (R.state == S.IN_PROGRESS, 2),
+        else_=3,
+    )
     rows = session.execute(
-        stmt.order_by(running_first, Rectification.deadline, Rectification.id.desc())
+        stmt.order_by(
+            R.voided,
+            urgency,
+            case((urgency == 3, R.issued_date), else_=None).desc(),
+            R.deadline,
+            R.id.desc(),
+        )
         .offset(offset)
         .limit(limit)
     ).all()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from effdesk.enums import LabeledEnum, MeasureType, SubjectKind
 from effdesk.errors import EffDeskError
 from effdesk.permissions import Permission
+from effdesk.services import directory
 from effdesk.services.accountability import measures as ms
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
@@ -113,7 +114,7 @@ class MeasureDialog(RecordDialog):
         self.subject_combo.currentIndexChanged.connect(lambda _i: self._subject_changed())
         form.add_field("subject_kind", "问责对象", self.subject_combo, required=True)
         self.person_picker = PersonPicker(self.ctx)
-        self.person_picker.picked.connect(lambda _id: self._update_count())
+        self.person_picker.picked.connect(self._person_picked)
         form.add_field(
             "person_id", "被问责人员", self.person_picker, hint="对象为个人时填写；单位随人员带出"
         )
@@ -199,6 +200,14 @@ class MeasureDialog(RecordDialog):
         if not person and self.person_picker.current_id() is not None:
             self.person_picker.set_current(None)
         self._measure_changed()
+        self._update_count()
+
+    def _person_picked(self, person_id: object) -> None:
+        if isinstance(person_id, int) and self.unit_picker.current_id() is None:
+            # The person's unit, shown so the user sees whom the measure is counted for.
+            with self.ctx.session() as s:
+                unit_id = directory.get_person(s, self.ctx.actor, person_id).unit_id
+            self.unit_picker.set_current_id(unit_id)
         self._update_count()
 
     def _unit_picked(self, unit_id: object) -> None:

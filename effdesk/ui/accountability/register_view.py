@@ -224,6 +224,14 @@ class RegisterView(QWidget):
             self.circular_button,
             self.new_button,
         ):
+            b.setMinimumWidth(b.sizeHint().width() + 8)
+        for b in (
+            self.basis_button,
+            self.edit_button,
+            self.void_button,
+            self.circular_button,
+            self.new_button,
+        ):
             buttons.addWidget(b)
 
         self.history = QTextBrowser()
