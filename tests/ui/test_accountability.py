@@ -393,3 +393,39 @@ def test_todo_lists_rectifications_and_the_shell_opens_them(qtbot: QtBot, office
     view = cp.case_views()[0]  # type: ignore[union-attr]
     assert view.complaint_id == cid
     assert f"rectification:{late}" in view.details.toHtml()
+
+
+def test_stale_edit_names_the_other_change_and_keeps_the_input(
+    qtbot: QtBot, office: Office, type_text: TypeText
+) -> None:
+    mid = _record(
+        office,
+        subject_kind=SubjectKind.PERSON,
+        measure=MeasureType.CRITICISM_EDUCATION,
+        decided_date=clock.today(),
+        person_id=office.persons["李明"],
+    )
+    page = show(qtbot, AccountabilityPage(office.ctx("leader")))
+    assert isinstance(page, AccountabilityPage)
+    page.open_record(mid)
+    dialog = page.register.edit()
+    assert isinstance(dialog, MeasureDialog)
+    # Meanwhile, on another PC, the clerk's leader colleague corrects the document number.
+    with office.db.session() as s:
+        row = ms.get_measure(s, office.actors["leader"], mid)
+        data = row.to_input()
+        data.document_number = "X效办〔2026〕9号"
+        ms.update_measure(s, office.actors["leader"], mid, data, row.version)
+    type_text(dialog.notes_edit, "当事人已作书面检查")
+    dialog.save_button.click()
+    box = dialog.conflict_box
+    assert "已被其他人修改" in box.text()
+    assert "最近一次修改：leader" in box.text() and "修改问责" in box.text()
+    refresh = next(b for b in box.buttons() if b.text() == "刷新")
+    refresh.click()
+    assert dialog.notes_edit.toPlainText() == "当事人已作书面检查"  # kept
+    assert dialog.number_edit.text() == "X效办〔2026〕9号"  # the other change loaded
+    dialog.save_button.click()
+    with office.db.session() as s:
+        saved = ms.get_measure(s, office.actors["leader"], mid)
+    assert (saved.notes, saved.document_number) == ("当事人已作书面检查", "X效办〔2026〕9号")

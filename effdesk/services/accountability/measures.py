@@ -49,7 +49,8 @@ from effdesk.errors import (
 )
 from effdesk.permissions import Permission, require
 from effdesk.services import settings
-from effdesk.services.common import Page, check_version, get_or_404, like_escape
+from effdesk.services.accountability._common import check_fresh
+from effdesk.services.common import Page, get_or_404, like_escape
 from effdesk.services.measure_counts import MeasureTotals, measure_totals
 
 # A complaint may ground a measure once it is concluded (and later steps).
@@ -737,7 +738,9 @@ def update_measure(
     """Correct a measure in force (a voided one is history and stays as it is)."""
     require(actor, Permission.DECIDE_MEASURES)
     m = get_or_404(session.get(AccountabilityMeasure, measure_id), "该问责记录")
-    check_version(m, expected_version, f"问责记录 {_label(session, m)}")
+    check_fresh(
+        session, m, expected_version, f"问责记录 {_label(session, m)}", "accountability_measure"
+    )
     if m.voided:
         raise TransitionNotAllowed("该问责记录已作废，不能修改。")
     unit_id, amount = _validate(session, data)
@@ -768,7 +771,9 @@ def void_measure(
     longer counts."""
     require(actor, Permission.VOID_MEASURES)
     m = get_or_404(session.get(AccountabilityMeasure, measure_id), "该问责记录")
-    check_version(m, expected_version, f"问责记录 {_label(session, m)}")
+    check_fresh(
+        session, m, expected_version, f"问责记录 {_label(session, m)}", "accountability_measure"
+    )
     if m.voided:
         raise TransitionNotAllowed(f"问责记录 {_label(session, m)} 已经作废。")
     reason = reason.strip()

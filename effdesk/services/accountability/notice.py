@@ -19,7 +19,8 @@ from effdesk.errors import TransitionNotAllowed
 from effdesk.permissions import Permission, require
 from effdesk.services import documents as docs
 from effdesk.services import settings
-from effdesk.services.common import check_version, get_or_404
+from effdesk.services.accountability._common import check_fresh
+from effdesk.services.common import get_or_404
 from effdesk.services.composition import cn_date
 
 DOC_TYPES = {
@@ -102,7 +103,7 @@ def create_notice_draft(
     failed check since): a new notice follows a restarted cycle."""
     require(actor, Permission.MANAGE_RECTIFICATION)
     r = get_or_404(session.get(Rectification, rect_id), "该整改记录")
-    check_version(r, expected_version, "该整改记录")
+    check_fresh(session, r, expected_version, "该整改记录", "rectification")
     if r.voided:
         raise TransitionNotAllowed("该整改记录已作废。")
     if r.notice_document_id is not None:

@@ -48,7 +48,6 @@ from effdesk.enums import (
     RectificationState,
 )
 from effdesk.errors import (
-    CalendarUnknown,
     ConcurrentEditError,
     FieldProblem,
     TransitionNotAllowed,
@@ -58,8 +57,9 @@ from effdesk.errors import (
 from effdesk.evidence.store import EvidenceStore
 from effdesk.permissions import Permission, allowed, require
 from effdesk.services import evidence, settings
+from effdesk.services.accountability._common import check_fresh
 from effdesk.services.calendar_admin import load_calendar
-from effdesk.services.common import Page, check_version, get_or_404, like_escape
+from effdesk.services.common import Page, get_or_404, like_escape
 from effdesk.services.complaints.deadlines import near_limit, status_for
 from effdesk.services.evidence import AttachmentOwner, AttachmentRow, IngestReport
 
@@ -414,7 +414,7 @@ def record_report(
     attached to the rectification). A report after the deadline leaves ``ever_overdue``."""
     require(actor, Permission.MANAGE_RECTIFICATION)
     r = _load(session, rect_id)
-    check_version(r, expected_version, _label(session, r))
+    check_fresh(session, r, expected_version, _label(session, r), "rectification")
     if r.voided:
         raise TransitionNotAllowed("该整改记录已作废。")
     to = target_state(RectAction.REPORT, effective_state(r, received_date))
@@ -480,7 +480,7 @@ def check_rectification(
     (working days from the check, or a date) are required, and the cycle restarts (待整改)."""
     require(actor, Permission.MANAGE_RECTIFICATION)
     r = _load(session, rect_id)
-    check_version(r, expected_version, _label(session, r))
+    check_fresh(session, r, expected_version, _label(session, r), "rectification")
     if r.voided:
         raise TransitionNotAllowed("该整改记录已作废。")
     action = RectAction.CHECK_PASSED if passed else RectAction.CHECK_FAILED
@@ -576,7 +576,7 @@ def void_rectification(
     """Void a rectification opened in error (kept, with the reason, in the history)."""
     require(actor, Permission.VOID_MEASURES)
     r = _load(session, rect_id)
-    check_version(r, expected_version, _label(session, r))
+    check_fresh(session, r, expected_version, _label(session, r), "rectification")
     if r.voided:
         raise TransitionNotAllowed("该整改记录已经作废。")
     reason = reason.strip()
@@ -654,10 +654,7 @@ def _row(r: Any, today: date, calendar: WorkCalendar, near_days: int) -> Rectifi
 
 
 def _near(calendar: WorkCalendar, today: date, near_days: int) -> date:
-    try:
-        return near_limit(calendar, today, near_days)
-    except CalendarUnknown:  # pragma: no cover - compute_deadline never raises it
-        return today
+    return near_limit(calendar, today, near_days)
 
 
 def _conditions(f: RectificationFilter, today: date, near_before: date) -> list[Any]:

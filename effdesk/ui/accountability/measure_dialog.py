@@ -55,6 +55,12 @@ def date_edit(d: date | None = None) -> QDateEdit:
     return edit
 
 
+def amount_text(amount: Decimal | str | None) -> str:
+    if amount is None:
+        return ""
+    return f"{amount:f}" if isinstance(amount, Decimal) else str(amount)
+
+
 def basis_html(complaint_id: int | None, finding_id: int | None, label: str) -> str:
     if complaint_id is not None:
         return f'<a href="complaint:{complaint_id}">{label}</a>'
@@ -164,24 +170,27 @@ class MeasureDialog(RecordDialog):
         return v
 
     def set_values(self, values: dict[str, Any]) -> None:
+        """Set the fields present in ``values`` (a refresh after a conflict sets only some)."""
         values = dict(values)
+        label = values.pop("basis_label", "")
         if "complaint_id" in values or "finding_id" in values:
             self.basis = (values.pop("complaint_id", None), values.pop("finding_id", None))
-            self._show_basis(values.pop("basis_label", ""))
-        self.subject_combo.setCurrentIndex(
-            max(0, self.subject_combo.findData(values.pop("subject_kind", SubjectKind.PERSON)))
-        )
-        measure = values.pop("measure", None)
-        if measure is not None:
+            self._show_basis(label)
+        if "subject_kind" in values:
+            i = self.subject_combo.findData(values.pop("subject_kind"))
+            self.subject_combo.setCurrentIndex(max(0, i))
+        if "measure" in values:
+            measure = values.pop("measure")
             i = self.measure_combo.findData(measure)
             if i < 0:  # a type no longer offered: keep it visible for this record
                 self.measure_combo.addItem(_member(MeasureType, measure).label, measure)
                 i = self.measure_combo.count() - 1
             self.measure_combo.setCurrentIndex(i)
         amount = values.pop("amount", None)
-        self.amount_edit.setText("" if amount is None else f"{Decimal(amount):f}")
-        super().set_values({k: v for k, v in values.items() if k != "amount"})
+        super().set_values(values)
         self._subject_changed()
+        if amount is not None:  # after _subject_changed, which clears it for other measures
+            self.amount_edit.setText(amount_text(amount))
 
     def _show_basis(self, label: str) -> None:
         cid, fid = self.basis
@@ -253,7 +262,7 @@ class MeasureDialog(RecordDialog):
             "finding_id": p.finding_id,
             "deciding_body": p.deciding_body,
             "document_number": p.document_number,
-            "amount": p.amount,
+            "amount": amount_text(p.amount),
             "notes": p.notes,
         }
         if p.subject_kind is SubjectKind.PERSON and p.unit_id is None and p.person_id:
@@ -282,7 +291,7 @@ class MeasureDialog(RecordDialog):
             "basis_label": row.basis_label,
             "deciding_body": row.deciding_body,
             "document_number": row.document_number,
-            "amount": row.amount,
+            "amount": amount_text(row.amount),
             "notes": row.notes,
         }, row.version
 

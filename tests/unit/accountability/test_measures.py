@@ -246,6 +246,9 @@ def test_stale_edit_is_refused_naming_the_change(world: World) -> None:
     with pytest.raises(ConcurrentEditError) as err:
         ms.update_measure(world.session, world.leader, out.id, data, row.version)
     assert "已被其他人修改" in str(err.value)
+    # Who made the change that won, and what it was, from the audit trail.
+    assert "最近一次修改：leader" in str(err.value)
+    assert "修改问责：李四「批评教育」" in str(err.value)
     assert f"您编辑的是版本 {row.version}" in err.value.other_change
     assert ms.get_measure(world.session, world.leader, out.id).notes == "第一台电脑的修改"
     with pytest.raises(ConcurrentEditError):
