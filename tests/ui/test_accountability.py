@@ -22,6 +22,7 @@ from effdesk.db.engine import Database
 from effdesk.db.models import AccountabilityMeasure, Rectification
 from effdesk.enums import (
     CampaignKind,
+    DocumentState,
     FindingStatus,
     MeasureType,
     RectificationState,
@@ -252,6 +253,26 @@ def test_finding_to_measures_and_the_fourth_warning(qtbot: QtBot, office: Office
     assert measures[-1].unit_id == office.units["县政务服务中心"]
     # The finding shows its measure as a link.
     assert f"measure:{measures[-1].id}" in page.finding_links.text()
+    # Through the shell: the measure in the register, one click to its finding and back.
+    window = MainWindow(office.ctx("leader"))
+    qtbot.addWidget(window)
+    window.resize(1400, 850)
+    window.show()
+    acc = window.open_record("accountability", measures[-1].id)
+    assert isinstance(acc, AccountabilityPage)
+    selected = acc.register.selected()
+    assert selected is not None and selected.id == measures[-1].id
+    assert "效能告诫 4 次" in acc.register.history.toPlainText()
+    acc.register.open_basis()
+    assert window.current_module() == "inspections"
+    insp = window.page("inspections")
+    assert isinstance(insp, InspectionsPage)
+    found = insp.findings_view.selected()
+    assert found is not None and found.id == fid
+    with qtbot.waitSignal(insp.open_record_requested) as blocker:
+        insp.finding_links.linkActivated.emit(f"measure:{measures[-1].id}")
+    assert blocker.args == ["accountability", measures[-1].id]
+    assert window.current_module() == "accountability"
 
 
 def test_unfounded_complaint_cannot_ground_a_measure(qtbot: QtBot, office: Office) -> None:
@@ -429,3 +450,49 @@ def test_stale_edit_names_the_other_change_and_keeps_the_input(
     with office.db.session() as s:
         saved = ms.get_measure(s, office.actors["leader"], mid)
     assert (saved.notes, saved.document_number) == ("当事人已作书面检查", "X效办〔2026〕9号")
+
+
+def test_notice_drafted_previewed_issued_and_opened_in_documents(
+    qtbot: QtBot, office: Office
+) -> None:
+    from effdesk.services.accountability import rectification as rs
+
+    with office.db.session() as s:
+        rid = rs.create_rectification(
+            s,
+            office.actors["clerk"],
+            rs.RectificationInput(
+                unit_id=office.units["县政务服务中心"],
+                items=["综合窗口工作人员脱岗", "群众等候无人理会"],
+                issued_date=clock.today(),
+                deadline_days=10,
+            ),
+        ).id
+    window = MainWindow(office.ctx("leader"))
+    qtbot.addWidget(window)
+    window.resize(1400, 850)
+    window.show()
+    page = window.open_record("accountability:rectification", rid)
+    assert isinstance(page, AccountabilityPage)
+    rv = page.rectifications
+    assert rv.notice_button.isEnabled() and not rv.issue_button.isEnabled()
+    rv.notice_button.click()
+    assert rv.current is not None and rv.current.row.notice_document_id is not None
+    doc_id = rv.current.row.notice_document_id
+    assert rv.issue_button.isEnabled() and not rv.notice_button.isEnabled()
+    dialog = rv.preview_notice()
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.preview.page_count > 0)
+    assert "草稿预览：关于县政务服务中心限期整改有关问题的通知" in dialog.preview.title_label.text()
+    dialog.close()
+    rv.issue_notice(confirm=False)
+    assert rv.current is not None
+    assert rv.current.row.notice_number.endswith(f"〔{clock.today().year}〕1号")
+    number = rv.current.row.notice_number
+    assert f"{number}（{DocumentState.ISSUED.label}）" in rv.detail.toPlainText()
+    # One click to the document register, where the issued notice is shown locked.
+    rv.document_button.click()
+    assert window.current_module() == "documents"
+    docs_page = window.page("documents")
+    assert docs_page is not None and docs_page.current is not None  # type: ignore[attr-defined]
+    assert docs_page.current.id == doc_id  # type: ignore[attr-defined]
