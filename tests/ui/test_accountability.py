@@ -496,3 +496,39 @@ def test_notice_drafted_previewed_issued_and_opened_in_documents(
     docs_page = window.page("documents")
     assert docs_page is not None and docs_page.current is not None  # type: ignore[attr-defined]
     assert docs_page.current.id == doc_id  # type: ignore[attr-defined]
+
+
+def test_admin_sets_the_measure_types_the_office_offers(qtbot: QtBot, office: Office) -> None:
+    from PySide6.QtCore import Qt
+
+    leader_page = show(qtbot, AccountabilityPage(office.ctx("leader")))
+    assert isinstance(leader_page, AccountabilityPage)
+    assert not leader_page.register.types_button.isVisibleTo(leader_page)
+    page = show(qtbot, AccountabilityPage(office.ctx("admin")))
+    assert isinstance(page, AccountabilityPage)
+    assert page.register.types_button.isVisibleTo(page)
+    dialog = page.register.edit_types()
+    rows = list(MeasureType)
+    for row, m in enumerate(rows):
+        if m not in (MeasureType.CRITICISM_EDUCATION, MeasureType.EFFICIENCY_WARNING):
+            item = dialog.table.item(row, 0)
+            assert item is not None
+            item.setCheckState(Qt.CheckState.Unchecked)
+    name = dialog.table.item(rows.index(MeasureType.EFFICIENCY_WARNING), 1)
+    assert name is not None
+    name.setText("效能告诫（书面）")
+    dialog.window_combo.setCurrentIndex(dialog.window_combo.findData("rolling"))
+    dialog.save()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    labels = [
+        page.register.measure_filter.itemText(i)
+        for i in range(page.register.measure_filter.count())
+    ]
+    assert labels == ["全部措施", "批评教育", "效能告诫（书面）"]
+    # A leader's new measure dialog offers only these.
+    dialog2 = MeasureDialog(office.ctx("leader"))
+    qtbot.addWidget(dialog2)
+    offered = [dialog2.measure_combo.itemText(i) for i in range(dialog2.measure_combo.count())]
+    assert offered == ["批评教育", "效能告诫（书面）"]
+    with office.db.session() as s:
+        assert ms.warning_count(s, office.persons["李明"], clock.today()).window_label == "近一年"

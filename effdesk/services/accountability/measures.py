@@ -232,6 +232,54 @@ def measure_type_choices(session: Session) -> list[tuple[MeasureType, str]]:
     return out or [(m, m.label) for m in MeasureType]
 
 
+WARNING_WINDOWS = {"calendar": "自然年", "rolling": "近一年（滚动365天）"}
+
+
+@dataclass(frozen=True)
+class MeasureSettings:
+    """The office's measure types (in order, enabled ones), label overrides, 告诫 window."""
+
+    enabled: list[MeasureType]
+    labels: dict[MeasureType, str]
+    warning_window: str
+
+
+def measure_settings(session: Session) -> MeasureSettings:
+    labels = settings.get(session, "accountability.measure_labels") or {}
+    return MeasureSettings(
+        enabled=[m for m, _label in measure_type_choices(session)],
+        labels={m: str(labels[m.value]) for m in MeasureType if labels.get(m.value)},
+        warning_window=str(settings.get(session, "accountability.warning_window")),
+    )
+
+
+def save_measure_settings(session: Session, actor: Actor, value: MeasureSettings) -> None:
+    """Store the office's measure settings (admin: MANAGE_SETTINGS; audited by settings.put).
+    Types switched off stay on the measures already recorded; they are only not offered."""
+    problems: list[FieldProblem] = []
+    if not value.enabled:
+        problems.append(FieldProblem("enabled", "至少启用一种问责措施。"))
+    for m, label in value.labels.items():
+        if len(label.strip()) > 20:
+            problems.append(FieldProblem("labels", f"「{m.label}」的显示名称不超过20字。"))
+    if value.warning_window not in WARNING_WINDOWS:
+        problems.append(FieldProblem("warning_window", "效能告诫次数的统计期间无效。"))
+    if problems:
+        raise ValidationErrors(problems)
+    settings.put(session, actor, "accountability.measure_types", [m.value for m in value.enabled])
+    settings.put(
+        session,
+        actor,
+        "accountability.measure_labels",
+        {
+            m.value: label.strip()
+            for m, label in value.labels.items()
+            if label.strip() and label.strip() != m.label
+        },
+    )
+    settings.put(session, actor, "accountability.warning_window", value.warning_window)
+
+
 def measure_label(session: Session, measure: MeasureType) -> str:
     labels = settings.get(session, "accountability.measure_labels") or {}
     return str(labels.get(measure.value) or measure.label)

@@ -28,6 +28,7 @@ from effdesk.services.accountability import measures as ms
 from effdesk.services.common import Page
 from effdesk.services.measure_counts import MeasureTotals
 from effdesk.ui.accountability.measure_dialog import MeasureDialog, date_edit, open_measure_dialog
+from effdesk.ui.accountability.types_dialog import MeasureTypesDialog
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.models.paged import CENTER, GREY, RED, RIGHT, Column, PagedTableModel
@@ -213,11 +214,16 @@ class RegisterView(QWidget):
         self.edit_button.clicked.connect(lambda _c=False: self.edit())
         self.void_button = QPushButton("作废…")
         self.void_button.clicked.connect(lambda _c=False: self.void())
+        self.types_button = QPushButton("措施类型…")
+        self.types_button.setToolTip("系统管理员：设置本单位使用的问责措施及其名称")
+        self.types_button.setVisible(ctx.can(Permission.MANAGE_SETTINGS))
+        self.types_button.clicked.connect(lambda _c=False: self.edit_types())
         self.basis_button = QPushButton("打开依据")
         self.basis_button.clicked.connect(lambda _c=False: self.open_basis())
         buttons = QHBoxLayout()
         buttons.addWidget(self.totals_label, 1)
         for b in (
+            self.types_button,
             self.basis_button,
             self.edit_button,
             self.void_button,
@@ -226,6 +232,7 @@ class RegisterView(QWidget):
         ):
             b.setMinimumWidth(b.sizeHint().width() + 8)
         for b in (
+            self.types_button,
             self.basis_button,
             self.edit_button,
             self.void_button,
@@ -477,6 +484,26 @@ class RegisterView(QWidget):
             return
         self.refresh(select_id=row.id)
         self.changed.emit()
+
+    def edit_types(self) -> MeasureTypesDialog:
+        dialog = MeasureTypesDialog(self.ctx, self)
+        dialog.accepted.connect(self._types_changed)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.dialog = dialog
+        return dialog
+
+    def _types_changed(self) -> None:
+        current = self.measure_filter.currentData()
+        self.measure_filter.blockSignals(True)
+        self.measure_filter.clear()
+        self.measure_filter.addItem("全部措施", None)
+        with self.ctx.session() as s:
+            for m, label in ms.measure_type_choices(s):
+                self.measure_filter.addItem(label, m.value)
+        self.measure_filter.setCurrentIndex(max(0, self.measure_filter.findData(current)))
+        self.measure_filter.blockSignals(False)
+        self.refresh()
 
     def open_basis(self) -> None:
         row = self.selected()

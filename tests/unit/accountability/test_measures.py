@@ -310,3 +310,15 @@ def test_measure_types_are_configurable(world: World) -> None:
     ]
     out = person_measure(world, MeasureType.EFFICIENCY_WARNING)
     assert ms.get_measure(world.session, world.leader, out.id).measure_label == "告诫"
+
+
+def test_measure_settings_are_validated_and_for_the_admin(world: World) -> None:
+    value = ms.MeasureSettings(enabled=[], labels={}, warning_window="weekly")
+    with pytest.raises(ValidationErrors) as err:
+        ms.save_measure_settings(world.session, world.admin, value)
+    assert {p.field for p in err.value.problems} == {"enabled", "warning_window"}
+    ok = ms.MeasureSettings([MeasureType.CRITICISM_EDUCATION], {}, "rolling")
+    with pytest.raises(PermissionDenied):
+        ms.save_measure_settings(world.session, world.leader, ok)
+    ms.save_measure_settings(world.session, world.admin, ok)
+    assert ms.measure_settings(world.session) == ok
