@@ -128,6 +128,9 @@ class MeasureRow:
     voided_at: datetime | None
     recorded_by: str
     version: int
+    # For a person's 效能告诫 in force: which one it is in its year (1, 2, 3 …), so the
+    # register shows a 3rd at a glance.
+    warning_ordinal: int | None = None
 
     @property
     def subject_label(self) -> str:
@@ -448,7 +451,44 @@ def list_measures(
         stmt.order_by(m.decided_date.desc(), m.id.desc()).offset(offset).limit(limit)
     ).all()
     labels = settings.get(session, "accountability.measure_labels") or {}
-    return Page([_to_row(session, r, labels) for r in rows], int(total or 0), offset)
+    out = [_to_row(session, r, labels) for r in rows]
+    return Page(_with_warning_ordinals(session, out), int(total or 0), offset)
+
+
+def _with_warning_ordinals(session: Session, rows: list[MeasureRow]) -> list[MeasureRow]:
+    """Number each person's 效能告诫 within its window (calendar year or the 365 days
+    before), counting only those in force, with one query for the page."""
+    wanted = [
+        r
+        for r in rows
+        if r.measure is MeasureType.EFFICIENCY_WARNING and r.person_id is not None and not r.voided
+    ]
+    if not wanted:
+        return rows
+    m = AccountabilityMeasure
+    persons = {r.person_id for r in wanted}
+    history: dict[int, list[tuple[date, int]]] = {}
+    for pid, day, mid in session.execute(
+        select(m.person_id, m.decided_date, m.id).where(
+            m.person_id.in_(persons),
+            m.subject_kind == SubjectKind.PERSON,
+            m.measure == MeasureType.EFFICIENCY_WARNING,
+            m.voided.is_(False),
+        )
+    ):
+        if pid is not None:
+            history.setdefault(pid, []).append((day, mid))
+    rolling = str(settings.get(session, "accountability.warning_window")) == "rolling"
+    ordinals: dict[int, int] = {}
+    for r in wanted:
+        assert r.person_id is not None
+        start = r.decided_date - timedelta(days=364) if rolling else date(r.decided_date.year, 1, 1)
+        ordinals[r.id] = sum(
+            1
+            for day, mid in history.get(r.person_id, [])
+            if start <= day and (day, mid) <= (r.decided_date, r.id)
+        )
+    return [replace(r, warning_ordinal=ordinals.get(r.id)) for r in rows]
 
 
 def get_measure(session: Session, actor: Actor, measure_id: int) -> MeasureRow:
@@ -458,7 +498,7 @@ def get_measure(session: Session, actor: Actor, measure_id: int) -> MeasureRow:
         get_or_404(None, "该问责记录")
     assert r is not None
     labels = settings.get(session, "accountability.measure_labels") or {}
-    return _to_row(session, r, labels)
+    return _with_warning_ordinals(session, [_to_row(session, r, labels)])[0]
 
 
 def all_rows(session: Session, actor: Actor, filt: MeasureFilter) -> list[MeasureRow]:

@@ -51,9 +51,18 @@ COLUMNS: list[Column[ms.MeasureRow]] = [
     Column("单位", lambda r: r.unit_name, width=150),
     Column(
         "问责措施",
-        lambda r: r.measure_label,
-        width=110,
-        foreground=lambda r: RED if r.measure.severity >= HEAVY else None,
+        lambda r: r.measure_label + (f"（第{r.warning_ordinal}次）" if r.warning_ordinal else ""),
+        width=130,
+        foreground=lambda r: (
+            RED
+            if r.measure.severity >= HEAVY or (r.warning_ordinal or 0) >= ms.WARNING_LIMIT
+            else None
+        ),
+        tooltip=lambda r: (
+            f"该人员在统计期间（一年）内的第{r.warning_ordinal}次效能告诫"
+            if r.warning_ordinal
+            else ""
+        ),
     ),
     Column("金额（元）", _amount, align=RIGHT, width=80),
     Column("依据", lambda r: r.basis_label, width=200, tooltip=lambda r: r.basis_label),

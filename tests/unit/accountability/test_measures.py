@@ -171,6 +171,10 @@ def test_fourth_warning_in_a_year_is_recorded_with_a_warning(world: World) -> No
     assert "2026年已被效能告诫 4 次" in text
     history = ms.person_history(world.session, world.leader, world.person, D + timedelta(days=7))
     assert history.warnings.count == 4
+    # The register numbers each warning within its year: the 4th reads as such at a glance.
+    ordinals = {r.decided_date: r.warning_ordinal for r in history.measures}
+    assert ordinals[D] == 1 and ordinals[D + timedelta(days=6)] == 4
+    assert ordinals[date(2025, 12, 30)] == 1
     assert len(history.measures) == 5
 
 
