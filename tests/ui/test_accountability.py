@@ -182,9 +182,9 @@ def test_complaint_to_measure_and_a_full_rectification_cycle(
     assert row.state is S.DONE
 
 
-def test_finding_to_measures_and_the_fourth_warning(qtbot: QtBot, office: Office) -> None:
+def window_finding(office: Office) -> int:
+    """A campaign with a finding (赵丽 named, 效能告诫 proposed), not yet verified."""
     leader = office.actors["leader"]
-    person = office.persons["赵丽"]
     with office.db.session() as s:
         campaign = inspections.create_campaign(
             s,
@@ -199,7 +199,7 @@ def test_finding_to_measures_and_the_fourth_warning(qtbot: QtBot, office: Office
                 target_unit_ids=[office.units["县政务服务中心"]],
             ),
         )
-        f = inspections.create_finding(
+        return inspections.create_finding(
             s,
             leader,
             inspections.FindingInput(
@@ -208,20 +208,26 @@ def test_finding_to_measures_and_the_fourth_warning(qtbot: QtBot, office: Office
                 description="综合窗口受理员上班时间玩手机游戏",
                 campaign_id=campaign.id,
                 place="综合窗口",
-                persons=[inspections.FindingPersonInput(person_id=person)],
+                persons=[inspections.FindingPersonInput(person_id=office.persons["赵丽"])],
                 proposed_measure=MeasureType.EFFICIENCY_WARNING,
             ),
-        )
-        fid = f.id
+        ).id
+
+
+def test_finding_to_measures_and_the_fourth_warning(qtbot: QtBot, office: Office) -> None:
+    leader = office.actors["leader"]
+    person = office.persons["赵丽"]
+    fid = window_finding(office)
+    with office.db.session() as s:
         # Three 效能告诫 already this year.
-        for n in range(3):
+        for _ in range(3):
             ms.record_measure(
                 s,
                 leader,
                 ms.MeasureInput(
                     subject_kind=SubjectKind.PERSON,
                     measure=MeasureType.EFFICIENCY_WARNING,
-                    decided_date=date(clock.today().year, 1, 5 + n),
+                    decided_date=date(clock.today().year, 1, 1),
                     person_id=person,
                 ),
             )
@@ -532,3 +538,27 @@ def test_admin_sets_the_measure_types_the_office_offers(qtbot: QtBot, office: Of
     assert offered == ["批评教育", "效能告诫（书面）"]
     with office.db.session() as s:
         assert ms.warning_count(s, office.persons["李明"], clock.today()).window_label == "近一年"
+
+
+def test_measures_announced_by_a_circular(qtbot: QtBot, office: Office) -> None:
+    from effdesk.services import composition
+    from effdesk.services import documents as docs
+
+    leader = office.actors["leader"]
+    fid = window_finding(office)
+    with office.db.session() as s:
+        inspections.change_finding_status(s, leader, fid, FindingStatus.VERIFIED)
+        doc = composition.start_circular_from_findings(s, leader, [fid], today=clock.today())
+        docs.issue_document(s, leader, doc.id, doc.version, office.db.files_dir)
+        doc_id, number = doc.id, doc.number
+    page = show(qtbot, AccountabilityPage(office.ctx("leader")))
+    assert isinstance(page, AccountabilityPage)
+    assert page.register.circulars() == [(doc_id, f"{number}　{doc.title}")]
+    dialog = page.register.from_circular(doc_id)
+    assert isinstance(dialog, MeasureDialog)
+    assert dialog.number_edit.text() == number
+    assert dialog.person_picker.current_id() == office.persons["赵丽"]
+    dialog.save_button.click()
+    (m,) = measures_in_db(office.db)
+    assert (m.document_id, m.document_number, m.finding_id) == (doc_id, number, fid)
+    assert page.register.totals_label.text() == "问责 1 人次、单位 0 个"
