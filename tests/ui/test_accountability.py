@@ -350,6 +350,13 @@ def test_register_totals_match_the_records_and_voiding(qtbot: QtBot, office: Off
     assert reg.totals_label.text() == "问责 1 人次、单位 0 个"
     assert reg.model.rows()[0].amount is not None
     reg.measure_filter.setCurrentIndex(0)
+    reg.person_filter.set_current_id(office.persons["赵丽"])
+    assert [r.id for r in reg.model.rows()] == [ids[1]]
+    reg.person_filter.set_current(None)
+    reg.unit_filter.set_current_id(office.units["县市场监督管理局"])
+    assert len(reg.model.rows()) == 2
+    assert reg.totals_label.text() == "问责 0 人次、单位 1 个"
+    reg.unit_filter.set_current(None)
     reg.view.set_query("李明")
     assert [r.id for r in reg.model.rows()] == [ids[0]]
     # Person history with the 效能告诫 count.

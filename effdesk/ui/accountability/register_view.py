@@ -35,7 +35,7 @@ from effdesk.ui.models.paged import CENTER, GREY, RED, RIGHT, Column, PagedTable
 from effdesk.ui.widgets import clock
 from effdesk.ui.widgets.conflict import show_conflict
 from effdesk.ui.widgets.forms import enum_member
-from effdesk.ui.widgets.pickers import UnitPicker
+from effdesk.ui.widgets.pickers import PersonPicker, UnitPicker
 from effdesk.ui.widgets.search_table import SearchableTableView
 
 HEAVY = MeasureType.POST_ADJUSTMENT.severity
@@ -161,6 +161,8 @@ class RegisterView(QWidget):
         self.to_edit = date_edit(clock.today())
         self.unit_filter = UnitPicker(ctx, include_inactive=True, placeholder="全部单位")
         self.unit_filter.setMaximumWidth(200)
+        self.person_filter = PersonPicker(ctx, include_inactive=True, placeholder="全部人员")
+        self.person_filter.setMaximumWidth(130)
         self.measure_filter = QComboBox()
         self.measure_filter.addItem("全部措施", None)
         with ctx.session() as s:
@@ -186,6 +188,7 @@ class RegisterView(QWidget):
             QLabel("至"),
             self.to_edit,
             self.unit_filter,
+            self.person_filter,
             self.measure_filter,
             self.subject_filter,
             self.basis_filter,
@@ -203,7 +206,8 @@ class RegisterView(QWidget):
             combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.from_edit.dateChanged.connect(lambda _d: self._dates_edited())
         self.to_edit.dateChanged.connect(lambda _d: self._dates_edited())
-        self.unit_filter.picked.connect(lambda _id: self.refresh())
+        self.unit_filter.picked.connect(self._unit_filter_picked)
+        self.person_filter.picked.connect(lambda _id: self.refresh())
 
         self.totals_label = QLabel()
         self.totals_label.setObjectName("totalsLabel")
@@ -289,6 +293,10 @@ class RegisterView(QWidget):
                 edit.blockSignals(False)
         self.refresh()
 
+    def _unit_filter_picked(self, unit_id: object) -> None:
+        self.person_filter.set_unit(unit_id if isinstance(unit_id, int) else None)
+        self.refresh()
+
     def _dates_edited(self) -> None:
         if self.period_combo.currentText() == "自定义":
             self.refresh()
@@ -309,6 +317,7 @@ class RegisterView(QWidget):
             date_from=start,
             date_to=end,
             unit_id=self.unit_filter.current_id(),
+            person_id=self.person_filter.current_id(),
             measure=enum_member(MeasureType, measure),
             subject_kind=enum_member(SubjectKind, subject),
             basis_kind=self.basis_filter.currentData(),
@@ -343,6 +352,7 @@ class RegisterView(QWidget):
         self.state_filter.setCurrentIndex(2)
         self.state_filter.blockSignals(False)
         self.unit_filter.set_current(None)
+        self.person_filter.set_current(None)
         self.view.filter_edit.blockSignals(True)
         self.view.filter_edit.clear()
         self.view.filter_edit.blockSignals(False)
