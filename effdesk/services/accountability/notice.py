@@ -12,9 +12,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from effdesk import audit
 from effdesk.auth import Actor
 from effdesk.db.models import Complaint, Document, Finding, Rectification, Unit
-from effdesk.enums import DocumentState, DocumentType, RectificationNoticeKind
+from effdesk.enums import AuditAction, DocumentState, DocumentType, RectificationNoticeKind
 from effdesk.errors import TransitionNotAllowed
 from effdesk.permissions import Permission, require
 from effdesk.services import documents as docs
@@ -130,8 +131,19 @@ def create_notice_draft(
             )
         ],
     )
+    before = r.notice_document_id
     r.notice_document_id = doc.id
     session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        "rectification",
+        r.uuid,
+        f"生成{doc.doc_type.label}草稿「{doc.title}」",
+        {"notice_document_id": before},
+        {"notice_document_id": doc.id},
+    )
     return doc
 
 
