@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from PIL import Image
 from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -95,7 +96,11 @@ def rect_state(db: Database, rid: int) -> S:
 
 
 def test_complaint_to_measure_and_a_full_rectification_cycle(
-    qtbot: QtBot, office: Office, tmp_path: Path, type_text: TypeText
+    qtbot: QtBot,
+    office: Office,
+    tmp_path: Path,
+    type_text: TypeText,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cid = conclude(office)
     view = show(qtbot, CaseView(office.ctx("leader"), cid))
@@ -151,6 +156,14 @@ def test_complaint_to_measure_and_a_full_rectification_cycle(
     report.ok_button.click()
     assert rect_state(office.db, rid) is S.IN_PROGRESS
     assert "县公安局整改报告.png" in rv.detail.toHtml()
+    # The original opens from the evidence store, byte for byte what the unit sent.
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    assert rv.current is not None
+    (att,) = rv.current.attachments
+    rv.detail.anchorClicked.emit(QUrl(f"file:{att.id}"))
+    (url,) = opened
+    assert Path(url.toLocalFile()).read_bytes() == scan.read_bytes()
 
     # The check fails: reasons and a new deadline; the cycle restarts.
     rv.check_button.click()

@@ -6,8 +6,10 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from effdesk.enums import DocumentState, DueStatus, RectificationState
 from effdesk.errors import ConcurrentEditError, EffDeskError
+from effdesk.evidence.store import EvidenceStore
 from effdesk.permissions import Permission
 from effdesk.services import documents as docs
 from effdesk.services.accountability import notice
@@ -173,7 +176,8 @@ def detail_html(v: rs.RectificationView) -> str:
         out.append("<h4>报告文件</h4>")
         for a in v.attachments:
             out.append(
-                f"<p>{esc(a.original_name)}　<span style='color:#888'>{esc(a.caption)}</span></p>"
+                f"<p><a href='file:{a.id}'>{esc(a.original_name)}</a>　"
+                f"<span style='color:#888'>{esc(a.caption)}　SHA-256 {a.sha256[:12]}…</span></p>"
             )
     return "".join(out)
 
@@ -343,9 +347,22 @@ class RectificationView(QWidget):
 
     def _link(self, url: QUrl) -> None:
         kind, _, ident = url.toString().partition(":")
+        if kind == "file":
+            self.open_attachment(int(ident))
+            return
         key = {"complaint": "complaints", "finding": "inspections", "document": "documents"}
         if kind in key:
             self.basisRequested.emit(key[kind], int(ident))
+
+    def open_attachment(self, attachment_id: int) -> Path | None:
+        """Open the original file of the unit's report (read from the evidence store)."""
+        v = self.current
+        row = next((a for a in v.attachments if a.id == attachment_id), None) if v else None
+        if row is None:
+            return None
+        path = EvidenceStore(self.ctx.db.files_dir).path_of(row.sha256)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        return path
 
     def _after(self, rect_id: int) -> None:
         self.refresh(select_id=rect_id)
