@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from effdesk import audit
 from effdesk.auth import SYSTEM, Actor
-from effdesk.calendar import WorkCalendar, compute_deadline
+from effdesk.calendar import WorkCalendar, compute_deadline, provisional_is_workday
 from effdesk.db.base import now
 from effdesk.db.models import (
     Complaint,
@@ -568,6 +568,64 @@ def scan_overdue(session: Session, actor: Actor = SYSTEM, today: date | None = N
     )
     session.expire_all()
     return len(ids)
+
+
+def recompute_provisional_deadlines(session: Session, actor: Actor, calendar: WorkCalendar) -> int:
+    """Count every 暂定 deadline again once the admin has entered the year it falls in.
+
+    A provisional deadline was always computed (a typed date is never provisional), from the
+    issue date or from the failed check that set it; its number of working days is what the
+    provisional rule (weekends and fixed-date holidays) counts between the two, in the years
+    the calendar did not know. Each change is audited; returns how many changed.
+    """
+    require(actor, Permission.MANAGE_CALENDAR)
+    changed = 0
+    rects = session.scalars(
+        select(Rectification)
+        .where(Rectification.deadline_provisional.is_(True), Rectification.voided.is_(False))
+        .options(selectinload(Rectification.checks))
+        .order_by(Rectification.id)
+    ).all()
+    for r in rects:
+        start = deadline_start(r)
+        unknown_then = {r.deadline.year} | {
+            y for y in range(start.year, r.deadline.year + 1) if not calendar.knows(y)
+        }
+        days = sum(
+            1
+            for n in range(1, (r.deadline - start).days + 1)
+            if _workday_then(calendar, start + timedelta(days=n), unknown_then)
+        )
+        new = compute_deadline(calendar, start, days)
+        if (new.due, new.provisional) == (r.deadline, r.deadline_provisional):
+            continue
+        before = _snapshot(r)
+        old = r.deadline
+        r.deadline, r.deadline_provisional = new.due, new.provisional
+        _flush(session, _label(session, r))
+        _audit(
+            session,
+            actor,
+            AuditAction.UPDATE,
+            r,
+            f"录入节假日安排后重新计算整改时限：{_label(session, r)}，{old:%Y-%m-%d}→{new.label()}",
+            before,
+        )
+        changed += 1
+    return changed
+
+
+def deadline_start(r: Rectification) -> date:
+    """The day the running deadline was counted from: the failed check that set it, else the
+    issue date."""
+    for c in reversed(r.checks):
+        if not c.passed and c.new_deadline == r.deadline:
+            return c.check_date
+    return r.issued_date
+
+
+def _workday_then(calendar: WorkCalendar, day: date, unknown_then: set[int]) -> bool:
+    return provisional_is_workday(day) if day.year in unknown_then else calendar.is_workday(day)
 
 
 def void_rectification(

@@ -34,7 +34,7 @@ from effdesk.evidence.store import EvidenceStore
 from effdesk.services import documents as docs
 from effdesk.services.accountability import notice
 from effdesk.services.accountability import rectification as rs
-from effdesk.services.calendar_admin import load_calendar
+from effdesk.services.calendar_admin import HolidayDay, load_calendar, provisional_count, save_year
 
 S = RectificationState
 ISSUED = date(2026, 3, 2)  # a Monday
@@ -271,3 +271,44 @@ def test_notice_document_from_items_and_deadline(world: World, db: Database) -> 
     assert "验收认为：整改措施不具体。" in again.body
     assert "于2026年3月18日前完成整改" in again.body
     assert docs.get_document(s, world.leader, again.id).state is DocumentState.DRAFT
+
+
+def test_provisional_deadlines_recomputed_when_the_year_is_entered(world: World) -> None:
+    s = world.session
+    crossing = open_rect(world, issued=date(2026, 12, 28), days=10)
+    typed = open_rect(world, issued=date(2026, 12, 28), days=None, deadline=date(2027, 1, 20))
+    # A failed check sets a provisional deadline counted from the check.
+    restarted = open_rect(world, issued=date(2026, 12, 1), days=5)
+    r = s.get(Rectification, restarted)
+    assert r is not None
+    rs.record_report(s, world.clerk, restarted, date(2026, 12, 3), "已整改", r.version)
+    rs.check_rectification(
+        s,
+        world.leader,
+        restarted,
+        date(2026, 12, 4),
+        False,
+        r.version,
+        reasons="仍未整改到位",
+        new_deadline_days=20,
+    )
+    # Provisional: weekends and 01-01 only.
+    assert view(world, crossing, date(2026, 12, 28)).row.deadline == date(2027, 1, 12)
+    assert view(world, restarted, date(2026, 12, 4)).row.deadline == date(2027, 1, 4)
+    assert not view(world, typed, date(2026, 12, 28)).row.deadline_provisional
+    # The admin enters 2027 (an invented notice: 01-01..01-05 off).
+    days = [HolidayDay(date(2027, 1, d), False, "元旦") for d in range(1, 6)]
+    changed = save_year(s, world.admin, 2027, days)
+    assert changed == 2
+    row = view(world, crossing, date(2026, 12, 29)).row
+    assert (row.deadline, row.deadline_provisional) == (date(2027, 1, 14), False)
+    # Counted again from the failed check (2026-12-04), not from the issue date.
+    assert view(world, restarted, date(2026, 12, 4)).row.deadline == date(2027, 1, 6)
+    assert view(world, typed, date(2026, 12, 29)).row.deadline == date(2027, 1, 20)
+    summary = s.scalars(
+        select(AuditEntry.summary)
+        .where(AuditEntry.summary.like("录入节假日安排后重新计算整改时限%"))
+        .order_by(AuditEntry.seq)
+    ).all()
+    assert len(summary) == 2 and summary[0].endswith("2027-01-12→2027-01-14")
+    assert provisional_count(s) == 0
