@@ -361,7 +361,19 @@ class RegisterView(QWidget):
         self.period_combo.blockSignals(False)
 
     def open_measure(self, measure_id: int) -> None:
+        """Show one measure (voided too), its unit's register, and select it: narrowing to
+        the unit keeps the row within the first page however long the register is."""
+        try:
+            with self.ctx.session() as s:
+                row = ms.get_measure(s, self.ctx.actor, measure_id)
+        except EffDeskError as exc:
+            show_error(self, exc)
+            return
         self.show_all()
+        self.unit_filter.blockSignals(True)
+        self.unit_filter.set_current_id(row.unit_id)
+        self.unit_filter.blockSignals(False)
+        self.person_filter.set_unit(row.unit_id)
         self.view.set_query("")
         self.refresh(select_id=measure_id)
 
