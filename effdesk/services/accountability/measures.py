@@ -338,7 +338,7 @@ def basis_text(session: Session, complaint_id: int | None, finding_id: int | Non
     return _basis_label(None, None, None)
 
 
-def _to_row(session: Session, r: Any, labels: dict[str, str]) -> MeasureRow:
+def _to_row(r: Any, labels: dict[str, str]) -> MeasureRow:
     m: AccountabilityMeasure = r[0]
     basis = (
         BasisKind.COMPLAINT
@@ -451,7 +451,7 @@ def list_measures(
         stmt.order_by(m.decided_date.desc(), m.id.desc()).offset(offset).limit(limit)
     ).all()
     labels = settings.get(session, "accountability.measure_labels") or {}
-    out = [_to_row(session, r, labels) for r in rows]
+    out = [_to_row(r, labels) for r in rows]
     return Page(_with_warning_ordinals(session, out), int(total or 0), offset)
 
 
@@ -498,7 +498,7 @@ def get_measure(session: Session, actor: Actor, measure_id: int) -> MeasureRow:
         get_or_404(None, "该问责记录")
     assert r is not None
     labels = settings.get(session, "accountability.measure_labels") or {}
-    return _with_warning_ordinals(session, [_to_row(session, r, labels)])[0]
+    return _with_warning_ordinals(session, [_to_row(r, labels)])[0]
 
 
 def all_rows(session: Session, actor: Actor, filt: MeasureFilter) -> list[MeasureRow]:

@@ -672,7 +672,7 @@ def _row(r: Any, today: date, calendar: WorkCalendar, near_days: int) -> Rectifi
     rect: Rectification = r[0]
     state = effective_state(rect, today)
     due = (
-        status_for(rect.deadline, today, _near(calendar, today, near_days))
+        status_for(rect.deadline, today, near_limit(calendar, today, near_days))
         if state in RUNNING and not rect.voided
         else None
     )
@@ -709,10 +709,6 @@ def _row(r: Any, today: date, calendar: WorkCalendar, near_days: int) -> Rectifi
         void_reason=rect.void_reason,
         version=rect.version,
     )
-
-
-def _near(calendar: WorkCalendar, today: date, near_days: int) -> date:
-    return near_limit(calendar, today, near_days)
 
 
 def _conditions(f: RectificationFilter, today: date, near_before: date) -> list[Any]:
@@ -775,7 +771,7 @@ def list_rectifications(
     today = today or now().date()
     calendar = load_calendar(session)
     near_days = int(settings.get(session, "deadline.near_days"))
-    near_before = _near(calendar, today, near_days)
+    near_before = near_limit(calendar, today, near_days)
     stmt = _select().where(*_conditions(filt, today, near_before))
     total = session.scalar(
         select(func.count()).select_from(
