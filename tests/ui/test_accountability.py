@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from ui_complaint_support import Office
 
+from effdesk.calendar import compute_deadline
 from effdesk.db.engine import Database
 from effdesk.db.models import AccountabilityMeasure, Rectification
 from effdesk.enums import (
@@ -32,6 +33,7 @@ from effdesk.enums import (
 )
 from effdesk.services import complaints, inspections
 from effdesk.services.accountability import measures as ms
+from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.measure_counts import measure_totals
 from effdesk.ui.accountability.measure_dialog import MeasureDialog
 from effdesk.ui.accountability.page import AccountabilityPage
@@ -132,6 +134,11 @@ def test_complaint_to_measure_and_a_full_rectification_cycle(
     assert rdialog.unit_picker.current_id() == office.units["县公安局"]
     assert "窗口工作人员态度生硬" in rdialog.items_edit.toPlainText()
     rdialog.items_edit.appendPlainText("建立窗口服务首问负责制度")
+    # The due date the working days give is shown before saving.
+    rdialog.deadline.days.setValue(10)
+    with office.db.session() as s:
+        due = compute_deadline(load_calendar(s), clock.today(), 10)
+    assert rdialog.deadline.preview.text() == f"即 {due.label()} 前"
     rdialog.ok_button.click()
     with office.db.session() as s:
         (rect,) = s.scalars(select(Rectification))

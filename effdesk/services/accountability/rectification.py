@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from effdesk import audit
 from effdesk.auth import SYSTEM, Actor
-from effdesk.calendar import WorkCalendar, compute_deadline, provisional_is_workday
+from effdesk.calendar import Deadline, WorkCalendar, compute_deadline, provisional_is_workday
 from effdesk.db.base import now
 from effdesk.db.models import (
     Complaint,
@@ -310,6 +310,12 @@ def _audit(
 
 
 # --------------------------------------------------------------------------- creating
+
+
+def preview_deadline(session: Session, start: date, days: int) -> Deadline:
+    """The due date ``days`` working days after ``start`` (暂定 when the year is unknown), for
+    a dialog to show before saving."""
+    return compute_deadline(load_calendar(session), start, days)
 
 
 def default_deadline_days(session: Session) -> int:

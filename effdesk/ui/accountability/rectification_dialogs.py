@@ -61,17 +61,39 @@ class DeadlineInput(QWidget):
         self.date = date_edit()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.preview = QLabel()
+        self.preview.setObjectName("deadlinePreview")
         layout.addWidget(self.mode)
         layout.addWidget(self.days)
         layout.addWidget(self.date)
+        layout.addWidget(self.preview)
         layout.addStretch(1)
+        self._ctx: AppContext | None = None
+        self._start: QDateEdit | None = None
         self.mode.currentIndexChanged.connect(lambda _i: self._sync())
+        self.days.valueChanged.connect(lambda _v: self._update_preview())
         self._sync()
+
+    def preview_from(self, ctx: AppContext, start: QDateEdit) -> None:
+        """Show the due date the days give, counted from ``start``'s date."""
+        self._ctx, self._start = ctx, start
+        start.dateChanged.connect(lambda _d: self._update_preview())
+        self._update_preview()
 
     def _sync(self) -> None:
         by_days = self.mode.currentData() == "days"
         self.days.setVisible(by_days)
         self.date.setVisible(not by_days)
+        self._update_preview()
+
+    def _update_preview(self) -> None:
+        if self._ctx is None or self._start is None or self.mode.currentData() != "days":
+            self.preview.setText("")
+            return
+        with self._ctx.session() as s:
+            due = rs.preview_deadline(s, _day(self._start), self.days.value())
+        self.preview.setText(f"即 {due.label()} 前")
+        self.preview.setStyleSheet("color:#b85c00;" if due.provisional else "color:#555;")
 
     def use_date(self, d: date) -> None:
         self.mode.setCurrentIndex(1)
@@ -172,6 +194,7 @@ class RectificationDialog(_StepDialog):
             required=True,
             hint="按节假日安排计算工作日；该年安排尚未录入时为暂定时限",
         )
+        self.deadline.preview_from(ctx, self.issued_edit)
         self.requirements_edit = QPlainTextEdit()
         self.requirements_edit.setFixedHeight(60)
         self.form.add_field("requirements", "整改要求", self.requirements_edit)
@@ -301,6 +324,7 @@ class CheckDialog(_StepDialog):
         self.form.add_field("reasons", "未通过原因", self.reasons_edit)
         self.deadline = DeadlineInput(default_days)
         self.form.add_field("new_deadline", "新的整改时限", self.deadline)
+        self.deadline.preview_from(ctx, self.date_edit)
         self.failed_radio.toggled.connect(lambda _on: self._sync())
         self._sync()
         self.finish_layout()
