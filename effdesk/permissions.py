@@ -36,6 +36,7 @@ class Permission(Enum):
     VIEW_ACCOUNTABILITY = ("查看问责整改", {C, INSP, L, A})
     DECIDE_MEASURES = ("决定问责措施", {L})
     MANAGE_RECTIFICATION = ("管理整改", {C, INSP, L})
+    VOID_MEASURES = ("作废问责整改记录", {L})
     # documents
     VIEW_DOCUMENTS = ("查看公文", {C, INSP, L, A})
     DRAFT_DOCUMENTS = ("起草公文", {C, INSP, L})

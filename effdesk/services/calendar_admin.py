@@ -118,7 +118,7 @@ def save_year(
 ) -> int:
     """Enter (or replace) a year's holidays and make-up days; recompute provisional deadlines.
 
-    Returns the number of cases whose deadline changed.
+    Returns the number of cases and rectifications whose deadline changed.
     """
     require(actor, Permission.MANAGE_CALENDAR)
     problems: list[FieldProblem] = []
@@ -171,9 +171,13 @@ def save_year(
 
 def _recompute_provisional(session: Session, actor: Actor) -> int:
     # Imported here: the complaints service depends on this module for load_calendar.
+    from effdesk.services.accountability import rectification
     from effdesk.services.complaints import recompute_provisional_deadlines
 
-    return recompute_provisional_deadlines(session, actor, load_calendar(session))
+    calendar = load_calendar(session)
+    return recompute_provisional_deadlines(
+        session, actor, calendar
+    ) + rectification.recompute_provisional_deadlines(session, actor, calendar)
 
 
 # --------------------------------------------------------------------------- notice parser

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from effdesk import audit
 from effdesk.auth import Actor
 from effdesk.db.models import Setting
-from effdesk.enums import AuditAction, DocumentType
+from effdesk.enums import AuditAction, DocumentType, MeasureType
 from effdesk.permissions import Permission, require
 
 DEFAULTS: dict[str, Any] = {
@@ -40,6 +40,11 @@ DEFAULTS: dict[str, Any] = {
     "deadline.reply_days": 5,
     "deadline.near_days": 3,
     "deadline.rectification_days": 15,
+    # Accountability: measure types offered (codes, in order) and label overrides; 效能告诫
+    # counted per calendar year ("calendar") or in the 365 days before ("rolling").
+    "accountability.measure_types": [m.value for m in MeasureType],
+    "accountability.measure_labels": {},
+    "accountability.warning_window": "calendar",
     "evidence.max_file_mb": 500,
     "evidence.gps_outlier_m": 2000,
     "field.max_package_mb": 4096,

@@ -254,16 +254,22 @@ def start_background_duties(ctx: AppContext, window: QMainWindow) -> None:
     The overdue scan records 超期 events for deadlines passed since the last start; the daily
     backup (first start of the day) keeps an encrypted snapshot.
     """
+    from effdesk.services.accountability import rectification
     from effdesk.services.complaints import scan_overdue
     from effdesk.ui.security.daily_backup import start_daily_backup
 
-    def scan(_progress: Progress) -> int:
+    def scan(_progress: Progress) -> tuple[int, int]:
         with ctx.db.session() as s:
-            return scan_overdue(s, SYSTEM, date.today()).cases
+            cases = scan_overdue(s, SYSTEM, date.today()).cases
+            # Rectifications past their deadline without a report: 逾期未整改.
+            return cases, rectification.scan_overdue(s, SYSTEM, date.today())
 
-    def scanned(count: int) -> None:
-        if count:
-            window.statusBar().showMessage(f"新记录{count}件超期案件。", 10000)
+    def scanned(counts: tuple[int, int]) -> None:
+        cases, rects = counts
+        parts = [f"{cases}件超期案件"] if cases else []
+        parts += [f"{rects}项逾期未整改"] if rects else []
+        if parts:
+            window.statusBar().showMessage(f"新记录{'、'.join(parts)}。", 10000)
 
     def failed(exc: BaseException) -> None:
         show_error(window, exc)

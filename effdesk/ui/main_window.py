@@ -9,7 +9,8 @@ Optional page protocol (duck-typed, so pages need not import the shell):
 * ``page.on_shown()`` — called every time the page becomes visible (refresh counts, lists);
 * ``page.navigate_requested`` — a ``Signal(str)`` with a module key; the shell switches to it;
 * ``page.open_record_requested`` — a ``Signal(str, int)``: module key and record id; the shell
-  switches to that module and calls its page's ``open_record(id)``;
+  switches to that module and calls its page's ``open_record(id)``; a key ``"module:kind"``
+  calls ``open_kind(id)`` instead (e.g. ``"accountability:rectification"``);
 * ``page.action_requested`` — a ``Signal(str, str, int)``: module key, action, record id; the
   shell switches to that module and calls its page's ``perform(action, id)`` (e.g. the
   inspections page asks 公文通报 for ``("documents", "circular_from_campaign", campaign_id)``).
@@ -426,8 +427,10 @@ class MainWindow(QMainWindow):
 
     def open_record(self, key: str, record_id: int) -> QWidget:
         """Switch to module ``key`` and open one of its records (a case, a campaign…)."""
-        page = self.show_module(key)
-        opener = getattr(page, "open_record", None)
+        # "accountability:rectification" → the page's open_rectification(id).
+        module, _, kind = key.partition(":")
+        page = self.show_module(module)
+        opener = getattr(page, f"open_{kind}" if kind else "open_record", None)
         if callable(opener):
             opener(record_id)
         return page

@@ -53,6 +53,7 @@ from effdesk.evidence.store import EvidenceStore
 from effdesk.permissions import Permission
 from effdesk.reports.complaint_forms import ComplaintForm
 from effdesk.services import complaints, evidence
+from effdesk.services.accountability import measures as ms
 from effdesk.services.complaints import (
     ANONYMOUS,
     MASK,
@@ -62,6 +63,13 @@ from effdesk.services.complaints import (
     IdNames,
 )
 from effdesk.services.evidence import AttachmentOwner, AttachmentRow, IngestReport
+from effdesk.ui.accountability.links import (
+    BasisActions,
+    BasisLinks,
+    link_target,
+    links_html,
+    load_links,
+)
 from effdesk.ui.complaints.actions import DIALOGS, ActionDialog, ActionOutcome
 from effdesk.ui.complaints.common import DUE_BADGE, STATE_BADGE, badge, d, dt
 from effdesk.ui.complaints.flow import FlowLayout
@@ -218,6 +226,7 @@ class CaseData:
     detail: ComplaintDetail
     names: IdNames
     attachments: list[AttachmentRow]
+    links: BasisLinks | None = None
 
 
 # =========================================================================== rendering
@@ -500,6 +509,8 @@ class CaseView(QWidget):
 
     changed = Signal(int)
     caseRequested = Signal(int)
+    # (module key, id) of a linked measure or rectification, for the shell's open_record.
+    recordRequested = Signal(str, int)
     titleChanged = Signal(str)
     loaded = Signal()
 
@@ -566,6 +577,9 @@ class CaseView(QWidget):
             button.setVisible(False)
             self.actions_layout.addWidget(button)
             self.action_buttons[action] = button
+        self.accountability = BasisActions(ctx)
+        self.accountability.changed.connect(self.reload)
+        self.actions_layout.addWidget(self.accountability)
         self.readonly_label = QLabel()
         self.readonly_label.setStyleSheet("color: #777;")
 
@@ -631,7 +645,8 @@ class CaseView(QWidget):
                     s, ctx.actor, unit_ids=units, category_ids=categories, user_ids=users
                 )
                 files = evidence.list_attachments(s, ctx.actor, AttachmentOwner(complaint_id=cid))
-            return CaseData(detail, names, files)
+                links = load_links(s, ctx.actor, complaint_id=cid)
+            return CaseData(detail, names, files, links)
 
         def done(data: CaseData) -> None:
             if generation == self._generation:
@@ -662,7 +677,15 @@ class CaseView(QWidget):
             else ""
         )
         self.summary_label.setText(esc(detail.summary))
-        self.details.setHtml(detail_html(detail))
+        self.details.setHtml(detail_html(detail) + links_html(data.links))
+        concluded = detail.state in ms.CONCLUDED_STATES
+        self.accountability.set_basis(
+            detail.id if concluded else None,
+            None,
+            "核查结论为「不属实」，不能据此问责或下达整改。"
+            if detail.verification is Verification.UNFOUNDED
+            else "",
+        )
         self.timeline.setHtml(timeline_html(detail.events, data.names))
         self.side_tabs.setTabText(0, f"办理经过（{len(detail.events)}）")
         self.side_tabs.setTabText(1, f"附件（{len(data.attachments)}）")
@@ -740,6 +763,8 @@ class CaseView(QWidget):
         text = url.toString()
         if text.startswith("case:"):
             self.caseRequested.emit(int(text.split(":", 1)[1]))
+        elif (target := link_target(text)) is not None:
+            self.recordRequested.emit(*target)
 
     # --- actions ----------------------------------------------------------------------
     def open_action(self, action: ComplaintAction) -> QDialog | None:

@@ -7,7 +7,7 @@ opens that case; tabs of cases close with their ✕ (or Ctrl+W).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -37,6 +37,8 @@ def create_page(ctx: AppContext) -> QWidget:
 class ComplaintsPage(QWidget):
     LIST_TAB = 0
     TODO_TAB = 1
+    # The shell opens linked records of other modules (measures, rectifications).
+    open_record_requested = Signal(str, int)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +65,7 @@ class ComplaintsPage(QWidget):
         self.list_view.newRequested.connect(self.new_complaint)
         self.todo = TodoWidget(ctx)
         self.todo.caseRequested.connect(self.open_case)
+        self.todo.recordRequested.connect(self.open_record_requested)
         self.todo.countChanged.connect(self._todo_count)
 
         self.tabs = QTabWidget()
@@ -186,6 +189,7 @@ class ComplaintsPage(QWidget):
         view = CaseView(self.ctx, complaint_id)
         view.changed.connect(self._case_changed)
         view.caseRequested.connect(self.open_case)
+        view.recordRequested.connect(self.open_record_requested)
         index = self.tabs.addTab(view, view.detail.number if view.detail else "投诉件")
         view.titleChanged.connect(lambda title, v=view: self._retitle(v, title))
         self.tabs.setCurrentIndex(index)

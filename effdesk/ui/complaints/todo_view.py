@@ -7,6 +7,8 @@ connect ``caseRequested(int)`` to whatever opens a case there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
@@ -22,7 +24,10 @@ from PySide6.QtWidgets import (
 
 from effdesk.errors import EffDeskError
 from effdesk.services import complaints
+from effdesk.services.accountability.rectification import RectificationTodo
+from effdesk.services.accountability.rectification import todo_for as rectification_todo
 from effdesk.services.complaints import TodoItem, TodoKind
+from effdesk.ui.accountability.todo import RECTIFICATION_KEY, add_rectification_groups
 from effdesk.ui.complaints.common import deadline_text
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
@@ -30,6 +35,7 @@ from effdesk.ui.tasks import Progress
 from effdesk.ui.widgets import clock
 
 _ID_ROLE = Qt.ItemDataRole.UserRole + 1
+_RECT_ROLE = Qt.ItemDataRole.UserRole + 2
 KIND_COLOURS: dict[TodoKind, str] = {
     TodoKind.OVERDUE: "#c62828",
     TodoKind.DUE_TODAY: "#b85c00",
@@ -57,6 +63,8 @@ class TodoWidget(QWidget):
 
     caseRequested = Signal(int)
     countChanged = Signal(int)
+    # A rectification of the 整改 groups: ("accountability:rectification", id) for the shell.
+    recordRequested = Signal(str, int)
 
     def __init__(
         self, ctx: AppContext, parent: QWidget | None = None, *, refresh_now: bool = True
@@ -64,6 +72,7 @@ class TodoWidget(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.items: list[TodoItem] = []
+        self.rectifications: list[RectificationTodo] = []
         self._generation = 0
 
         self.title = QLabel()
@@ -109,13 +118,15 @@ class TodoWidget(QWidget):
         generation = self._generation
         ctx, today = self.ctx, clock.today()
 
-        def work(_p: Progress) -> list[TodoItem]:
+        def work(_p: Progress) -> tuple[list[TodoItem], list[RectificationTodo]]:
             with ctx.session() as s:
-                return complaints.todo_for(s, ctx.actor, today)
+                return complaints.todo_for(s, ctx.actor, today), rectification_todo(
+                    s, ctx.actor, today
+                )
 
-        def done(items: list[TodoItem]) -> None:
+        def done(result: tuple[list[TodoItem], list[RectificationTodo]]) -> None:
             if generation == self._generation:
-                self.show_items(items)
+                self.show_items(*result)
 
         def failed(exc: BaseException) -> None:
             if generation != self._generation:
@@ -128,9 +139,12 @@ class TodoWidget(QWidget):
         self.title.setText(f"我的待办　{today.year}年{today.month}月{today.day}日（正在读取…）")
         ctx.tasks.run(work, done, failed)
 
-    def show_items(self, items: list[TodoItem]) -> None:
+    def show_items(
+        self, items: list[TodoItem], rectifications: Sequence[RectificationTodo] = ()
+    ) -> None:
         today = clock.today()
         self.items = list(items)
+        self.rectifications = list(rectifications)
         self.tree.clear()
         groups: dict[TodoKind, QTreeWidgetItem] = {}
         for item in items:
@@ -162,15 +176,18 @@ class TodoWidget(QWidget):
         for kind, group in groups.items():
             group.setText(0, f"{kind.label}（{group.childCount()}）")
             group.setExpanded(True)
+        add_rectification_groups(self.tree, self.rectifications, _RECT_ROLE)
         late = sum(1 for i in items if i.kind == TodoKind.OVERDUE)
+        late += sum(1 for r in self.rectifications if r.rank == 0)
+        total = len(items) + len(self.rectifications)
         self.title.setText(
-            f"我的待办　{today.year}年{today.month}月{today.day}日　共 {len(items)} 项"
+            f"我的待办　{today.year}年{today.month}月{today.day}日　共 {total} 项"
             + (f"，其中超期 {late} 项" if late else "")
         )
-        self.empty_label.setText("没有待办事项：没有临期、超期或等待您处理的投诉件。")
-        self.empty_label.setVisible(not items)
-        self.tree.setVisible(bool(items))
-        self.countChanged.emit(len(items))
+        self.empty_label.setText("没有待办事项：没有临期、超期或等待您处理的投诉件和整改。")
+        self.empty_label.setVisible(not total)
+        self.tree.setVisible(bool(total))
+        self.countChanged.emit(total)
 
     def group_labels(self) -> list[str]:
         labels = []
@@ -191,3 +208,6 @@ class TodoWidget(QWidget):
         complaint_id = item.data(0, _ID_ROLE)
         if complaint_id is not None:
             self.caseRequested.emit(int(complaint_id))
+        rect_id = item.data(0, _RECT_ROLE)
+        if rect_id is not None:
+            self.recordRequested.emit(RECTIFICATION_KEY, int(rect_id))

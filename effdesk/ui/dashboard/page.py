@@ -111,6 +111,7 @@ class DashboardPage(QWidget):
             self.todo.caseRequested.connect(
                 lambda case_id: self.open_record_requested.emit("complaints", case_id)
             )
+            self.todo.recordRequested.connect(self.open_record_requested)
             layout.addWidget(self.todo)
 
         layout.addWidget(self._section("单位人员"))

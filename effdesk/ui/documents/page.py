@@ -252,6 +252,12 @@ class DocumentsPage(QWidget):
         ):
             b.setEnabled(False)
 
+    def open_record(self, document_id: int) -> None:
+        """The shell's open-record protocol (a rectification opens its notice here)."""
+        self.refresh(select_id=document_id)
+        if self.current is None or self.current.id != document_id:
+            self.open_document(document_id)
+
     def open_document(self, document_id: int) -> None:
         with self.ctx.session() as session:
             view = docs.get_document_view(session, self.ctx.actor, document_id)

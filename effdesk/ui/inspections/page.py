@@ -34,8 +34,10 @@ from effdesk.enums import CampaignStatus, FindingStatus, TargetStatus
 from effdesk.errors import EffDeskError
 from effdesk.permissions import Permission
 from effdesk.services import evidence, inspections
+from effdesk.services.accountability.measures import VERIFIED_FINDINGS
 from effdesk.services.common import Page
 from effdesk.services.inspections import CampaignRow, CampaignView, FindingRow, TargetRow
+from effdesk.ui.accountability.links import BasisActions, link_target, links_html, load_links
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.inspections.campaign_dialog import CampaignDialog
@@ -158,6 +160,8 @@ def _heading(text: str) -> QLabel:
 class InspectionsPage(QWidget):
     # Shell protocol (see effdesk/ui/main_window.py): 起草通报 opens 公文通报 on this campaign.
     action_requested = Signal(str, str, int)
+    # The shell opens linked records of other modules (measures, rectifications).
+    open_record_requested = Signal(str, int)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -271,12 +275,21 @@ class InspectionsPage(QWidget):
         finding_buttons.addWidget(self.add_finding_button)
         finding_buttons.addWidget(self.edit_finding_button)
         finding_buttons.addWidget(self.transition_button)
+        self.accountability = BasisActions(ctx)
+        self.accountability.changed.connect(
+            lambda: self._finding_selected(self.findings_view.selected())
+        )
+        finding_buttons.addWidget(self.accountability)
         finding_buttons.addStretch(1)
         # From the campaign straight to its circular: the picker opens on this campaign with
         # its verified findings ticked.
         self.circular_button = self._button("起草通报…", "documents", self.draft_circular)
         self.circular_button.setToolTip("用本活动已核实的问题起草通报（在“公文通报”中打开）")
         finding_buttons.addWidget(self.circular_button)
+        self.finding_links = QLabel()
+        self.finding_links.setObjectName("findingLinks")
+        self.finding_links.setTextFormat(Qt.TextFormat.RichText)
+        self.finding_links.linkActivated.connect(self._open_link)
         self.findings_view.currentRowChanged.connect(self._finding_selected)
         self.findings_view.rowActivated.connect(lambda _r: self.edit_finding())
         self.evidence_panel = EvidencePanel(ctx)
@@ -288,6 +301,7 @@ class InspectionsPage(QWidget):
         tl.setContentsMargins(0, 0, 0, 0)
         tl.addWidget(self.findings_view)
         tl.addLayout(finding_buttons)
+        tl.addWidget(self.finding_links)
         bottom = QWidget()
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 4, 0, 0)
@@ -445,6 +459,14 @@ class InspectionsPage(QWidget):
             if row
             else "证据（请先选择问题）"
         )
+        verified = row is not None and row.status in VERIFIED_FINDINGS
+        self.accountability.set_basis(None, row.id if verified and row else None, "")
+        links = None
+        if row is not None:
+            with self.ctx.session() as s:
+                links = load_links(s, self.ctx.actor, finding_id=row.id)
+        self.finding_links.setText(links_html(links))
+        self.finding_links.setVisible(bool(self.finding_links.text()))
         self._update_buttons()
 
     def draft_circular(self) -> None:
@@ -483,6 +505,28 @@ class InspectionsPage(QWidget):
                 action = self.transition_menu.addAction(TRANSITION_TEXT[to])
                 action.triggered.connect(lambda _c=False, st=to: self.change_finding_status(st))
         self.transition_button.setEnabled(not self.transition_menu.isEmpty())
+
+    def _open_link(self, link: str) -> None:
+        target = link_target(link)
+        if target is not None:
+            self.open_record_requested.emit(*target)
+
+    def open_record(self, finding_id: int) -> None:
+        """The shell's open-record protocol: the finding's campaign, its findings tab, the row."""
+        try:
+            with self.ctx.session() as s:
+                view = inspections.get_finding(s, self.ctx.actor, finding_id)
+        except EffDeskError as exc:
+            show_error(self, exc)
+            return
+        if view.row.campaign_id is not None:
+            self.campaigns_view.set_query("")
+            self.status_combo.setCurrentIndex(0)
+            self.campaigns_view.select_key(view.row.campaign_id)
+        self.tabs.setCurrentIndex(1)
+        self.findings_view.set_query("")
+        self.finding_status_combo.setCurrentIndex(0)
+        self.findings_view.refresh(select_key=finding_id)
 
     # --- dialogs ----------------------------------------------------------------------
     def _open(self, make: Any, on_saved: Any) -> QDialog | None:

@@ -55,6 +55,7 @@ EXPECTED: dict[Permission, set[str]] = {
     Permission.VIEW_ACCOUNTABILITY: {C, INSP, L, A},
     Permission.DECIDE_MEASURES: {L},
     Permission.MANAGE_RECTIFICATION: {C, INSP, L},
+    Permission.VOID_MEASURES: {L},
     Permission.VIEW_DOCUMENTS: {C, INSP, L, A},
     Permission.DRAFT_DOCUMENTS: {C, INSP, L},
     Permission.ISSUE_DOCUMENTS: {L},
