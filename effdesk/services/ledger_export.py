@@ -255,7 +255,9 @@ def findings_ledger(session: Session, actor: Actor, start: date, end: date) -> L
         .options(selectinload(Finding.persons))
         .order_by(Finding.observed_at, Finding.id)
     )
-    person_names = dict(session.execute(select(Person.id, Person.name)).tuples().all())
+    person_names: dict[int, str] = {
+        pid: name for pid, name in session.execute(select(Person.id, Person.name))
+    }
 
     def convert(r: Any) -> list[Any]:
         finding: Finding = r[0]
@@ -322,19 +324,15 @@ def measures_ledger(session: Session, actor: Actor, start: date, end: date) -> L
         .where(*where)
         .order_by(AccountabilityMeasure.decided_date, AccountabilityMeasure.id)
     )
-    numbers = dict(
-        session.execute(
-            select(Complaint.id, Complaint.number).where(
-                Complaint.id.in_(
-                    select(AccountabilityMeasure.complaint_id).where(
-                        *where, AccountabilityMeasure.complaint_id.is_not(None)
-                    )
-                )
-            )
-        )
-        .tuples()
-        .all()
+    basis_ids = select(AccountabilityMeasure.complaint_id).where(
+        *where, AccountabilityMeasure.complaint_id.is_not(None)
     )
+    numbers: dict[int, str] = {
+        cid: number
+        for cid, number in session.execute(
+            select(Complaint.id, Complaint.number).where(Complaint.id.in_(basis_ids))
+        )
+    }
 
     def convert(r: Any) -> list[Any]:
         m: AccountabilityMeasure = r[0]

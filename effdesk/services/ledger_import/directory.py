@@ -272,9 +272,10 @@ def write_directory(
         )
         directory.update_unit(session, actor, unit_id, data, None)
     existing = {
-        (uid, name)
-        for uid, name in session.execute(select(Person.unit_id, Person.name)).all()
-        if name
+        (uid, name or description)
+        for uid, name, description in session.execute(
+            select(Person.unit_id, Person.name, Person.description)
+        ).all()
     }
     created_persons = existing_persons = 0
     for rec in person_records:
@@ -282,7 +283,7 @@ def write_directory(
             progress(done, total, f"正在登记人员「{rec.name or rec.description}」")
         done += 1
         unit_id = units[unit_key(rec.unit)]
-        if rec.name and (unit_id, rec.name) in existing:
+        if (unit_id, rec.name or rec.description) in existing:
             existing_persons += 1
             continue
         directory.create_person(
@@ -297,7 +298,7 @@ def write_directory(
                 notes=rec.notes,
             ),
         )
-        existing.add((unit_id, rec.name))
+        existing.add((unit_id, rec.name or rec.description))
         created_persons += 1
     if progress is not None:
         progress(total, total, "正在保存")
