@@ -257,7 +257,9 @@ def _channel(text: str) -> Channel:
 
 
 def _category_finder(session: Session) -> tuple[dict[str, int], list[tuple[str, int]], int | None]:
-    rows = session.execute(select(ProblemCategory.id, ProblemCategory.name)).all()
+    rows = session.execute(
+        select(ProblemCategory.id, ProblemCategory.name).order_by(ProblemCategory.sort_order)
+    ).all()
     exact = {re.sub(r"\s+", "", name): cid for cid, name in rows}
     parts: list[tuple[str, int]] = []
     for cid, name in rows:

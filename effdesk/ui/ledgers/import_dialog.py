@@ -132,7 +132,7 @@ class ImportDialog(QDialog):
         lower_layout.setContentsMargins(0, 0, 0, 0)
         lower_layout.addWidget(self.units_box)
         lower_layout.addWidget(self.problems_box, 1)
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.sheet_tabs)
         splitter.addWidget(lower)
         splitter.setStretchFactor(0, 3)
@@ -322,6 +322,9 @@ class ImportDialog(QDialog):
 
     def _show_problems(self, problems: list[li.RowProblem]) -> None:
         self.problems_box.setVisible(bool(problems))
+        if problems:  # the list is what the clerk must read now: give it room
+            total = sum(self.splitter.sizes()) or 700
+            self.splitter.setSizes([total // 2, total - total // 2])
         self.problems_box.setTitle(
             f"导入被拒绝：共{len(problems)}处问题，请在 Excel 中改正后重新选择文件（未导入任何数据）"
         )
