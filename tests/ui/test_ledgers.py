@@ -140,3 +140,31 @@ def test_file_menu_has_the_ledger_commands(qtbot: QtBot, office: Office) -> None
     leader = MainWindow(office.ctx("leader"))
     qtbot.addWidget(leader)
     assert not leader.import_ledger_action.isEnabled()  # 导入台账: clerks and the admin
+
+
+def test_directory_import_from_the_saved_template(
+    qtbot: QtBot, office: Office, tmp_path: Path
+) -> None:
+    """What the setup wizard does: save the template, fill it in, import it."""
+    from effdesk.db.models import Person
+    from effdesk.services import ledger_import as li
+
+    dialog = ImportDialog(office.ctx("admin"), kind=li.LedgerKind.DIRECTORY)
+    qtbot.addWidget(dialog)
+    assert dialog.template_button.isVisibleTo(dialog)
+    template = dialog.save_template(tmp_path / "模板.xlsx")
+    assert template is not None
+    book = load_workbook(template)
+    book["人员名录"].append(["孙悦", "县政务服务中心", "综合窗口受理员"])
+    book.save(template)
+    dialog.set_file(template)
+    assert [dialog.sheet_tabs.tabText(i) for i in range(2)] == [
+        "单位名录（单位名录）",
+        "人员名录（人员名录）",
+    ]
+    dialog.import_button.click()
+    assert dialog.report is not None
+    assert dialog.report.created["新建人员"] == 1
+    with office.db.session() as s:
+        assert s.scalar(select(func.count(Person.id)).where(Person.name == "孙悦")) == 1
+    _close_boxes(dialog)

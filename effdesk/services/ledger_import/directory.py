@@ -314,8 +314,8 @@ def write_directory(
 
 
 def save_directory_template(path: Path) -> Path:
-    """A template workbook (单位 and 人员 sheets, with one example row each) for offices to
-    fill in; the setup wizard offers it for saving."""
+    """A template workbook (单位名录 and 人员名录 sheets: title, how to fill it in, headers
+    with the required ones starred) for offices to fill in; the setup wizard offers it."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
@@ -326,53 +326,54 @@ def save_directory_template(path: Path) -> Path:
     persons = book.create_sheet("人员名录")
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDE6F3")
+    unit_note = (
+        "填写说明：从第4行起每行一个单位，带*的列必填。考评类别填一类、二类或三类；单位类型填"
+        + "、".join(m.label for m in UnitKind)
+        + "（不填则按名称推断）；上级单位须是本表或系统中已有的单位。"
+    )
+    person_note = (
+        "填写说明：从第4行起每行一人，带*的列必填。所在单位须是「单位名录」表或系统中已有的单位；"
+        "不知道姓名时可只填特征描述（如“3号窗口女工作人员”）。"
+    )
+    required = {f.label for f in (*UNIT_FIELDS, *PERSON_FIELDS) if f.required} | {"考评类别"}
     specs = (
         (
             units,
             "被监督单位名录",
+            unit_note,
             [f.label for f in UNIT_FIELDS],
-            [
-                "县市场监督管理局",
-                "市场监管局",
-                UnitKind.DEPARTMENT.label,
-                "一类",
-                "",
-                "王丽",
-                "0571-88886666",
-                "城关镇人民路1号",
-                "",
-                "",
-            ],
             [24, 14, 14, 10, 22, 10, 16, 24, 16, 16],
         ),
         (
             persons,
             "干部职工名录",
+            person_note,
             [f.label for f in PERSON_FIELDS],
-            ["张伟", "县市场监督管理局", "窗口科员", "13900000000", "", ""],
             [12, 24, 16, 16, 24, 16],
         ),
     )
-    for sheet, title, headers, example, widths in specs:
+    for sheet, title, note, headers, widths in specs:
         sheet.append([title])
         sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
         sheet["A1"].font = Font(bold=True, size=14)
         sheet["A1"].alignment = Alignment(horizontal="center")
-        sheet.append(headers)
-        for cell in sheet[2]:
+        sheet.append([note])
+        sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(headers))
+        sheet["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.row_dimensions[2].height = 32
+        sheet.append([f"{h}*" if h in required else h for h in headers])
+        for cell in sheet[3]:
             cell.font = bold
             cell.fill = fill
-        sheet.append(example)
         for i, width in enumerate(widths):
             sheet.column_dimensions[chr(65 + i)].width = width
-        sheet.freeze_panes = "A3"
+        sheet.freeze_panes = "A4"
     kinds = DataValidation(type="list", formula1='"' + ",".join(m.label for m in UnitKind) + '"')
     cats = DataValidation(type="list", formula1='"一类,二类,三类"')
     units.add_data_validation(kinds)
     units.add_data_validation(cats)
-    kinds.add("C3:C1000")
-    cats.add("D3:D1000")
-    units["A1"].comment = None
+    kinds.add("C4:C2000")
+    cats.add("D4:D2000")
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path

@@ -86,6 +86,11 @@ class ImportDialog(QDialog):
         top.addWidget(QLabel("文件："))
         top.addWidget(self.path_edit, 1)
         top.addWidget(self.browse_button)
+        self.template_button = QPushButton("保存名录模板…")
+        self.template_button.setToolTip("保存一份单位人员名录的 Excel 模板，填好后再导入")
+        self.template_button.clicked.connect(lambda _c=False: self.save_template())
+        top.addWidget(self.template_button)
+        self.kind_combo.currentIndexChanged.connect(lambda _i: self._kind_changed())
 
         self.summary = QLabel("选择文件后，程序会找出表头行，按列名的含义对应到系统字段。")
         self.summary.setWordWrap(True)
@@ -145,6 +150,27 @@ class ImportDialog(QDialog):
         layout.addWidget(self.confirm_check)
         layout.addWidget(self.buttons)
         self.resize(1180, 820)
+        self._kind_changed()
+
+    def _kind_changed(self) -> None:
+        self.template_button.setVisible(self.kind == li.LedgerKind.DIRECTORY)
+
+    def save_template(self, path: Path | None = None) -> Path | None:
+        """Save the units-and-persons template (.xlsx); ``path`` None asks where."""
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, "保存单位人员名录模板", "单位人员名录模板.xlsx", "Excel 工作簿 (*.xlsx)"
+            )
+            if not name:
+                return None
+            path = Path(name)
+        try:
+            li.save_directory_template(path)
+        except OSError as exc:
+            show_error(self, EffDeskError(f"无法写入「{path}」：{exc.strerror or exc}"))
+            return None
+        self.summary.setText(f"模板已保存：{path}。填好后点「选择文件…」导入。")
+        return path
 
     # --- choosing and analysing ---------------------------------------------------------
     @property

@@ -20,7 +20,6 @@ def _fill_template(path: Path, units: list[list[object]], persons: list[list[obj
     li.save_directory_template(path)
     book = load_workbook(path)
     for sheet, rows in ((book["单位名录"], units), (book["人员名录"], persons)):
-        sheet.delete_rows(3)  # the example row
         for row in rows:
             sheet.append(row)
     book.save(path)
@@ -82,15 +81,15 @@ def test_bad_rows_refused_by_row_and_column_then_fixed(
 ) -> None:
     admin = actors["admin"]
     units = [list(u) for u in UNITS]
-    units[1][3] = "甲类"  # row 4: no such category
+    units[1][3] = "甲类"  # row 5 (title, instructions, headers, first unit): no such category
     persons = [list(p) for p in PERSONS]
-    persons[0][3] = "139000"  # row 3 of the persons sheet: not a phone number
+    persons[0][3] = "139000"  # row 4 of the persons sheet: not a phone number
     path = _fill_template(tmp_path / "名录.xlsx", units, persons)
 
     with pytest.raises(ImportRejected) as caught:
         li.import_file(session, admin, path, li.LedgerKind.DIRECTORY, confirmed=True)
     problems = [(p.row, p.column) for p in caught.value.problems]
-    assert problems == [(3, "人员名录!联系电话"), (4, "单位名录!考评类别")]
+    assert problems == [(4, "人员名录!联系电话"), (5, "单位名录!考评类别*")]
     assert "「甲类」不是可识别的考评类别" in str(caught.value)
     assert session.scalar(select(func.count(Unit.id))) == 0
 

@@ -53,6 +53,9 @@ def test_directory_template_and_import(
 ) -> None:
     template = tmp_path / "模板.xlsx"
     assert main(["--db", db_url, "import", "directory-template", "--out", str(template)]) == 0
-    # The template's example rows import as they are.
-    assert main(["--db", db_url, "import", "directory", str(template), "--yes"]) == 0
+    book = load_workbook(template)
+    book["单位名录"].append(["县医疗保障局", "医保局", "县直部门", "二类"])
+    book["人员名录"].append(["何平", "县医疗保障局", "局长"])
+    book.save(template)
+    assert main(["--db", db_url, "import", "directory", str(template)]) == 0
     assert "新建单位1，新建人员1" in capsys.readouterr().out
