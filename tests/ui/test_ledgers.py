@@ -168,3 +168,16 @@ def test_directory_import_from_the_saved_template(
     with office.db.session() as s:
         assert s.scalar(select(func.count(Person.id)).where(Person.name == "孙悦")) == 1
     _close_boxes(dialog)
+
+
+def test_complaint_list_has_an_export_button(qtbot: QtBot, office: Office) -> None:
+    from effdesk.ui.complaints.page import ComplaintsPage
+
+    page = ComplaintsPage(office.ctx("clerk"))
+    qtbot.addWidget(page)
+    dialog = page.export_ledger()
+    assert isinstance(dialog, ExportDialog)
+    assert dialog.kind == le.LedgerExportKind.COMPLAINTS
+    assert "含投诉人姓名" in dialog.identity_note.text()
+    dialog.close()
+    assert page.export_button.text() == "导出"
