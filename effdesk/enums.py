@@ -167,6 +167,7 @@ class ComplaintEventKind(LabeledEnum):
     DEADLINE_RECOMPUTED = ("deadline_recomputed", "时限重算")
     ATTACHMENT_ADDED = ("attachment_added", "添加附件")
     DOCUMENT_LINKED = ("document_linked", "关联公文")
+    IMPORTED = ("imported", "台账导入")
 
 
 class CampaignKind(LabeledEnum):

@@ -44,7 +44,7 @@ class Permission(Enum):
     VOID_DOCUMENTS = ("作废公文", {L})
     # statistics and ledgers
     VIEW_STATISTICS = ("查看统计", {C, INSP, L, A})
-    EXPORT_LEDGERS = ("导出台账", {C, L, A})
+    EXPORT_LEDGERS = ("导出台账", {C, INSP, L, A})
     EXPORT_WITH_IDENTITY = ("导出含投诉人身份的台账", {C, L, A})
     IMPORT_LEDGERS = ("导入台账", {C, A})
     # unit assessment (作风监测指数)

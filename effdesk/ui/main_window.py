@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QStackedWidget,
     QTabWidget,
     QTextBrowser,
@@ -351,6 +352,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = file_menu = bar.addMenu("文件(&F)")
+        self._add_ledger_actions(file_menu)
         quit_action = QAction("退出(&X)", self)
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close)
@@ -370,6 +372,29 @@ class MainWindow(QMainWindow):
         about = QAction("关于 EffDesk(&A)", self)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
+
+    def _add_ledger_actions(self, menu: QMenu) -> None:
+        from effdesk.permissions import Permission
+
+        self.import_ledger_action = QAction("导入台账(&I)…", self)
+        self.import_ledger_action.triggered.connect(self.show_import_dialog)
+        self.import_ledger_action.setEnabled(self.ctx.can(Permission.IMPORT_LEDGERS))
+        self.export_ledger_action = QAction("导出台账(&E)…", self)
+        self.export_ledger_action.triggered.connect(self.show_export_dialog)
+        self.export_ledger_action.setEnabled(self.ctx.can(Permission.EXPORT_LEDGERS))
+        menu.addAction(self.import_ledger_action)
+        menu.addAction(self.export_ledger_action)
+        menu.addSeparator()
+
+    def show_import_dialog(self) -> QDialog:
+        from effdesk.ui.ledgers.import_dialog import open_import_dialog
+
+        return open_import_dialog(self.ctx, self)
+
+    def show_export_dialog(self) -> QDialog:
+        from effdesk.ui.ledgers.export_dialog import open_export_dialog
+
+        return open_export_dialog(self.ctx, self)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()

@@ -210,7 +210,12 @@ def test_about_menu_entry(qtbot: QtBot, window: MainWindow) -> None:
     assert any(d.windowTitle() == "关于 EffDesk" for d in dialogs)
     for d in dialogs:
         d.close()
-    assert [a.text() for a in window.file_menu.actions()] == ["退出(&X)"]
+    assert [a.text() for a in window.file_menu.actions()] == [
+        "导入台账(&I)…",
+        "导出台账(&E)…",
+        "",
+        "退出(&X)",
+    ]
 
 
 def test_geometry_is_remembered(qtbot: QtBot, make_ctx: Callable[[Actor], AppContext]) -> None:

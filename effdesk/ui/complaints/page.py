@@ -94,8 +94,19 @@ class ComplaintsPage(QWidget):
         QShortcut(QKeySequence("Ctrl+N"), self, self.new_complaint, context)
         QShortcut(QKeySequence("Ctrl+W"), self, self.close_current, context)
 
+        if ctx.can(Permission.EXPORT_LEDGERS):
+            self.export_button = QPushButton("导出")
+            self.export_button.setToolTip("把投诉台账导出为 Excel")
+            self.export_button.clicked.connect(self.export_ledger)
+            self.list_view.view.toolbar.addWidget(self.export_button)
+
         self.list_view.refresh()
         self.update_draft_banner()
+
+    def export_ledger(self) -> QWidget:
+        from effdesk.ui.ledgers.export_dialog import open_export_dialog
+
+        return open_export_dialog(self.ctx, self)
 
     # --- shell protocol -----------------------------------------------------------------
     def on_shown(self) -> None:

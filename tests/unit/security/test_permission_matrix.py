@@ -61,7 +61,7 @@ EXPECTED: dict[Permission, set[str]] = {
     Permission.ISSUE_DOCUMENTS: {L},
     Permission.VOID_DOCUMENTS: {L},
     Permission.VIEW_STATISTICS: {C, INSP, L, A},
-    Permission.EXPORT_LEDGERS: {C, L, A},
+    Permission.EXPORT_LEDGERS: {C, INSP, L, A},
     Permission.EXPORT_WITH_IDENTITY: {C, L, A},
     Permission.IMPORT_LEDGERS: {C, A},
     Permission.COMPUTE_ASSESSMENT: {C, L, A},

@@ -1,0 +1,1 @@
+"""导入台账 / 导出台账: the Excel ledger dialogs (opened from the 文件 menu)."""
