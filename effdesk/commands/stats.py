@@ -11,7 +11,6 @@ import argparse
 import unicodedata
 from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from effdesk.auth import SYSTEM
@@ -100,11 +99,9 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def percent(value: float | None) -> str:
-    """0.8235 → "82.4%" (half up, as offices round), None → "—"."""
-    if value is None:
-        return "—"
-    shown = (Decimal(str(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{shown}%"
+    from effdesk.services.statistics import percent_text
+
+    return percent_text(value)
 
 
 def _count(value: int | None) -> str:

@@ -9,7 +9,10 @@ Optional page protocol (duck-typed, so pages need not import the shell):
 * ``page.on_shown()`` — called every time the page becomes visible (refresh counts, lists);
 * ``page.navigate_requested`` — a ``Signal(str)`` with a module key; the shell switches to it;
 * ``page.open_record_requested`` — a ``Signal(str, int)``: module key and record id; the shell
-  switches to that module and calls its page's ``open_record(id)``.
+  switches to that module and calls its page's ``open_record(id)``;
+* ``page.show_complaints_requested`` — a ``Signal(object)`` carrying a statistics
+  ``FigureRef``; the shell switches to 投诉受理 and calls its ``show_complaints(ref)``, which
+  lists exactly the cases behind that figure.
 """
 
 from __future__ import annotations
@@ -427,6 +430,14 @@ class MainWindow(QMainWindow):
             opener(record_id)
         return page
 
+    def show_complaints(self, ref: object) -> QWidget:
+        """Switch to 投诉受理 and list the cases behind a statistics figure ``ref``."""
+        page = self.show_module("complaints")
+        shower = getattr(page, "show_complaints", None)
+        if callable(shower):
+            shower(ref)
+        return page
+
     def _ensure_shown(self, key: str) -> None:
         page = self.pages.get(key)
         if page is None:
@@ -439,6 +450,9 @@ class MainWindow(QMainWindow):
             open_signal = getattr(page, "open_record_requested", None)
             if open_signal is not None:
                 open_signal.connect(self.open_record)
+            show_signal = getattr(page, "show_complaints_requested", None)
+            if show_signal is not None:
+                show_signal.connect(self.show_complaints)
         self.stack.setCurrentWidget(page)
         self.refresh_status()
         on_shown = getattr(page, "on_shown", None)

@@ -36,6 +36,7 @@ from effdesk.services.statistics.service import (
     StatsRow,
     compute,
     months_between,
+    percent_text,
     rate,
     resolve_as_of,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "measure_conditions",
     "measure_lines",
     "months_between",
+    "percent_text",
     "rate",
     "resolve_as_of",
 ]

@@ -21,6 +21,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, extract, func, select
@@ -83,6 +84,14 @@ class StatsQuery:
 def rate(numerator: int, base: int) -> float | None:
     """A fraction rounded to 4 places; None when the base is 0."""
     return round(numerator / base, 4) if base else None
+
+
+def percent_text(value: float | None) -> str:
+    """0.8235 → "82.4%" (half up, as offices round); None → "—"."""
+    if value is None:
+        return "—"
+    shown = (Decimal(str(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{shown}%"
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ import json
 
 import pytest
 from statistics_cases import build_stats_office
+from tests_support_users import users
 
 from effdesk.cli import main
 from effdesk.commands.stats import display_width, format_table, percent
 from effdesk.db.engine import Database
-from tests_support_users import users
 
 
 @pytest.fixture
