@@ -16,6 +16,7 @@ from effdesk.db.engine import Database
 from effdesk.services.statistics import Figure, GroupBy
 from effdesk.ui.complaints.page import ComplaintsPage
 from effdesk.ui.context import AppContext
+from effdesk.ui.dashboard.page import DashboardPage
 from effdesk.ui.main_window import MainWindow
 from effdesk.ui.statistics.page import COLUMNS, StatisticsPage
 from effdesk.ui.widgets import clock
@@ -152,3 +153,72 @@ def test_inspector_sees_figures_but_no_identity(
     assert isinstance(complaints_page, ComplaintsPage)
     names = {r.complainant_name for r in complaints_page.list_view.rows()}
     assert names == {"***"}
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+def _dashboard(
+    qtbot: QtBot, make_ctx: Callable[[Actor], AppContext], actor: Actor, today: date = TODAY
+) -> tuple[MainWindow, DashboardPage]:
+    clock.pin_today(today)
+    w = MainWindow(make_ctx(actor), today=today)
+    qtbot.addWidget(w)
+    page = w.show_module("dashboard")
+    assert isinstance(page, DashboardPage)
+    return w, page
+
+
+def test_leader_dashboard_figures_charts_and_click_through(
+    qtbot: QtBot,
+    make_ctx: Callable[[Actor], AppContext],
+    ui_actors: dict[str, Actor],
+    stats_office: StatsOffice,
+) -> None:
+    w, page = _dashboard(qtbot, make_ctx, ui_actors["leader"])
+    assert page.figures is not None
+    # This year (2025) up to 10.15: the period's cases are the 6 of September/October plus H.
+    assert page.figure_cards["received"].value.text() == "7"
+    assert page.todo is not None  # what awaits the leader
+    titles = [c.chart().title() for c in page.charts]  # type: ignore[attr-defined]
+    assert titles == ["各月受理投诉件数", "按问题类别", "按来源渠道", "属实投诉最多的单位"]
+    months = page.charts[0]
+    assert months.labels[7:10] == ["8月", "9月", "10月"]  # type: ignore[attr-defined]
+    months.click_bar(8)  # type: ignore[attr-defined]  # September
+    assert len(_listed(w)) == 5
+    w.show_module("dashboard")
+    units = page.charts[3]
+    assert units.labels[0] == "县公安局" and units.values[0] == 3  # type: ignore[attr-defined]
+    units.click_bar(len(units.values) - 1)  # type: ignore[attr-defined]  # drawn bottom-up
+    assert len(_listed(w)) == 3  # A, B (September) and H (August)
+    w.show_module("dashboard")
+    page.figure_cards["overdue"].clicked.emit()
+    assert len(_listed(w)) == int(page.figure_cards["overdue"].value.text())
+
+
+def test_inspector_dashboard_shows_campaigns_and_findings_to_verify(
+    qtbot: QtBot,
+    make_ctx: Callable[[Actor], AppContext],
+    ui_actors: dict[str, Actor],
+    stats_office: StatsOffice,
+) -> None:
+    _w, page = _dashboard(qtbot, make_ctx, ui_actors["inspector"])
+    assert page.todo is None
+    assert page.campaigns_list is not None and page.findings_list is not None
+    campaigns = [page.campaigns_list.item(i).text() for i in range(page.campaigns_list.count())]
+    assert any("国庆节后上班纪律暗访" in t for t in campaigns)
+    findings = [page.findings_list.item(i).text() for i in range(page.findings_list.count())]
+    assert len(findings) == 3 and any("收费未公示" in t for t in findings)
+    assert page.figure_cards["received"].value.text() == "7"
+
+
+def test_clerk_dashboard_keeps_her_todo(
+    qtbot: QtBot,
+    make_ctx: Callable[[Actor], AppContext],
+    ui_actors: dict[str, Actor],
+    stats_office: StatsOffice,
+) -> None:
+    _w, page = _dashboard(qtbot, make_ctx, ui_actors["clerk"])
+    assert page.todo is not None and page.campaigns_list is None
+    numbers = {item.number for item in page.todo.items}
+    assert stats_office.numbers["D"] in numbers  # investigating and past its limit
