@@ -60,6 +60,7 @@ class FigureChart(QChartView):
         counts = QValueAxis()
         counts.setLabelFormat("%d")
         counts.setRange(0, max([*values, 1]) * 1.15)
+        counts.applyNiceNumbers()
         if horizontal:
             chart.addAxis(names, Qt.AlignmentFlag.AlignLeft)
             chart.addAxis(counts, Qt.AlignmentFlag.AlignBottom)
@@ -70,7 +71,7 @@ class FigureChart(QChartView):
         series.attachAxis(counts)
         super().__init__(chart)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setMinimumHeight(260)
+        self.setMinimumHeight(230)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self._on_click = on_click
         self.bars.clicked.connect(self.click_bar)

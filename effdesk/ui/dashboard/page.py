@@ -152,16 +152,23 @@ class DashboardPage(QWidget):
         self.reminder_label.setVisible(False)
         layout.addWidget(self.reminder_label)
 
-        # This year's key figures and charts.
+        # This year's key figures and charts (one block), and what awaits this user (another);
+        # their order depends on the role: figures first for a leader, the work first for a
+        # clerk or an inspector.
+        stats_block = QWidget()
+        stats_layout = QVBoxLayout(stats_block)
+        stats_layout.setContentsMargins(0, 0, 0, 0)
         self.figures: DashboardFigures | None = None
         self.figure_cards: dict[str, _FigureCard] = {}
         self.charts: list[QWidget] = []
         self.stats_section: QLabel | None = None
         self.charts_grid = QGridLayout()
         self.charts_grid.setSpacing(10)
+        self.charts_grid.setColumnStretch(0, 1)
+        self.charts_grid.setColumnStretch(1, 1)
         if ctx.can(Permission.VIEW_STATISTICS):
             self.stats_section = self._section("本年统计")
-            layout.addWidget(self.stats_section)
+            stats_layout.addWidget(self.stats_section)
             cards_row = QHBoxLayout()
             for caption, attr, _figure in KEY_FIGURES:
                 card = _FigureCard(caption)
@@ -172,10 +179,12 @@ class DashboardPage(QWidget):
                 self.figure_cards[attr] = card
                 cards_row.addWidget(card)
             cards_row.addStretch(1)
-            layout.addLayout(cards_row)
-            layout.addLayout(self.charts_grid)
+            stats_layout.addLayout(cards_row)
+            stats_layout.addLayout(self.charts_grid)
 
-        # What awaits this user.
+        role_block = QWidget()
+        role_layout = QVBoxLayout(role_block)
+        role_layout.setContentsMargins(0, 0, 0, 0)
         self.todo: TodoWidget | None = None
         self.campaigns_list: QListWidget | None = None
         self.findings_list: QListWidget | None = None
@@ -183,31 +192,36 @@ class DashboardPage(QWidget):
             Role.CLERK, Role.LEADER
         )
         if inspector_only and ctx.can(Permission.VIEW_INSPECTIONS):
-            layout.addWidget(self._section("进行中的督查活动"))
+            role_layout.addWidget(self._section("进行中的督查活动"))
             self.campaigns_list = QListWidget()
-            self.campaigns_list.setMaximumHeight(150)
+            self.campaigns_list.setMaximumHeight(120)
             self.campaigns_list.itemActivated.connect(
                 lambda _i: self.navigate_requested.emit("inspections")
             )
-            layout.addWidget(self.campaigns_list)
-            layout.addWidget(self._section("我记录的待核实问题"))
+            role_layout.addWidget(self.campaigns_list)
+            role_layout.addWidget(self._section("我记录的待核实问题"))
             self.findings_list = QListWidget()
-            self.findings_list.setMaximumHeight(180)
+            self.findings_list.setMaximumHeight(160)
             self.findings_list.itemActivated.connect(
                 lambda _i: self.navigate_requested.emit("inspections")
             )
-            layout.addWidget(self.findings_list)
+            role_layout.addWidget(self.findings_list)
         elif ctx.can(Permission.VIEW_COMPLAINTS):
             # 待办: the same list as the complaints module's tab. For a leader it holds what
             # awaits his instruction, sign-off and extension decisions.
             title = "待您批示、审核的事项" if ctx.actor.has(Role.LEADER) else "我的待办"
-            layout.addWidget(self._section(title))
+            role_layout.addWidget(self._section(title))
             self.todo = TodoWidget(ctx, refresh_now=False)
-            self.todo.setMinimumHeight(300)
+            self.todo.setMinimumHeight(260)
             self.todo.caseRequested.connect(
                 lambda case_id: self.open_record_requested.emit("complaints", case_id)
             )
-            layout.addWidget(self.todo)
+            role_layout.addWidget(self.todo)
+        blocks = [stats_block, role_block]
+        if not ctx.actor.has(Role.LEADER):
+            blocks.reverse()
+        for block_widget in blocks:
+            layout.addWidget(block_widget)
 
         layout.addWidget(self._section("单位人员"))
         cards = QHBoxLayout()
