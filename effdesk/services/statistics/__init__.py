@@ -12,6 +12,7 @@ Public API (others build on it — the bulletin, the Excel export, the dashboard
 - Definitions of every figure: :mod:`effdesk.services.statistics.definitions`.
 """
 
+from effdesk.services.statistics.cache import rebuild as rebuild_cache
 from effdesk.services.statistics.definitions import (
     Figure,
     FigureRef,
@@ -63,5 +64,6 @@ __all__ = [
     "months_between",
     "percent_text",
     "rate",
+    "rebuild_cache",
     "resolve_as_of",
 ]

@@ -4,7 +4,7 @@ around National Day 2025, and every figure lists exactly its cases."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy.orm import Session
@@ -12,7 +12,7 @@ from statistics_cases import PERIOD, StatsOffice, build_stats_office
 
 from effdesk.auth import Actor
 from effdesk.db.models import Complaint
-from effdesk.enums import ComplaintEventKind
+from effdesk.enums import Channel, ComplaintEventKind
 from effdesk.errors import ValidationErrors
 from effdesk.services import complaints, statistics
 from effdesk.services.complaints import ComplaintFilter
@@ -209,3 +209,63 @@ def test_bad_periods_are_refused(session: Session, actors: dict[str, Actor]) -> 
     assert "不能早于开始日期" in str(err.value)
     with pytest.raises(ValidationErrors):
         statistics.compute(session, actors["leader"], StatsQuery(FROM, TO, date(2025, 8, 1)))
+
+
+AS_OFS = [date(2025, 9, 27), date(2025, 10, 10), date(2025, 10, 11), date(2025, 10, 14)]
+AS_OFS += [date(2025, 10, 15), date(2025, 10, 31)]
+
+
+def _same_as_a_full_scan(session: Session, actor: Actor) -> None:
+    for as_of in AS_OFS:
+        for by in (GroupBy.UNIT, GroupBy.CATEGORY, GroupBy.CHANNEL, GroupBy.MONTH, GroupBy.HANDLER):
+            query = StatsQuery(FROM, TO, as_of, by)
+            cached = statistics.compute(session, actor, query)
+            scanned = statistics.compute(session, actor, query, use_cache=False)
+            assert cached.to_json() == scanned.to_json(), (as_of, by)
+
+
+def test_cache_gives_the_full_scan_figures_and_follows_changes(
+    session: Session, actors: dict[str, Actor], office: StatsOffice
+) -> None:
+    leader, clerk = actors["leader"], actors["clerk"]
+    _same_as_a_full_scan(session, leader)
+    before = _stats(session, leader, date(2025, 10, 31)).total
+    # Reopening A (the leader's decision) clears its conclusion: the cache follows.
+    complaints.reopen(
+        session, leader, office.cases["A"], "回访后发现问题未解决。", expected_version=None
+    )
+    after = _stats(session, leader, date(2025, 10, 31)).total
+    assert after.concluded == before.concluded - 1
+    # Moving E's 受理日期 from September into August takes it out of the period.
+    e = session.get(Complaint, office.cases["E"])
+    assert e is not None
+    data = complaints.ComplaintInput(
+        received_at=e.received_at.replace(month=8, day=28),
+        channel=e.channel,
+        summary=e.summary,
+        category_id=e.category_id,
+        unit_id=e.unit_id,
+        content=e.content,
+        complexity=e.complexity,
+        complainant_name=e.complainant_name,
+        complainant_phone=e.complainant_phone,
+    )
+    complaints.update_complaint(session, clerk, e.id, data, expected_version=None)
+    assert _stats(session, leader, date(2025, 10, 31)).total.received == after.received - 1
+    # A new case is counted at once.
+    office_unit = office.market
+    complaints.register_complaint(
+        session,
+        clerk,
+        complaints.ComplaintInput(
+            received_at=datetime(2025, 10, 20, 9, 0),
+            channel=Channel.VISIT,
+            summary="新来访投诉",
+            unit_id=office_unit,
+            category_id=office.attitude,
+        ),
+        at=datetime(2025, 10, 20, 9, 0),
+    )
+    _same_as_a_full_scan(session, leader)
+    statistics.rebuild_cache(session)
+    _same_as_a_full_scan(session, leader)
