@@ -40,6 +40,11 @@ def register(sub: Any) -> None:
         help="分组：unit 单位、category 类别、channel 渠道、month 月份、handler 承办人",
     )
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
+    p.add_argument(
+        "--rebuild-cache",
+        action="store_true",
+        help="先从投诉件重新建立统计缓存（恢复备份或在 EffDesk 之外改过数据库之后）",
+    )
     p.set_defaults(handler=_stats)
 
 
@@ -65,6 +70,8 @@ def _stats(args: argparse.Namespace, ctx: CommandContext) -> int:
         by=next(g for g in statistics.GroupBy if g.value == args.by),
     )
     with ctx.database().session() as session:
+        if args.rebuild_cache:
+            statistics.rebuild_cache(session)
         report = statistics.compute(session, SYSTEM, query)
     print(report.dumps() if args.json else render_table(report))
     return 0

@@ -111,17 +111,15 @@ def _build_days(session: Session, days: Iterable[date] | None) -> None:
         if batch is not None and not batch:
             continue
         cells = StatsDayCell
-        stmt_delete = delete(cells)
-        if batch is not None:
-            stmt_delete = stmt_delete.where(cells.day.in_(batch))
-        session.execute(stmt_delete)
+        # Read first, then write: the write lock is held only for the delete and the inserts.
+        rows: list[dict[str, Any]] = []
         for dim, column in DIMENSIONS.items():
             stmt = select(Complaint.received_date, column, *_cell_columns()).group_by(
                 Complaint.received_date, column
             )
             if batch is not None:
                 stmt = stmt.where(Complaint.received_date.in_(batch))
-            rows = [
+            rows += [
                 {
                     "dim": dim.value,
                     "day": r[0],
@@ -130,8 +128,12 @@ def _build_days(session: Session, days: Iterable[date] | None) -> None:
                 }
                 for r in session.execute(stmt)
             ]
-            for i in range(0, len(rows), 5000):
-                session.execute(insert(cells), rows[i : i + 5000])
+        stmt_delete = delete(cells)
+        if batch is not None:
+            stmt_delete = stmt_delete.where(cells.day.in_(batch))
+        session.execute(stmt_delete)
+        for i in range(0, len(rows), 5000):
+            session.execute(insert(cells), rows[i : i + 5000])
 
 
 def refresh(session: Session) -> None:

@@ -34,6 +34,8 @@ def test_json(url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(capsys.readouterr().out)["as_of"] == "2025-10-31"
     assert main([*args, "--as-of", "2025-10-15", "--by", "month", "--json"]) == 0
     assert capsys.readouterr().out == out
+    assert main([*args, "--as-of", "2025-10-15", "--by", "month", "--json", "--rebuild-cache"]) == 0
+    assert capsys.readouterr().out == out
 
 
 def test_table(url: str, capsys: pytest.CaptureFixture[str]) -> None:
