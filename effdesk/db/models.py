@@ -255,8 +255,11 @@ class Complaint(Record):
         Index("ix_complaints_return_visit_date", "return_visit_date"),
         Index(
             "ix_complaints_open_stats",
+            "concluded_date",
             "received_date",
             "due_date",
+            "state",
+            "rejection_reason",
             "unit_id",
             "category_id",
             "channel",
@@ -806,13 +809,13 @@ class StatsDayCell(Base):
     complaints at any time; kept in step through the complaints' history events."""
 
     __tablename__ = "stats_day_cells"
-    __table_args__ = (UniqueConstraint("dim", "day", "key", name="uq_stats_day_cells_dim_day_key"),)
+    # Clustered on its key (SQLite: WITHOUT ROWID): a period's cells are read in one range.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    dim: Mapped[str] = mapped_column(String(16))
-    day: Mapped[date] = mapped_column(Date)
+    dim: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     # The unit / category / handler id as text, the channel code, or "" for none.
-    key: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
     registered: Mapped[int] = mapped_column(Integer)
     rejected: Mapped[int] = mapped_column(Integer)
     merged: Mapped[int] = mapped_column(Integer)

@@ -27,8 +27,10 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, extract, func, insert, or_, select
+from sqlalchemy import ColumnElement, and_, case, delete, extract, func, insert, select, union
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.expression import UnaryExpression
 
 from effdesk.db.base import now
 from effdesk.db.models import Complaint, ComplaintEvent, StatsCacheState, StatsDayCell
@@ -63,6 +65,11 @@ DIMENSIONS: dict[GroupBy, Any] = {
 DAY_BATCH = 200
 
 GroupKey = int | str | None
+
+
+def _noidx(col: Any) -> Any:
+    """SQLite's unary ``+``: the same value, but the planner may not drive from its index."""
+    return UnaryExpression(col, operator=operators.custom_op("+"), type_=col.type)
 
 
 def _sum(condition: ColumnElement[bool]) -> ColumnElement[Any]:
@@ -191,51 +198,60 @@ def _dim_key(by: GroupBy, parts: Any) -> GroupKey:
 
 
 def _cells(
-    session: Session, by: GroupBy, date_from: date, end: date
-) -> dict[GroupKey, dict[str, int]]:
+    session: Session, dim: GroupBy, date_from: date, end: date, by_month: bool = False
+) -> dict[tuple[GroupKey, GroupKey], dict[str, int]]:
+    """Cell sums of the period per (``dim`` key, month "YYYY-MM" or None)."""
     c = StatsDayCell
     sums = [func.sum(getattr(c, name)) for name in CELL_NAMES]
-    period = (c.day >= date_from, c.day <= end)
-    if by is GroupBy.MONTH:
-        keys: list[Any] = [extract("year", c.day), extract("month", c.day)]
-        stmt = select(*keys, *sums).where(c.dim == GroupBy.UNIT.value, *period).group_by(*keys)
-        out: dict[GroupKey, dict[str, int]] = {}
-        for r in session.execute(stmt):
-            out[f"{int(r[0]):04d}-{int(r[1]):02d}"] = {
-                n: int(v or 0) for n, v in zip(CELL_NAMES, r[2:], strict=True)
-            }
-        return out
-    stmt = select(c.key, *sums).where(c.dim == by.value, *period).group_by(c.key)
-    return {
-        key_value(by, r[0]): {n: int(v or 0) for n, v in zip(CELL_NAMES, r[1:], strict=True)}
-        for r in session.execute(stmt)
-    }
+    months: list[Any] = [extract("year", c.day), extract("month", c.day)] if by_month else []
+    keys = [c.key, *months]
+    stmt = (
+        select(*keys, *sums)
+        .where(c.dim == dim.value, c.day >= date_from, c.day <= end)
+        .group_by(*keys)
+    )
+    out: dict[tuple[GroupKey, GroupKey], dict[str, int]] = {}
+    for r in session.execute(stmt):
+        month = f"{int(r[1]):04d}-{int(r[2]):02d}" if by_month else None
+        out[(key_value(dim, r[0]), month)] = {
+            n: int(v or 0) for n, v in zip(CELL_NAMES, r[len(keys) :], strict=True)
+        }
+    return out
 
 
 def _corrections(
     session: Session, by: GroupBy, date_from: date, end: date, as_of: date
 ) -> dict[tuple[GroupKey, GroupKey], dict[str, int]]:
-    """Per (unit, ``by`` key): what the as-of date takes off each figure, and open_overdue."""
+    """Per (unit, ``by`` key or None): what the as-of date takes off each figure, and
+    open_overdue."""
     out: dict[tuple[GroupKey, GroupKey], dict[str, int]] = {}
     dims = _dim_columns(by) if by is not GroupBy.UNIT else []
     keys: list[Any] = [Complaint.unit_id, *dims]
-    base = (received_condition(date_from, end), counted_condition())
 
     def add(rows: Any, names: tuple[str, ...]) -> None:
         for r in rows:
             unit = int(r[0]) if r[0] is not None else None
-            dim_key = _dim_key(by, r[1 : 1 + len(dims)]) if dims else None
+            dim_key = _dim_key(by, r[1 : len(keys)]) if dims else None
             bucket = out.setdefault((unit, dim_key), {})
-            for name, v in zip(names, r[1 + len(dims) :], strict=True):
+            for name, v in zip(names, r[len(keys) :], strict=True):
                 bucket[name] = bucket.get(name, 0) + int(v or 0)
 
     # Conclusions, replies and visits after the as-of date (a reply follows its conclusion and
-    # a visit its reply, but each is checked on its own all the same).
-    later = or_(
-        Complaint.concluded_date > as_of,
-        Complaint.reply_date > as_of,
-        Complaint.return_visit_date > as_of,
+    # a visit its reply, but each is checked on its own all the same), found through the
+    # three date indexes (a union of small sets) — not by walking the period's received
+    # dates, which SQLite would otherwise prefer.
+    later = Complaint.id.in_(
+        union(
+            select(Complaint.id).where(Complaint.concluded_date > as_of),
+            select(Complaint.id).where(Complaint.reply_date > as_of),
+            select(Complaint.id).where(Complaint.return_visit_date > as_of),
+        )
     )
+    received = received_condition(date_from, end)
+    if session.get_bind().dialect.name == "sqlite":
+        received = and_(
+            _noidx(Complaint.received_date) >= date_from, _noidx(Complaint.received_date) <= end
+        )
     late_names = (*(f.value for f in CELL_FIGURES[1:]), "open_overdue")
     sums = [
         *(
@@ -246,13 +262,23 @@ def _corrections(
     ]
     concluded = Complaint.concluded_date.is_not(None)
     add(
-        session.execute(select(*keys, *sums).where(*base, concluded, later).group_by(*keys)),
+        session.execute(
+            select(*keys, *sums)
+            .where(received, counted_condition(), concluded, later)
+            .group_by(*keys)
+        ),
         late_names,
     )
-    # Still open (never concluded) and past the limit at the as-of date.
+    # Still open (never concluded) and past the limit at the as-of date: the partial index
+    # ix_complaints_open_stats covers this query.
     open_rows = session.execute(
         select(*keys, func.count(Complaint.id))
-        .where(Complaint.concluded_date.is_(None), Complaint.due_date < as_of, *base)
+        .where(
+            Complaint.concluded_date.is_(None),
+            received_condition(date_from, end),
+            Complaint.due_date < as_of,
+            counted_condition(),
+        )
         .group_by(*keys)
     )
     add(open_rows, ("open_overdue",))
@@ -273,25 +299,35 @@ def cached_case_counts(
     """Complaint figures per unit and per ``by`` key (empty when ``by`` is the unit), each a
     mapping of Counts field → value, equal to a full scan with definitions.py."""
     refresh(session)
-    corrections = _corrections(session, by, date_from, end, as_of)
     unit_corr: dict[GroupKey, dict[str, int]] = {}
     dim_corr: dict[GroupKey, dict[str, int]] = {}
-    for (unit, dim_key), values in corrections.items():
-        for target, key in ((unit_corr, unit), (dim_corr, dim_key)):
-            bucket = target.setdefault(key, {})
-            for name, v in values.items():
-                bucket[name] = bucket.get(name, 0) + v
-    unit_cells = _cells(session, GroupBy.UNIT, date_from, end)
+    for (unit, dim_key), values in _corrections(session, by, date_from, end, as_of).items():
+        _add_into(unit_corr.setdefault(unit, {}), values)
+        _add_into(dim_corr.setdefault(dim_key, {}), values)
+    # The unit cells give the units, and the months when asked by month.
+    unit_cells: dict[GroupKey, dict[str, int]] = {}
+    dim_cells: dict[GroupKey, dict[str, int]] = {}
+    by_month = by is GroupBy.MONTH
+    for (unit, month), values in _cells(session, GroupBy.UNIT, date_from, end, by_month).items():
+        _add_into(unit_cells.setdefault(unit, {}), values)
+        if by_month:
+            _add_into(dim_cells.setdefault(month, {}), values)
+    if by not in (GroupBy.UNIT, GroupBy.MONTH):
+        dim_cells = {k: v for (k, _m), v in _cells(session, by, date_from, end).items()}
     per_unit = {
         k: _counts(unit_cells.get(k), unit_corr.get(k)) for k in set(unit_cells) | set(unit_corr)
     }
     per_dim: dict[GroupKey, dict[str, int]] = {}
     if by is not GroupBy.UNIT:
-        dim_cells = _cells(session, by, date_from, end)
         per_dim = {
             k: _counts(dim_cells.get(k), dim_corr.get(k)) for k in set(dim_cells) | set(dim_corr)
         }
     return _nonempty(per_unit), _nonempty(per_dim)
+
+
+def _add_into(bucket: dict[str, int], values: dict[str, int]) -> None:
+    for name, v in values.items():
+        bucket[name] = bucket.get(name, 0) + v
 
 
 def _nonempty(groups: dict[GroupKey, dict[str, int]]) -> dict[GroupKey, dict[str, int]]:

@@ -34,13 +34,12 @@ COUNTS = (
 def upgrade() -> None:
     op.create_table(
         "stats_day_cells",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("dim", sa.String(length=16), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("key", sa.String(length=40), nullable=False),
         *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_stats_day_cells")),
-        sa.UniqueConstraint("dim", "day", "key", name="uq_stats_day_cells_dim_day_key"),
+        sa.PrimaryKeyConstraint("dim", "day", "key", name=op.f("pk_stats_day_cells")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "stats_cache_state",
@@ -55,7 +54,17 @@ def upgrade() -> None:
     op.create_index(
         "ix_complaints_open_stats",
         "complaints",
-        ["received_date", "due_date", "unit_id", "category_id", "channel", "handler_user_id"],
+        [
+            "concluded_date",
+            "received_date",
+            "due_date",
+            "state",
+            "rejection_reason",
+            "unit_id",
+            "category_id",
+            "channel",
+            "handler_user_id",
+        ],
         sqlite_where=sa.text("concluded_date IS NULL"),
         postgresql_where=sa.text("concluded_date IS NULL"),
     )
