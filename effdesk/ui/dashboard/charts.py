@@ -17,7 +17,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QMargins, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QFont, QPainter
 
 from effdesk.services.statistics import FigureRef
 
@@ -57,6 +57,12 @@ class FigureChart(QChartView):
         chart.addSeries(series)
         names = QBarCategoryAxis()
         names.append([self.labels[i] for i in order])
+        if horizontal:
+            # Each name must fit its row's height, or QtCharts elides it to "…".
+            small = QFont(names.labelsFont())
+            small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
+            names.setLabelsFont(small)
+            series.setBarWidth(0.7)
         counts = QValueAxis()
         counts.setLabelFormat("%d")
         counts.setRange(0, max([*values, 1]) * 1.15)
@@ -71,7 +77,7 @@ class FigureChart(QChartView):
         series.attachAxis(counts)
         super().__init__(chart)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setMinimumHeight(230)
+        self.setMinimumHeight(28 * len(values) + 90 if horizontal else 230)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self._on_click = on_click
         self.bars.clicked.connect(self.click_bar)
