@@ -5,7 +5,9 @@ A figure is identified by a :class:`FigureRef` (figure, period, as-of date, opti
 :func:`complaint_conditions` turns it into the WHERE conditions on ``complaints``; the
 statistics service counts with exactly those conditions, and the complaint list
 (``ComplaintFilter.statistic``) lists with them, so a figure and the list behind it cannot
-disagree. Findings and measures have their own condition functions, used the same way.
+disagree. Findings and measures have their own condition functions, used the same way. The
+statistics cache (cache.py) evaluates these same conditions, split into an as-of-independent
+part kept per received day and a correction for the as-of date.
 
 Definitions (the period is [date_from, end] with end = min(date_to, as_of), both inclusive;
 ``as_of`` is the day the figures are judged on — what had happened by the end of that day):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from pathlib import Path
 
 import pytest
 from statistics_cases import build_stats_office
@@ -10,7 +13,7 @@ from tests_support_users import users
 
 from effdesk.cli import main
 from effdesk.commands.stats import display_width, format_table, percent
-from effdesk.db.engine import Database
+from effdesk.db.engine import Database, open_database
 
 
 @pytest.fixture
@@ -62,3 +65,36 @@ def test_text_helpers() -> None:
     assert percent(0.8235) == "82.4%" and percent(None) == "—" and percent(1.0) == "100.0%"
     table = format_table(["单位", "受理"], [["县公安局", "3"], ["ab", "12"]])
     assert len({display_width(line) for line in table.splitlines()}) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not os.environ.get("EFFDESK_TEST_PG_URL"), reason="EFFDESK_TEST_PG_URL not set")
+def test_same_json_bytes_on_sqlite_and_postgresql(
+    tmp_path: Path, migrated_sqlite_template: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sqlite_path = tmp_path / "s.sqlite"
+    shutil.copy(migrated_sqlite_template, sqlite_path)
+    pg_url = os.environ["EFFDESK_TEST_PG_URL"]
+    _wipe_postgres(pg_url)
+    outputs = []
+    for url in (f"sqlite:///{sqlite_path}", pg_url):
+        db = open_database(url)
+        with db.session() as s:
+            build_stats_office(s, users(s))
+        db.dispose()
+        for by in ("unit", "category", "channel", "month", "handler"):
+            args = ["--db", url, "stats", "--from", "2025-09-01", "--to", "2025-10-31"]
+            assert main([*args, "--as-of", "2025-10-15", "--by", by, "--json"]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0].split("\n}\n")[0] + "\n}")["received"] == 6
+
+
+def _wipe_postgres(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
