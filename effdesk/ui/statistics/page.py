@@ -190,6 +190,7 @@ class StatisticsPage(QWidget):
         self.report: StatsReport | None = None
         self.dialogs: list[RecordsDialog] = []
         self._generation = 0
+        self._shown_before = False
 
         self.period_combo = QComboBox()
         for code, label in PERIODS:
@@ -319,7 +320,10 @@ class StatisticsPage(QWidget):
 
     # --- computing ----------------------------------------------------------------------
     def on_shown(self) -> None:
-        self.refresh()
+        # Computed when the page was built; on later visits the data may have changed.
+        if self._shown_before:
+            self.refresh()
+        self._shown_before = True
 
     def refresh(self) -> None:
         query = self.query()
