@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -249,6 +250,23 @@ class Complaint(Record):
         Index("ix_complaints_unit_received", "unit_id", "received_date"),
         Index("ix_complaints_category_received", "category_id", "received_date"),
         Index("ix_complaints_complainant_phone", "complainant_phone"),
+        # Statistics (migration 0009): the as-of corrections and the open cases.
+        Index("ix_complaints_reply_date", "reply_date"),
+        Index("ix_complaints_return_visit_date", "return_visit_date"),
+        Index(
+            "ix_complaints_open_stats",
+            "concluded_date",
+            "received_date",
+            "due_date",
+            "state",
+            "rejection_reason",
+            "unit_id",
+            "category_id",
+            "channel",
+            "handler_user_id",
+            sqlite_where=text("concluded_date IS NULL"),
+            postgresql_where=text("concluded_date IS NULL"),
+        ),
     )
 
     number: Mapped[str] = mapped_column(String(40), unique=True)
@@ -779,3 +797,42 @@ class AuditEntry(Base):
     host: Mapped[str] = mapped_column(String(100), default="")
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# --------------------------------------------------------------------------- statistics cache
+
+
+class StatsDayCell(Base):
+    """Derived data (effdesk/services/statistics/cache.py): the as-of-independent complaint
+    counts of one received day for one unit / category / channel / handler (``dim``), so a
+    year's statistics read a few thousand cells instead of every case. Rebuilt from the
+    complaints at any time; kept in step through the complaints' history events."""
+
+    __tablename__ = "stats_day_cells"
+    # Clustered on its key (SQLite: WITHOUT ROWID): a period's cells are read in one range.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    dim: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    # The unit / category / handler id as text, the channel code, or "" for none.
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    registered: Mapped[int] = mapped_column(Integer)
+    rejected: Mapped[int] = mapped_column(Integer)
+    merged: Mapped[int] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(Integer)
+    concluded: Mapped[int] = mapped_column(Integer)
+    on_time: Mapped[int] = mapped_column(Integer)
+    substantiated: Mapped[int] = mapped_column(Integer)
+    replied: Mapped[int] = mapped_column(Integer)
+    visited: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[int] = mapped_column(Integer)
+
+
+class StatsCacheState(Base):
+    """One row: the last complaint history event the statistics cache has taken in."""
+
+    __tablename__ = "stats_cache_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(Integer)
+    built_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -11,10 +11,12 @@ two numbers; they must agree, so each of them asks this module.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, distinct, func, select
+from sqlalchemy import ColumnElement, and_, case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from effdesk.db.models import AccountabilityMeasure
@@ -53,3 +55,23 @@ def measure_totals(
         select(func.count(distinct(m.unit_id))).where(*base, m.subject_kind == SubjectKind.UNIT)
     )
     return MeasureTotals(persons=int(persons or 0), units=int(units or 0))
+
+
+def measure_totals_by(
+    session: Session,
+    date_from: date,
+    date_to: date,
+    keys: Sequence[Any],
+    *extra: ColumnElement[bool],
+) -> dict[tuple[Any, ...], MeasureTotals]:
+    """:func:`measure_totals` for each value of ``keys`` (e.g. the unit, the decision month)
+    in one query; groups without any measure are absent."""
+    m = AccountabilityMeasure
+    base = (measure_period_condition(date_from, date_to), *extra)
+    persons = func.sum(case((m.subject_kind == SubjectKind.PERSON, 1), else_=0))
+    units = func.count(distinct(case((m.subject_kind == SubjectKind.UNIT, m.unit_id))))
+    out: dict[tuple[Any, ...], MeasureTotals] = {}
+    for row in session.execute(select(*keys, persons, units).where(*base).group_by(*keys)):
+        *key, n_persons, n_units = row
+        out[tuple(key)] = MeasureTotals(persons=int(n_persons or 0), units=int(n_units or 0))
+    return out

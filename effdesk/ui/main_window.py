@@ -14,6 +14,9 @@ Optional page protocol (duck-typed, so pages need not import the shell):
 * ``page.action_requested`` — a ``Signal(str, str, int)``: module key, action, record id; the
   shell switches to that module and calls its page's ``perform(action, id)`` (e.g. the
   inspections page asks 公文通报 for ``("documents", "circular_from_campaign", campaign_id)``).
+* ``page.show_complaints_requested`` — a ``Signal(object)`` carrying a statistics
+  ``FigureRef``; the shell switches to 投诉受理 and calls its ``show_complaints(ref)``, which
+  lists exactly the cases behind that figure.
 """
 
 from __future__ import annotations
@@ -468,6 +471,14 @@ class MainWindow(QMainWindow):
             performer(action, record_id)
         return page
 
+    def show_complaints(self, ref: object) -> QWidget:
+        """Switch to 投诉受理 and list the cases behind a statistics figure ``ref``."""
+        page = self.show_module("complaints")
+        shower = getattr(page, "show_complaints", None)
+        if callable(shower):
+            shower(ref)
+        return page
+
     def _ensure_shown(self, key: str) -> None:
         page = self.pages.get(key)
         if page is None:
@@ -483,6 +494,9 @@ class MainWindow(QMainWindow):
             action_signal = getattr(page, "action_requested", None)
             if action_signal is not None:
                 action_signal.connect(self.perform)
+            show_signal = getattr(page, "show_complaints_requested", None)
+            if show_signal is not None:
+                show_signal.connect(self.show_complaints)
         self.stack.setCurrentWidget(page)
         self.refresh_status()
         on_shown = getattr(page, "on_shown", None)

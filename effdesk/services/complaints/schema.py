@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from effdesk.enums import (
     Channel,
@@ -28,6 +28,9 @@ from effdesk.enums import (
 )
 from effdesk.services.common import Page
 from effdesk.services.complaint_rules import ComplaintAction
+
+if TYPE_CHECKING:
+    from effdesk.services.statistics.definitions import FigureRef
 
 # What identity fields look like to somebody who may not see them.
 MASK = "***"
@@ -160,6 +163,9 @@ class ComplaintFilter:
     received_to: date | None = None
     text: str = ""
     ever_overdue: bool | None = None
+    # The cases behind one statistics figure (统计台账's click-through): exactly the
+    # conditions the figure was counted with (effdesk.services.statistics.definitions).
+    statistic: FigureRef | None = None
 
 
 @dataclass(frozen=True)

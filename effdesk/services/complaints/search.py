@@ -232,6 +232,10 @@ def _conditions(
         and filters.received_from > filters.received_to
     ):
         out.append(false())
+    if filters.statistic is not None:
+        from effdesk.services.statistics.definitions import complaint_conditions
+
+        out.extend(complaint_conditions(filters.statistic))
     return out
 
 
@@ -287,6 +291,8 @@ def _walk_received_index(
         return False
     if filters.received_from is not None or filters.received_to is not None:
         return False
+    if filters.statistic is not None:  # a received-date range: its index gives the order
+        return False
     drivers: list[ColumnElement[bool]] = []
     if filters.states:
         drivers.append(Complaint.state.in_(sorted(filters.states)))
@@ -309,6 +315,7 @@ def _has_indexed_filter(filters: ComplaintFilter) -> bool:
         or filters.handler_user_id is not None
         or filters.received_from is not None
         or filters.received_to is not None
+        or filters.statistic is not None
     )
 
 

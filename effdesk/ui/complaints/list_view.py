@@ -20,6 +20,7 @@ from PySide6.QtGui import QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -33,6 +34,7 @@ from effdesk.permissions import Permission
 from effdesk.services import complaints
 from effdesk.services.complaint_rules import OPEN_STATES
 from effdesk.services.complaints import ComplaintFilter, ComplaintPage, ComplaintRow, ComplaintSort
+from effdesk.services.statistics.definitions import FigureRef
 from effdesk.ui.complaints.common import (
     DUE_BACKGROUND,
     STATE_GREY,
@@ -151,6 +153,8 @@ class ComplaintListView(QWidget):
         self.filters = ComplaintFilter()
         self.sort = ComplaintSort.RECEIVED_DESC
         self.exact_count: int | None = None
+        # The figure of 统计台账 whose cases are listed (set by show_statistic), if any.
+        self.statistic: FigureRef | None = None
         self._count_generation = 0
         self._suspend = True  # no refresh while the widgets are being built
 
@@ -255,8 +259,24 @@ class ComplaintListView(QWidget):
         bottom.addWidget(self.count_label, 1)
         bottom.addWidget(self.legend)
 
+        self.statistic_banner = QFrame()
+        self.statistic_banner.setObjectName("statisticBanner")
+        self.statistic_banner.setStyleSheet(
+            "QFrame#statisticBanner { background: #e8f0fb; border: 1px solid #b7cbe8;"
+            " border-radius: 4px; }"
+        )
+        banner = QHBoxLayout(self.statistic_banner)
+        banner.setContentsMargins(10, 4, 6, 4)
+        self.statistic_label = QLabel()
+        self.statistic_clear = QPushButton("清除统计条件")
+        self.statistic_clear.clicked.connect(lambda _c=False: self.show_statistic(None))
+        banner.addWidget(self.statistic_label, 1)
+        banner.addWidget(self.statistic_clear)
+        self.statistic_banner.setVisible(False)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 8)
+        layout.addWidget(self.statistic_banner)
         layout.addWidget(self.view, 1)
         layout.addLayout(bottom)
 
@@ -328,6 +348,7 @@ class ComplaintListView(QWidget):
             received_to=self._date_of(self.to_edit),
             text=self.view.query(),
             ever_overdue=ever,
+            statistic=self.statistic,
         )
 
     @staticmethod
@@ -342,6 +363,17 @@ class ComplaintListView(QWidget):
     def set_due_filter(self, code: str) -> None:
         i = self.due_combo.findData(code)
         self.due_combo.setCurrentIndex(max(0, i))
+
+    def show_statistic(self, ref: FigureRef | None) -> None:
+        """List exactly the cases behind a figure of 统计台账 (the other filters cleared, so
+        the count equals the figure); None drops the figure's condition."""
+        self.statistic = ref
+        self.statistic_label.setText(ref.describe() if ref is not None else "")
+        self.statistic_banner.setVisible(ref is not None)
+        if ref is not None:
+            self.reset_filters()
+        else:
+            self.refresh()
 
     def reset_filters(self) -> None:
         self._suspend = True

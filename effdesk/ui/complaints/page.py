@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from effdesk.errors import EffDeskError
 from effdesk.permissions import Permission
 from effdesk.services import complaints
+from effdesk.services.statistics.definitions import FigureRef
 from effdesk.ui.complaints.case_view import CaseView
 from effdesk.ui.complaints.intake_dialog import IntakeDialog
 from effdesk.ui.complaints.list_view import ComplaintListView
@@ -189,6 +190,11 @@ class ComplaintsPage(QWidget):
     def open_record(self, complaint_id: int) -> None:
         """The shell's open-record protocol (the dashboard's 待办 opens cases here)."""
         self.open_case(complaint_id)
+
+    def show_complaints(self, ref: FigureRef) -> None:
+        """The shell's show-complaints protocol: list the cases behind a statistics figure."""
+        self.tabs.setCurrentIndex(self.LIST_TAB)
+        self.list_view.show_statistic(ref)
 
     def open_case(self, complaint_id: int) -> CaseView:
         """Show the case in its tab (opened once; a second request switches to it)."""

@@ -1,20 +1,29 @@
-"""工作台: welcome, today's working-day status, figures the services can already give, shortcuts.
+"""工作台: welcome, today's working-day status, the year's key figures and charts, what awaits
+the user, shortcuts.
 
-Only real figures: what a service counts today. Complaint, spot-check and accountability
-figures join when those modules' statistics exist; until then the page says so.
+Per role: everyone who may read statistics sees this year's figures and charts (each figure
+and each bar lists its records in the complaint list); a leader sees what awaits his
+instruction, sign-off or extension decision (his 待办), a clerk her 待办, an inspector the
+campaigns in progress and the findings he recorded that still wait to be verified.
+
+Start-up stays fast: the figures are computed off the GUI thread, and QtCharts is imported
+only when they arrive.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QListWidget,
     QScrollArea,
     QToolButton,
     QVBoxLayout,
@@ -23,12 +32,25 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from effdesk.calendar import WorkCalendar
+from effdesk.enums import Role
+from effdesk.errors import EffDeskError
 from effdesk.permissions import Permission
-from effdesk.services import directory
+from effdesk.services import directory, statistics
 from effdesk.services.calendar_admin import load_calendar, reminder
+from effdesk.services.statistics import (
+    RATE_BASES,
+    Figure,
+    GroupBy,
+    StatsQuery,
+    StatsReport,
+    StatsRow,
+)
+from effdesk.services.statistics.overview import inspector_overview
 from effdesk.ui.complaints.todo_view import TodoWidget
 from effdesk.ui.context import AppContext
+from effdesk.ui.errors import show_error
 from effdesk.ui.main_window import MODULES, WEEKDAYS, day_status, roles_label
+from effdesk.ui.tasks import Progress
 from effdesk.ui.widgets import clock
 from effdesk.ui.widgets.icons import icon
 
@@ -45,6 +67,13 @@ def create_page(ctx: AppContext) -> QWidget:
 
 
 class _FigureCard(QFrame):
+    clicked = Signal()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(event)
+
     def __init__(self, caption: str) -> None:
         super().__init__()
         self.setObjectName("figureCard")
@@ -70,9 +99,29 @@ class _FigureCard(QFrame):
         self.setMinimumWidth(200)
 
 
+# (caption, Counts attribute, figure clicked)
+KEY_FIGURES: list[tuple[str, str, Figure]] = [
+    ("受理（件）", "received", Figure.RECEIVED),
+    ("办结率", "conclusion_rate", RATE_BASES["conclusion_rate"]),
+    ("按期办结率", "on_time_rate", RATE_BASES["on_time_rate"]),
+    ("超期件（件）", "overdue", Figure.OVERDUE),
+    ("满意率", "satisfaction_rate", RATE_BASES["satisfaction_rate"]),
+]
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    """This year's report by month, and the same figures by category and by channel."""
+
+    by_month: StatsReport
+    by_category: StatsReport
+    by_channel: StatsReport
+
+
 class DashboardPage(QWidget):
     navigate_requested = Signal(str)
     open_record_requested = Signal(str, int)
+    show_complaints_requested = Signal(object)
 
     def __init__(self, ctx: AppContext, *, today: date | None = None) -> None:
         super().__init__()
@@ -103,16 +152,77 @@ class DashboardPage(QWidget):
         self.reminder_label.setVisible(False)
         layout.addWidget(self.reminder_label)
 
-        # 待办: the same list as the complaints module's tab, for everyone who sees cases.
+        # This year's key figures and charts (one block), and what awaits this user (another);
+        # their order depends on the role: figures first for a leader, the work first for a
+        # clerk or an inspector.
+        stats_block = QWidget()
+        stats_layout = QVBoxLayout(stats_block)
+        stats_layout.setContentsMargins(0, 0, 0, 0)
+        self.figures: DashboardFigures | None = None
+        self.figure_cards: dict[str, _FigureCard] = {}
+        self.charts: list[QWidget] = []
+        self.stats_section: QLabel | None = None
+        self.charts_grid = QGridLayout()
+        self.charts_grid.setSpacing(10)
+        self.charts_grid.setColumnStretch(0, 1)
+        self.charts_grid.setColumnStretch(1, 1)
+        if ctx.can(Permission.VIEW_STATISTICS):
+            self.stats_section = self._section("本年统计")
+            stats_layout.addWidget(self.stats_section)
+            cards_row = QHBoxLayout()
+            for caption, attr, _figure in KEY_FIGURES:
+                card = _FigureCard(caption)
+                card.setMinimumWidth(150)
+                card.setCursor(Qt.CursorShape.PointingHandCursor)
+                card.setToolTip("点击查看对应的投诉件")
+                card.clicked.connect(lambda a=attr: self._card_clicked(a))
+                self.figure_cards[attr] = card
+                cards_row.addWidget(card)
+            cards_row.addStretch(1)
+            stats_layout.addLayout(cards_row)
+            stats_layout.addLayout(self.charts_grid)
+
+        role_block = QWidget()
+        role_layout = QVBoxLayout(role_block)
+        role_layout.setContentsMargins(0, 0, 0, 0)
         self.todo: TodoWidget | None = None
-        if ctx.can(Permission.VIEW_COMPLAINTS):
+        self.campaigns_list: QListWidget | None = None
+        self.findings_list: QListWidget | None = None
+        inspector_only = ctx.actor.has(Role.INSPECTOR) and not ctx.actor.has(
+            Role.CLERK, Role.LEADER
+        )
+        if inspector_only and ctx.can(Permission.VIEW_INSPECTIONS):
+            role_layout.addWidget(self._section("进行中的督查活动"))
+            self.campaigns_list = QListWidget()
+            self.campaigns_list.setMaximumHeight(120)
+            self.campaigns_list.itemActivated.connect(
+                lambda _i: self.navigate_requested.emit("inspections")
+            )
+            role_layout.addWidget(self.campaigns_list)
+            role_layout.addWidget(self._section("我记录的待核实问题"))
+            self.findings_list = QListWidget()
+            self.findings_list.setMaximumHeight(160)
+            self.findings_list.itemActivated.connect(
+                lambda _i: self.navigate_requested.emit("inspections")
+            )
+            role_layout.addWidget(self.findings_list)
+        elif ctx.can(Permission.VIEW_COMPLAINTS):
+            # 待办: the same list as the complaints module's tab. For a leader it holds what
+            # awaits his instruction, sign-off and extension decisions.
+            title = "待您批示、审核的事项" if ctx.actor.has(Role.LEADER) else "我的待办"
+            role_layout.addWidget(self._section(title))
             self.todo = TodoWidget(ctx, refresh_now=False)
-            self.todo.setMinimumHeight(300)
+            self.todo.setMinimumHeight(260)
             self.todo.caseRequested.connect(
                 lambda case_id: self.open_record_requested.emit("complaints", case_id)
             )
             self.todo.recordRequested.connect(self.open_record_requested)
-            layout.addWidget(self.todo)
+            role_layout.addWidget(self.todo)
+        blocks = [stats_block, role_block]
+        if not ctx.actor.has(Role.LEADER):
+            blocks.reverse()
+        for block_widget in blocks:
+            layout.addWidget(block_widget)
 
         layout.addWidget(self._section("单位人员"))
         cards = QHBoxLayout()
@@ -122,13 +232,6 @@ class DashboardPage(QWidget):
         cards.addWidget(self.persons_card)
         cards.addStretch(1)
         layout.addLayout(cards)
-        self.pending_note = QLabel(
-            "投诉、督查、问责整改的统计数字和图表将随“统计台账”模块提供；"
-            "这里显示今天的待办和系统中已有的单位、人员数。"
-        )
-        self.pending_note.setWordWrap(True)
-        self.pending_note.setStyleSheet("color: #6b6b6b;")
-        layout.addWidget(self.pending_note)
 
         layout.addWidget(self._section("常用功能"))
         grid = QGridLayout()
@@ -188,6 +291,8 @@ class DashboardPage(QWidget):
         self.reminder_label.setVisible(bool(note))
         if self.todo is not None:
             self.todo.refresh()
+        self._refresh_inspector()
+        self._refresh_figures(today)
         if figures is None:
             self.units_card.value.setText("—")
             self.persons_card.value.setText("—")
@@ -195,6 +300,125 @@ class DashboardPage(QWidget):
         self.units_card.value.setText(f"{figures.units:,}")
         self.units_card.detail.setText(f"其中在用 {figures.active_units:,} 个")
         self.persons_card.value.setText(f"{figures.persons:,}")
+
+    # --- this year's figures ------------------------------------------------------------
+    def _refresh_figures(self, today: date) -> None:
+        if not self.figure_cards:
+            return
+        ctx = self.ctx
+        first, last = date(today.year, 1, 1), date(today.year, 12, 31)
+
+        def work(_p: Progress) -> DashboardFigures:
+            with ctx.session() as s:
+
+                def run(by: GroupBy) -> StatsReport:
+                    query = StatsQuery(first, last, min(today, last), by)
+                    return statistics.compute(s, ctx.actor, query)
+
+                return DashboardFigures(
+                    run(GroupBy.MONTH), run(GroupBy.CATEGORY), run(GroupBy.CHANNEL)
+                )
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, EffDeskError) and self.stats_section is not None:
+                self.stats_section.setText(f"本年统计：{exc}")
+            else:
+                show_error(self, exc)
+
+        ctx.tasks.run(work, self.show_figures, failed)
+
+    def show_figures(self, figures: DashboardFigures) -> None:
+        self.figures = figures
+        report = figures.by_month
+        if self.stats_section is not None:
+            self.stats_section.setText(
+                f"本年统计（{report.date_from:%Y年%m月%d日}至{report.end:%m月%d日}）"
+            )
+        for _caption, attr, _figure in KEY_FIGURES:
+            card = self.figure_cards[attr]
+            value = getattr(report.total, attr)
+            if attr.endswith("_rate"):
+                card.value.setText(statistics.percent_text(value))
+            else:
+                card.value.setText(f"{value:,}")
+        t = report.total
+        self.figure_cards["received"].detail.setText(f"办结 {t.concluded:,} 件")
+        self.figure_cards["overdue"].detail.setText(f"其中未办结 {t.open_overdue:,} 件")
+        self.figure_cards["satisfaction_rate"].detail.setText(f"回访 {t.visited:,} 件")
+        self._build_charts(figures)
+
+    def _card_clicked(self, attr: str) -> None:
+        if self.figures is None:
+            return
+        figure = next(f for _c, a, f in KEY_FIGURES if a == attr)
+        self.show_complaints_requested.emit(self.figures.by_month.ref(figure))
+
+    def _build_charts(self, figures: DashboardFigures) -> None:
+        from effdesk.ui.dashboard.charts import FigureChart  # QtCharts only when needed
+
+        for chart in self.charts:
+            self.charts_grid.removeWidget(chart)
+            chart.deleteLater()
+        self.charts = []
+        emit = self.show_complaints_requested.emit
+        received = Figure.RECEIVED
+
+        def rows_chart(
+            title: str, report: StatsReport, rows: list[StatsRow], figure: Figure, **kw: Any
+        ) -> FigureChart:
+            return FigureChart(
+                title,
+                [r.label for r in rows],
+                [int(r.counts.value(figure) or 0) for r in rows],
+                [report.ref(figure, report.by, r.key, r.label) for r in rows],
+                emit,
+                **kw,
+            )
+
+        months = figures.by_month
+        month_rows = [StatsRow(r.key, f"{int(str(r.key)[5:])}月", r.counts) for r in months.groups]
+        categories = [r for r in figures.by_category.groups if r.counts.received]
+        channels = [r for r in figures.by_channel.groups if r.counts.received]
+        substantiated = sorted(
+            (r for r in months.by_unit if r.key is not None and r.counts.substantiated),
+            key=lambda r: (-r.counts.substantiated, r.label),
+        )[:8]
+        unit_report = replace(months, by=GroupBy.UNIT)
+        self.charts = [
+            rows_chart("各月受理投诉件数", months, month_rows, received),
+            rows_chart("按问题类别", figures.by_category, categories, received, horizontal=True),
+            rows_chart("按来源渠道", figures.by_channel, channels, received, color="#2e7d32"),
+            rows_chart(
+                "属实投诉最多的单位",
+                unit_report,
+                substantiated,
+                Figure.SUBSTANTIATED,
+                horizontal=True,
+                color="#c62828",
+            ),
+        ]
+        for i, chart in enumerate(self.charts):
+            self.charts_grid.addWidget(chart, i // 2, i % 2)
+
+    # --- inspector --------------------------------------------------------------------
+    def _refresh_inspector(self) -> None:
+        if self.campaigns_list is None or self.findings_list is None:
+            return
+        with self.ctx.session() as s:
+            overview = inspector_overview(s, self.ctx.actor)
+        self.campaigns_list.clear()
+        for c in overview.campaigns:
+            mark = "（我参加）" if c.mine else ""
+            self.campaigns_list.addItem(
+                f"{c.name}{mark}　{c.start_date:%m月%d日}—{c.end_date:%m月%d日}"
+            )
+        if not overview.campaigns:
+            self.campaigns_list.addItem("目前没有进行中的督查活动。")
+        self.findings_list.clear()
+        for f in overview.findings:
+            self.findings_list.addItem(f"{f.observed}　{f.unit_name}：{f.description}")
+        if not overview.findings:
+            self.findings_list.addItem("没有待核实的问题。")
 
     def _figures(self, session: Session) -> DirectoryFigures:
         actor = self.ctx.actor

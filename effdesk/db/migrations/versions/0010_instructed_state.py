@@ -6,7 +6,7 @@ move to 已批示待交办, and their history says so: the first instruction's e
 state, and later events that left 待批示 after an instruction now leave 已批示待交办.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-06
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
