@@ -11,12 +11,10 @@ through :mod:`effdesk.services.documents`, and the renderer recognises it by its
 month in its title (:func:`bulletin_period`). An issued bulletin keeps the PDF of the moment it
 was issued: its figures do not move afterwards.
 
-Two seams for the integration:
-
-- :func:`bulletin_figures` computes the figures table here until the statistics service is
-  merged; point it at that service then (one function).
+- :func:`bulletin_figures` takes the figures table from the statistics service (one definition
+  with 统计台账 and ``effdesk stats``).
 - :func:`mask_identity` removes the complainant's name, phone, company and address (and any
-  mobile or ID-card number) from free text; point it at the shared masking function then.
+  mobile or ID-card number) from free text, through :mod:`effdesk.services.complaints.privacy`.
 """
 
 from __future__ import annotations
@@ -27,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from effdesk.auth import Actor
@@ -44,11 +42,10 @@ from effdesk.enums import (
     ComplaintState,
     DocumentType,
     FindingStatus,
-    Satisfaction,
     Verification,
 )
 from effdesk.permissions import Permission, require
-from effdesk.services import assessment, settings
+from effdesk.services import assessment, settings, statistics
 from effdesk.services.assessment import MonthResult, check_period, month_bounds, period_label
 from effdesk.services.complaints.privacy import identity_masker
 from effdesk.services.documents import (
@@ -57,7 +54,6 @@ from effdesk.services.documents import (
     create_draft,
     scrub_identity,
 )
-from effdesk.services.measure_counts import measure_totals
 
 TYPICAL_CASES = 3
 TOP_UNITS = 10
@@ -94,71 +90,46 @@ def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
-def bulletin_figures(session: Session, month: str) -> Figures:
+def bulletin_figures(session: Session, actor: Actor, month: str) -> Figures:
     """The figures table of the bulletin for ``month`` ("2026-10"), as of the month's end.
 
-    受理: cases received in the month (merged duplicates left out). Of those: 办结 (concluded by
-    the month's end), 办结率 = 办结 ÷ 受理, 按期办结率 = concluded on time ÷ (concluded + open and
-    past their limit at the month's end), 超期件 = concluded late + open past the limit, 属实率 =
-    (属实 + 部分属实) ÷ 办结, 反馈率 = answered ÷ 办结, 满意率 = (满意 + 基本满意) ÷ those with a
-    return visit. 问责人次/单位 from :mod:`effdesk.services.measure_counts`; 督查问题: verified
-    findings observed in the month.
+    The same figures as 统计台账 and ``effdesk stats`` for that month (one definition:
+    :mod:`effdesk.services.statistics`), counted from the month's cases themselves rather
+    than the statistics cache, so a bulletin is exact whatever the cache holds. 督查问题:
+    findings observed in the month and not dismissed (不予认定), as the statistics count them.
     """
     first, last = month_bounds(check_period(month))
-    c = Complaint
-    concluded_by_end = and_(c.concluded_date.is_not(None), c.concluded_date <= last)
-    row = session.execute(
-        select(
-            func.count(),
-            func.count().filter(concluded_by_end),
-            func.count().filter(
-                concluded_by_end, c.due_date.is_not(None), c.concluded_date <= c.due_date
-            ),
-            func.count().filter(concluded_by_end, c.concluded_date > c.due_date),
-            func.count().filter(
-                or_(c.concluded_date.is_(None), c.concluded_date > last), c.due_date < last
-            ),
-            func.count().filter(
-                concluded_by_end,
-                c.verification.in_([Verification.SUBSTANTIATED, Verification.PARTLY]),
-            ),
-            func.count().filter(concluded_by_end, c.reply_date.is_not(None), c.reply_date <= last),
-            func.count().filter(c.satisfaction.is_not(None)),
-            func.count().filter(
-                c.satisfaction.in_([Satisfaction.SATISFIED, Satisfaction.BASICALLY])
-            ),
-        ).where(
-            c.received_date >= first,
-            c.received_date <= last,
-            c.state != ComplaintState.MERGED,
-        )
-    ).one()
-    received, concluded, on_time, late, open_overdue, subst, answered, visited, satisfied = (
-        int(v or 0) for v in row
+    report = statistics.compute(
+        session, actor, statistics.StatsQuery(first, last, as_of=last), use_cache=False
     )
-    totals = measure_totals(session, first, last)
-    findings = session.scalar(
-        select(func.count())
-        .select_from(Finding)
-        .where(
-            Finding.observed_at >= first,
-            Finding.observed_at < date.fromordinal(last.toordinal() + 1),
-            Finding.status.in_([FindingStatus.VERIFIED, FindingStatus.HANDLED]),
+    t = report.total
+    findings = t.findings
+    if findings is None:
+        findings = int(
+            session.scalar(
+                select(func.count())
+                .select_from(Finding)
+                .where(
+                    Finding.observed_at >= first,
+                    Finding.observed_at < date.fromordinal(last.toordinal() + 1),
+                    Finding.status.in_([FindingStatus.VERIFIED, FindingStatus.HANDLED]),
+                )
+            )
+            or 0
         )
-    )
     return Figures(
-        received=received,
-        concluded=concluded,
-        conclusion_rate=_rate(concluded, received),
-        on_time_rate=_rate(on_time, concluded + open_overdue),
-        overdue=late + open_overdue,
-        substantiated=subst,
-        substantiated_rate=_rate(subst, concluded),
-        feedback_rate=_rate(answered, concluded),
-        satisfaction_rate=_rate(satisfied, visited),
-        measures_persons=totals.persons,
-        measures_units=totals.units,
-        findings=int(findings or 0),
+        received=t.received,
+        concluded=t.concluded,
+        conclusion_rate=t.conclusion_rate,
+        on_time_rate=t.on_time_rate,
+        overdue=t.overdue,
+        substantiated=t.substantiated,
+        substantiated_rate=t.substantiated_rate,
+        feedback_rate=t.feedback_rate,
+        satisfaction_rate=t.satisfaction_rate,
+        measures_persons=t.measures_persons or 0,
+        measures_units=t.measures_units or 0,
+        findings=findings,
     )
 
 
@@ -305,7 +276,7 @@ def bulletin_data(
         month_label=period_label(month),
         office_name=str(settings.get(session, "office.name")),
         office_short=str(settings.get(session, "office.short_name")),
-        figures=bulletin_figures(session, month),
+        figures=bulletin_figures(session, actor, month),
         by_category=tuple(by_category),
         by_unit=tuple(by_unit),
         by_channel=tuple(by_channel),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -222,3 +223,29 @@ def test_clerk_dashboard_keeps_her_todo(
     assert page.todo is not None and page.campaigns_list is None
     numbers = {item.number for item in page.todo.items}
     assert stats_office.numbers["D"] in numbers  # investigating and past its limit
+
+
+def test_the_figures_export_to_excel_and_the_ranking_is_a_tab(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openpyxl
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from effdesk.ui.statistics.ranking_tab import RankingTab
+
+    page = _stats_page(window)
+    tabs = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    assert tabs == ["统计", "考评排名"]
+    assert isinstance(page.ranking, RankingTab)
+    out = tmp_path / "统计.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(out), ""))
+    monkeypatch.setattr(QMessageBox, "information", lambda *_a, **_k: None)
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    assert page.last_export == out and out.exists()
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet is not None
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert "效能投诉统计表" in str(values[0][0])
+    header = next(r for r in values if r and r[1] == "受理")
+    total = next(r for r in values if r and r[0] == "合计")
+    assert total[header.index("受理")] == page.report.total.received  # type: ignore[union-attr]

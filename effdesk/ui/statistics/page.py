@@ -12,17 +12,22 @@ and :attr:`StatisticsPage.toolbar`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QSettings, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDateEdit,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -33,6 +38,9 @@ from PySide6.QtWidgets import (
 )
 
 from effdesk.errors import EffDeskError
+from effdesk.permissions import Permission
+from effdesk.reports.statistics_excel import export_ranking, export_statistics
+from effdesk.services import settings as office_settings
 from effdesk.services import statistics
 from effdesk.services.statistics import (
     RATE_BASES,
@@ -45,7 +53,9 @@ from effdesk.services.statistics import (
 )
 from effdesk.ui.complaints.common import py_date
 from effdesk.ui.context import AppContext
+from effdesk.ui.documents.preview import SAVE_DIR_KEY, save_folder
 from effdesk.ui.errors import show_error
+from effdesk.ui.statistics.ranking_tab import RankingTab
 from effdesk.ui.statistics.records_dialog import RecordsDialog
 from effdesk.ui.tasks import Progress
 from effdesk.ui.widgets import clock
@@ -84,7 +94,19 @@ PERIODS = [
 
 
 def create_page(ctx: AppContext) -> QWidget:
-    return StatisticsPage(ctx)
+    page = StatisticsPage(ctx)
+    ranking = RankingTab(ctx)
+    ranking.open_record_requested.connect(page.open_record_requested)
+    page.ranking = ranking
+    page.add_tab(ranking, "考评排名")
+    page.add_export_button(
+        "导出排名Excel…",
+        lambda: ranking.result,
+        lambda result, path, **kw: export_ranking(result, path, **kw),
+        lambda result: f"作风监测指数排名{result.period}.xlsx",
+        layout=ranking.toolbar,
+    )
+    return page
 
 
 def period_for(code: str, today: date) -> tuple[date, date]:
@@ -180,6 +202,7 @@ class StatisticsPage(QWidget):
     """The 统计台账 module. Signals: ``show_complaints_requested(FigureRef)`` (shell)."""
 
     show_complaints_requested = Signal(object)
+    open_record_requested = Signal(str, int)  # relayed from the 考评排名 tab (shell protocol)
 
     def __init__(
         self, ctx: AppContext, parent: QWidget | None = None, *, today: date | None = None
@@ -207,6 +230,8 @@ class StatisticsPage(QWidget):
                 self.by_combo.addItem(f"按{g.label}", g.value)
         self.run_button = QPushButton("统计")
         self.run_button.clicked.connect(lambda _c=False: self.refresh())
+        self.ranking: QWidget | None = None
+        self.last_export: Path | None = None
 
         # Other modules add their buttons here (e.g. 导出Excel), after the stretch.
         self.toolbar = QHBoxLayout()
@@ -220,6 +245,12 @@ class StatisticsPage(QWidget):
         self.toolbar.addWidget(self.by_combo)
         self.toolbar.addWidget(self.run_button)
         self.toolbar.addStretch(1)
+        self.export_button = self.add_export_button(
+            "导出Excel…",
+            lambda: self.report,
+            lambda report, path, **kw: export_statistics(report, path, **kw),
+            lambda report: f"效能投诉统计{report.date_from:%Y%m%d}-{report.end:%Y%m%d}.xlsx",
+        )
 
         self.summary = QLabel()
         self.summary.setWordWrap(True)
@@ -265,6 +296,63 @@ class StatisticsPage(QWidget):
         self._period_changed()
 
     # --- extension points ---------------------------------------------------------------
+    def add_export_button(
+        self,
+        text: str,
+        current: Callable[[], Any],
+        export: Callable[..., Any],
+        file_name: Callable[[Any], str],
+        *,
+        layout: QHBoxLayout | None = None,
+    ) -> QPushButton:
+        """A button that saves what ``current()`` returns as Excel through ``export``, off the
+        GUI thread with progress and cancel (a cancelled export leaves no file)."""
+        button = QPushButton(text)
+        button.setEnabled(self.ctx.can(Permission.EXPORT_LEDGERS))
+
+        def run() -> None:
+            data = current()
+            if data is None:
+                show_error(self, EffDeskError("请先统计（或计算排名），再导出。"), title="无法导出")
+                return
+            start = save_folder() / file_name(data)
+            name, _ = QFileDialog.getSaveFileName(self, text, str(start), "Excel 文件 (*.xlsx)")
+            if not name:
+                return
+            path = Path(name) if name.lower().endswith(".xlsx") else Path(name + ".xlsx")
+            with self.ctx.session() as s:
+                office = str(office_settings.get(s, "office.name"))
+
+            def work(progress: Progress) -> Any:
+                return export(
+                    data,
+                    path,
+                    office=office,
+                    progress=lambda done, total, _t="": progress.report(done, total),
+                    should_cancel=lambda: progress.cancelled,
+                )
+
+            def done(_result: object) -> None:
+                QSettings().setValue(SAVE_DIR_KEY, str(path.parent))
+                self.last_export = path
+                QMessageBox.information(self, "导出完成", f"已导出：{path}")
+
+            def failed(exc: BaseException) -> None:
+                show_error(self, exc, title="导出未完成")
+
+            self.ctx.tasks.run(
+                work,
+                done,
+                failed,
+                parent=self,
+                title="导出Excel",
+                label=f"正在写入 {path.name}…",
+            )
+
+        button.clicked.connect(lambda _c=False: run())
+        (layout or self.toolbar).addWidget(button)
+        return button
+
     def add_tab(self, widget: QWidget, title: str) -> int:
         """Another part of 统计台账 (考评排名 …) as a further tab after "统计"."""
         return self.tabs.addTab(widget, title)

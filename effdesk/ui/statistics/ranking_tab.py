@@ -156,6 +156,7 @@ class RankingTab(QWidget):
         self.state = QLabel()
         self.state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         bar = QHBoxLayout()
+        self.toolbar = bar  # the 统计台账 page adds its 导出排名Excel… button here
         bar.addWidget(QLabel("月份："))
         bar.addWidget(self.month)
         bar.addWidget(self.compute_button)

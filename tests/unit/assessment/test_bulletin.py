@@ -36,7 +36,7 @@ def build(o: Office, db: Database) -> None:
 
 def test_figures_of_a_hand_built_month(office: Office, db: Database) -> None:
     build(office, db)
-    f = bulletin.bulletin_figures(office.session, OCT)
+    f = bulletin.bulletin_figures(office.session, office.leader, OCT)
     # October: 甲 1, 乙 1, 戊 6, 丁 1 不属实 + 1 属实 = 10 received; 丁's November case is not.
     assert (f.received, f.concluded, f.overdue) == (10, 10, 0)
     assert f.conclusion_rate == 1.0 and f.on_time_rate == 1.0
@@ -44,7 +44,9 @@ def test_figures_of_a_hand_built_month(office: Office, db: Database) -> None:
     assert f.feedback_rate == 0.0 and f.satisfaction_rate is None
     # Measures: 丙 通报批评 (unit), 丁 批评教育 (unit), 丁 诫勉谈话 (unit): 0 人次, 2 units.
     assert (f.measures_persons, f.measures_units) == (0, 2)
-    assert f.findings == 2  # 乙 and 己; the pending and the dismissed ones do not count
+    # 督查发现问题 as everywhere (statistics, the campaign header): every finding not dismissed
+    # (不予认定) — 乙, 己 and the pending one.
+    assert f.findings == 3
 
 
 def _pdf(office: Office, db: Database) -> tuple[bytes, list[str]]:
@@ -62,7 +64,7 @@ def test_bulletin_pdf_figures_ranking_and_cases(office: Office, db: Database) ->
     pdf, pages = _pdf(office, db)
     text = "\n".join(pages)
     assert "效能建设工作简报" in text and "2026年10月全县机关效能建设情况通报" in text
-    for label, value in (("受理投诉", "10件"), ("属实率", "90.0%"), ("督查发现问题", "2个")):
+    for label, value in (("受理投诉", "10件"), ("属实率", "90.0%"), ("督查发现问题", "3个")):
         line = next(ln for ln in text.splitlines() if label in ln)
         assert value in line, line
     assert "四、典型案例" in text and "丁局" in text
