@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from effdesk.auth import Actor
 from effdesk.db.models import AuditEntry
-from effdesk.enums import AuditAction
+from effdesk.enums import AuditAction, LabeledEnum
 from effdesk.permissions import Permission, allowed, require
 from effdesk.services.common import Page, like_escape
 
@@ -239,3 +239,162 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
 
 def object_type_label(code: str) -> str:
     return OBJECT_TYPE_LABELS.get(code, code)
+
+
+OBJECT_TYPE_LABELS.update(
+    {
+        "campaign_target": "检查对象",
+        "attachment": "证据附件",
+        "accountability_measure": "问责措施",
+        "assessment_run": "月度考评",
+        "problem_category": "问题类别",
+        "calendar_year": "节假日",
+        "ledger": "台账",
+        "demo": "演示数据",
+    }
+)
+
+# What the keys of a change mean, in the words of the screens they come from.
+FIELD_LABELS: dict[str, str] = {
+    "added": "新增",
+    "removed": "移除",
+    "flags": "疑点",
+    "files": "文件数",
+    "status": "状态",
+    "state": "状态",
+    "name": "名称",
+    "short_name": "简称",
+    "title": "标题",
+    "number": "编号",
+    "kind": "类型",
+    "category": "类别",
+    "category_id": "问题类别",
+    "unit_id": "单位",
+    "person_id": "人员",
+    "persons": "涉及人员",
+    "campaign_id": "督查活动",
+    "finding_id": "督查发现问题",
+    "complaint_id": "投诉件",
+    "document_id": "公文",
+    "description": "描述",
+    "place": "地点",
+    "observed_at": "发现时间",
+    "visited_at": "检查时间",
+    "notes": "备注",
+    "remarks": "备注",
+    "summary": "内容摘要",
+    "content": "详细内容",
+    "channel": "来源渠道",
+    "received_at": "受理时间",
+    "due_date": "办理时限",
+    "handling_mode": "承办方式",
+    "handler_unit_id": "承办单位",
+    "handler_user_id": "承办人",
+    "leader_instruction": "领导批示",
+    "verification": "核查结论",
+    "verification_note": "核实说明",
+    "handling_result": "处理结果",
+    "reply_method": "反馈方式",
+    "reply_date": "反馈日期",
+    "satisfaction": "满意度",
+    "proposed_measure": "建议处理",
+    "measure": "问责措施",
+    "rectification_required": "需要整改",
+    "deadline": "整改期限",
+    "amount": "金额",
+    "reason": "理由",
+    "void_reason": "作废理由",
+    "roles": "角色",
+    "active": "在用",
+    "must_change_password": "须修改密码",
+    "username": "用户名",
+    "display_name": "姓名",
+    "post": "职务",
+    "phone": "电话",
+    "parent_id": "上级单位",
+    "start_date": "开始日期",
+    "end_date": "结束日期",
+    "theme": "主题",
+    "members": "督查组成员",
+    "leader_id": "组长",
+    "value": "取值",
+    "key": "设置项",
+    "form": "表单",
+    "identity_printed": "含投诉人身份",
+    "problems": "问题",
+    "duplicates": "重复件",
+    "complaints": "投诉件数",
+    "tables": "数据表",
+    "seed": "随机种子",
+    "today": "演示日期",
+    "full_history_recent": "完整办理记录的近期件数",
+    "reasons": "理由",
+    "passed": "通过",
+    "rules": "扣分规则",
+    "period": "月份",
+    "final": "已定稿",
+}
+
+
+def field_label(key: str) -> str:
+    """The Chinese name of a change's key (the key itself when there is none)."""
+    return FIELD_LABELS.get(key, key)
+
+
+def _enum_labels() -> dict[str, str]:
+    # Codes that mean one thing in every enumeration, with their label ("verified" → 已核实).
+    from effdesk import enums
+
+    seen: dict[str, set[str]] = {}
+    for obj in vars(enums).values():
+        if (
+            isinstance(obj, type)
+            and issubclass(obj, enums.LabeledEnum)
+            and obj is not enums.LabeledEnum
+        ):
+            for member in obj:
+                seen.setdefault(member.value, set()).add(member.label)
+    return {code: next(iter(labels)) for code, labels in seen.items() if len(labels) == 1}
+
+
+_ENUM_LABELS: dict[str, str] | None = None
+
+
+def _type_enums(object_type: str) -> tuple[type[LabeledEnum], ...]:
+    # A code such as "pending" means 待核实 on a finding and 待整改 on a rectification.
+    from effdesk import enums as e
+
+    return {
+        "complaint": (e.ComplaintState, e.Channel, e.Verification, e.Satisfaction),
+        "finding": (e.FindingStatus, e.MeasureType),
+        "campaign": (e.CampaignStatus, e.CampaignKind),
+        "campaign_target": (e.TargetStatus,),
+        "rectification": (e.RectificationState, e.RectificationNoticeKind),
+        "accountability_measure": (e.MeasureType, e.SubjectKind),
+        "document": (e.DocumentState, e.DocumentType),
+    }.get(object_type, ())
+
+
+def readable(value: Any, object_type: str = "") -> str:
+    """A stored value as a person reads it: labels for codes (those of ``object_type``'s own
+    enumerations first), 是/否, lists joined, （空）."""
+    global _ENUM_LABELS
+    if value is None or value == "" or value == [] or value == {}:
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(readable(v, object_type) for v in value)
+    if isinstance(value, dict):
+        return "；".join(
+            f"{field_label(str(k))}：{readable(v, object_type)}" for k, v in value.items()
+        )
+    if isinstance(value, str):
+        for enum in _type_enums(object_type):
+            for member in enum:
+                if member.value == value:
+                    return member.label
+        if _ENUM_LABELS is None:
+            _ENUM_LABELS = _enum_labels()
+        return _ENUM_LABELS.get(value, value)
+    return str(value)

@@ -3,7 +3,6 @@ one entry (before → after), and a check of the hash chain."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 
@@ -40,16 +39,6 @@ _NO_DATE = QDate(2000, 1, 1)
 _SENSITIVE = {AuditAction.READ_IDENTITY, AuditAction.EXPORT, AuditAction.LOGIN_FAILED}
 
 
-def _value(v: Any) -> str:
-    if v is None or v == "":
-        return "（空）"
-    if isinstance(v, (dict, list)):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, bool):
-        return "是" if v else "否"
-    return str(v)
-
-
 def describe(row: AuditRow) -> str:
     """The detail text of one entry."""
     when = f"{row.at:%Y-%m-%d %H:%M:%S}" if row.at else "（时间无法解读）"
@@ -63,10 +52,19 @@ def describe(row: AuditRow) -> str:
     if changes:
         lines.append("")
         lines.append("修改内容（修改前 → 修改后）：")
-        lines += [f"  {k}：{_value(b)} → {_value(a)}" for k, b, a in changes]
+        lines += [
+            f"  {audit_view.field_label(k)}："
+            f"{audit_view.readable(b, row.object_type)} → {audit_view.readable(a, row.object_type)}"
+            for k, b, a in changes
+        ]
     elif row.after is not None or row.before is not None:
         lines.append("")
-        lines.append("内容：" + _value(row.after if row.after is not None else row.before))
+        lines.append(
+            "内容："
+            + audit_view.readable(
+                row.after if row.after is not None else row.before, row.object_type
+            )
+        )
     return "\n".join(lines)
 
 
