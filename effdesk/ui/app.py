@@ -219,8 +219,10 @@ def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
     db = open_database_interactive(db_url)
     if db is None:
         return EXIT_FAILED
+    demo = False
     try:
         prepare_database(db)
+        db, demo = first_start(db)
         try:
             actor = login(db, dev_actor)
         except LoginUnavailable as err:
@@ -232,6 +234,8 @@ def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
 
         ctx = AppContext(db=db, actor=actor)
         window = MainWindow(ctx)
+        if demo:
+            window.setWindowTitle(f"{window.windowTitle()}　【演示单位】")
         window.show()
         start_background_duties(ctx, window)
         try:
@@ -241,6 +245,26 @@ def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
                 users.logout(s, actor)
     finally:
         db.dispose()
+
+
+def first_start(db: Database) -> tuple[Database, bool]:
+    """The setup wizard on a database no office has set up (before the login).
+
+    Returns the database to log in to and whether it is the demo office: 试用演示单位 opens
+    ``<data dir>/demo/effdesk.sqlite`` (built on first use), never the office's own data.
+    """
+    from effdesk.ui.setup.wizard import DEMO_RESULT, office_configured, run_setup_wizard
+
+    if office_configured(db):
+        return db, False
+    result = run_setup_wizard(db)
+    if result == DEMO_RESULT:
+        db.dispose()
+        from effdesk.ui.setup.demo import open_demo_office
+
+        return open_demo_office(), True
+    # Finished, or cancelled: then the login dialog's first-run admin still lets IT in.
+    return db, False
 
 
 def start_background_duties(ctx: AppContext, window: QMainWindow) -> None:
