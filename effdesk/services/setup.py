@@ -139,6 +139,11 @@ def current(session: Session) -> SetupData:
     )
 
 
+def printing_office(session: Session) -> str:
+    """印发机关 for a new document's colophon: the wizard's choice, else the office name."""
+    return str(_stored(session, PRINTING_OFFICE_KEY) or settings.get(session, "office.name"))
+
+
 def seal_image(session: Session) -> bytes | None:
     raw = _stored(session, SEAL_KEY)
     return base64.b64decode(raw) if isinstance(raw, str) and raw else None

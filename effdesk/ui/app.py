@@ -234,7 +234,9 @@ def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
 
         ctx = AppContext(db=db, actor=actor)
         window = MainWindow(ctx)
-        if demo:
+        from effdesk.ui.setup.demo import is_demo_database
+
+        if demo or is_demo_database(db.url):
             window.setWindowTitle(f"{window.windowTitle()}　【演示单位】")
         window.show()
         start_background_duties(ctx, window)
@@ -260,9 +262,11 @@ def first_start(db: Database) -> tuple[Database, bool]:
     result = run_setup_wizard(db)
     if result == DEMO_RESULT:
         db.dispose()
-        from effdesk.ui.setup.demo import open_demo_office
+        from effdesk.ui.setup.demo import demo_accounts_text, open_demo_office
 
-        return open_demo_office(), True
+        demo = open_demo_office()
+        QMessageBox.information(None, "试用演示单位", demo_accounts_text())
+        return demo, True
     # Finished, or cancelled: then the login dialog's first-run admin still lets IT in.
     return db, False
 

@@ -198,3 +198,39 @@ def test_wizard_again_from_settings_keeps_the_admin(
     with empty_db.session() as s:
         assert settings.get(s, "office.county") == "青山县"
         assert [u.username for u in users.list_users(s, actor)] == ["boss"]
+
+
+def test_settings_page_runs_the_wizard_again(
+    qtbot: QtBot, empty_db: Database, tmp_path: Path
+) -> None:
+    from effdesk.ui.settings.page import SettingsPage
+
+    with empty_db.session() as s:
+        admin, _pw = users.create_user(
+            s, SYSTEM, users.UserInput("boss", "管理员", {Role.ADMIN}), password="Boss#20261"
+        )
+        actor = users.actor_of(admin)
+    page = SettingsPage(AppContext(db=empty_db, actor=actor, tasks=TaskRunner(True)))
+    qtbot.addWidget(page)
+    office = page.show_tab("office")
+    wizard = office.run_wizard()  # type: ignore[attr-defined]
+    assert isinstance(wizard, SetupWizard) and wizard.isVisible()
+    assert not wizard.admin_page.needed
+    wizard.close()
+
+
+def test_demo_office_lives_in_its_own_folder(qtbot: QtBot, empty_db: Database) -> None:
+    from effdesk import paths
+    from effdesk.ui.setup.demo import is_demo_database, open_demo_office
+
+    demo = open_demo_office(complaints=3)
+    try:
+        assert demo.url != empty_db.url
+        assert is_demo_database(demo.url) and not is_demo_database(empty_db.url)
+        assert demo.url.endswith(str(paths.data_dir() / "demo" / "effdesk.sqlite"))
+        with demo.session() as s:
+            assert not setup_service.needs_setup(s)
+        with empty_db.session() as s:
+            assert setup_service.needs_setup(s)  # the office's own database stays empty
+    finally:
+        demo.dispose()

@@ -369,9 +369,10 @@ class DocumentsPage(QWidget):
         if self.dirty and not self.save(quiet=True):
             return
         with self.ctx.session() as session:
-            from effdesk.services import settings
+            from effdesk.services import settings, setup
 
             office = str(settings.get(session, "office.name"))
+            printing = setup.printing_office(session)
             doc = docs.create_draft(
                 session,
                 self.ctx.actor,
@@ -380,7 +381,7 @@ class DocumentsPage(QWidget):
                     title="关于××××的通知",
                     main_recipients=composition.DEFAULT_RECIPIENTS,
                     issuer=office,
-                    printing_office=office,
+                    printing_office=printing,
                 ),
             )
             doc_id = doc.id

@@ -19,6 +19,21 @@ def demo_db_url() -> str:
     return f"sqlite:///{folder / 'effdesk.sqlite'}"
 
 
+def is_demo_database(url: str) -> bool:
+    """True for the demo office's database (the title bar then says 演示单位)."""
+    return url == demo_db_url()
+
+
+def demo_accounts_text() -> str:
+    from effdesk.demo.directory import DEMO_PASSWORD, DEMO_USERS
+
+    lines = [f"{u.username}　{u.display_name}（{u.title}）" for u in DEMO_USERS]
+    return (
+        "演示单位的数据与本单位的数据完全分开，可以随意操作。\n\n"
+        "可用下列账户登录，密码都是 " + DEMO_PASSWORD + "：\n" + "\n".join(lines)
+    )
+
+
 def open_demo_office(complaints: int = DEMO_COMPLAINTS) -> Database:
     """Open (creating on first use) the demo office database; never the real office's."""
     db = open_database(demo_db_url())
