@@ -223,28 +223,35 @@ def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
     try:
         prepare_database(db)
         db, demo = first_start(db)
-        try:
-            actor = login(db, dev_actor)
-        except LoginUnavailable as err:
-            startup_error("无法登录", str(err))
-            return EXIT_FAILED
-        if actor is None:
-            return EXIT_OK  # the user closed the login dialog
-        from effdesk.ui.main_window import MainWindow
+        first = True
+        while True:
+            try:
+                actor = login(db, dev_actor)
+            except LoginUnavailable as err:
+                startup_error("无法登录", str(err))
+                return EXIT_FAILED
+            if actor is None:
+                return EXIT_OK  # the user closed the login dialog
+            from effdesk.ui.main_window import MainWindow
 
-        ctx = AppContext(db=db, actor=actor)
-        window = MainWindow(ctx)
-        from effdesk.ui.setup.demo import is_demo_database
+            ctx = AppContext(db=db, actor=actor)
+            window = MainWindow(ctx)
+            from effdesk.ui.setup.demo import is_demo_database
 
-        if demo or is_demo_database(db.url):
-            window.setWindowTitle(f"{window.windowTitle()}　【演示单位】")
-        window.show()
-        start_background_duties(ctx, window)
-        try:
-            return int(app.exec())
-        finally:
-            with db.session() as s:
-                users.logout(s, actor)
+            if demo or is_demo_database(db.url):
+                window.setWindowTitle(f"{window.windowTitle()}　【演示单位】")
+            window.show()
+            if first:
+                start_background_duties(ctx, window)
+                first = False
+            try:
+                code = int(app.exec())
+            finally:
+                with db.session() as s:
+                    users.logout(s, actor)
+            # 文件 → 切换用户/注销 closes the window asking for the login again.
+            if not getattr(window, "switch_user_requested", False):
+                return code
     finally:
         db.dispose()
 

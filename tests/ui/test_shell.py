@@ -199,18 +199,24 @@ def test_about_box(qtbot: QtBot, window: MainWindow, db: Database) -> None:
 
 
 def test_about_menu_entry(qtbot: QtBot, window: MainWindow) -> None:
-    assert [a.text() for a in window.menuBar().actions()] == ["文件(&F)", "转到(&G)", "帮助(&H)"]
-    assert [a.text() for a in window.help_menu.actions()] == ["关于 EffDesk(&A)"]
+    assert [a.text() for a in window.menuBar().actions()] == [
+        "文件(&F)",
+        "转到(&G)",
+        "投诉(&C)",
+        "帮助(&H)",
+    ]
+    about = window.help_menu.actions()[-1]
+    assert about.text() == "关于 EffDesk(&A)"
     assert [a.text() for a in window.go_menu.actions()] == EXPECTED_NAV
     assert window.go_menu.actions()[6].shortcut().toString() == "Ctrl+7"
-    window.help_menu.actions()[0].trigger()
+    about.trigger()
     dialogs = [
         w for w in QApplication.topLevelWidgets() if w.isVisible() and isinstance(w, QDialog)
     ]
     assert any(d.windowTitle() == "关于 EffDesk" for d in dialogs)
     for d in dialogs:
         d.close()
-    assert [a.text() for a in window.file_menu.actions()] == ["退出(&X)"]
+    assert [a.text() for a in window.file_menu.actions()] == ["切换用户/注销(&L)", "退出(&X)"]
 
 
 def test_geometry_is_remembered(qtbot: QtBot, make_ctx: Callable[[Actor], AppContext]) -> None:
