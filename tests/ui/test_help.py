@@ -106,3 +106,28 @@ def test_manual_pdf_is_opened_outside(window: MainWindow, monkeypatch: pytest.Mo
     next(a for a in window.help_menu.actions() if a.shortcut().toString() == "Ctrl+F1").trigger()
     assert [u.fileName() for u in opened] == ["manual.pdf"]
     assert help_module.manual_path("manual.pdf").is_file()
+
+
+def test_fields_with_a_rule_say_it_and_empty_lists_say_what_next(
+    qtbot: QtBot, make_ctx: Callable[[Actor], AppContext], ui_actors: dict[str, Actor]
+) -> None:
+    from effdesk.ui.complaints.page import ComplaintsPage
+    from effdesk.ui.directory.page import DirectoryPage
+
+    page = ComplaintsPage(make_ctx(ui_actors["clerk"]))
+    qtbot.addWidget(page)
+    page.show()
+    # No complaints yet: the count line says how to register the first one.
+    qtbot.waitUntil(lambda: "Ctrl+N" in page.list_view.count_label.text())
+    dialog = page.new_complaint()
+    assert dialog is not None
+    assert "办理时限按工作日计算，不含受理当日" in dialog.due_check.toolTip()
+    assert "办理时限按工作日计算，不含受理当日" in dialog.due_edit.toolTip()
+    assert "受理次日" in dialog.received_edit.toolTip()
+    assert "区号" in dialog.phone_edit.toolTip()
+    dialog.close()
+
+    directory = DirectoryPage(make_ctx(ui_actors["admin"]))
+    qtbot.addWidget(directory)
+    directory.show()
+    qtbot.waitUntil(lambda: "新增单位" in directory.units_view.count_label.text())

@@ -136,6 +136,7 @@ class DocumentsPage(QWidget):
         self.list_view = SearchableTableView(
             self.model, placeholder="按标题或发文字号搜索…", noun="件"
         )
+        self.list_view.empty_hint = "点“新建空白公文”，或从督查问题、投诉件起草通报。"
         for w in (self.type_filter, self.state_filter, self.year_filter):
             self.list_view.toolbar.addWidget(w)
             w.currentIndexChanged.connect(lambda _i: self.refresh())
