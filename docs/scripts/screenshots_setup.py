@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "docs" / "screenshots"
 TODAY = date(2026, 12, 6)
 PAGE_FILES = ("office", "numbers", "admin", "directory", "deadlines", "calendar", "backup")
+# Then setup-8-help-f1.png: F1 on 投诉受理 after the wizard, the manual at its chapter.
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +101,27 @@ def main(argv: list[str] | None = None) -> int:
         sheet = b.make_key(args.out / "setup-recovery-sheet.pdf")
         print(sheet)
         shot(7)
+        wizard.next()  # 完成: everything is saved
         wizard.close()
+
+        # F1 on 投诉受理 after the first login: the manual at that chapter, in the app.
+        from effdesk.services import users
+        from effdesk.ui.context import AppContext
+        from effdesk.ui.main_window import MainWindow
+
+        with db.session() as s:
+            admin = users.authenticate(s, "admin", "Qingshan#2026")
+        window = MainWindow(AppContext(db=db, actor=admin), today=TODAY)
+        window.show()
+        window.show_module("complaints")
+        helper = window.show_help()
+        helper.resize(980, 760)
+        settle()
+        path = args.out / "setup-8-help-f1.png"
+        helper.grab().save(str(path))
+        print(path)
+        helper.close()
+        window.close()
         db.dispose()
         del app
     return 0

@@ -234,3 +234,35 @@ def test_demo_office_lives_in_its_own_folder(qtbot: QtBot, empty_db: Database) -
             assert setup_service.needs_setup(s)  # the office's own database stays empty
     finally:
         demo.dispose()
+
+
+def test_run_gui_shows_the_wizard_only_before_the_office_is_set_up(
+    qtbot: QtBot, empty_db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from effdesk.db.engine import open_database
+    from effdesk.ui import app
+    from effdesk.ui.setup import demo, wizard
+
+    shown: list[Database] = []
+    demo_db = open_database(f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    monkeypatch.setattr(demo, "open_demo_office", lambda: demo_db)
+    monkeypatch.setattr(app.QMessageBox, "information", lambda *a, **k: None)
+
+    def wizard_chooses_demo(db: Database, parent: object = None) -> int:
+        shown.append(db)
+        return wizard.DEMO_RESULT
+
+    monkeypatch.setattr(wizard, "run_setup_wizard", wizard_chooses_demo)
+    opened, is_demo = app.first_start(empty_db)
+    assert shown == [empty_db] and opened is demo_db and is_demo
+    demo_db.dispose()
+
+    # Once an admin exists the wizard is not shown again at the start.
+    with empty_db.session() as s:
+        users.create_user(
+            s, SYSTEM, users.UserInput("boss", "管理员", {Role.ADMIN}), password="Boss#20261"
+        )
+    db2 = open_database(empty_db.url)
+    opened, is_demo = app.first_start(db2)
+    assert opened is db2 and not is_demo and len(shown) == 1
+    db2.dispose()
