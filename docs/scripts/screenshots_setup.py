@@ -69,7 +69,6 @@ def main(argv: list[str] | None = None) -> int:
         o.mark.setText("青山县机关效能建设领导小组办公室文件")
         o.short.setText("县效能办")
         wizard.next()
-        wizard.numbers_page.prefixes["circular"].setText("青效办")
         shot(2)
         wizard.next()
         a = wizard.admin_page

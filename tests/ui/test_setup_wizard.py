@@ -66,7 +66,10 @@ def test_new_office_from_wizard_to_first_complaint(
     nxt.click()
     # 文号: the defaults are there, one is changed.
     assert wizard.currentPage() is wizard.numbers_page
-    wizard.numbers_page.prefixes["circular"].setText("青效办")
+    prefixes = wizard.numbers_page.prefixes
+    assert prefixes["notice"].text() == "青效办"  # "X效办" with the county's character
+    assert prefixes["warning_notice"].text() == "青效告"
+    prefixes["circular"].setText("青效通")
     nxt.click()
     # 管理员: a weak password is refused on the page, with the rule.
     assert wizard.currentPage() is wizard.admin_page
@@ -131,7 +134,8 @@ def test_new_office_from_wizard_to_first_complaint(
     with db.session() as s:
         assert not setup_service.needs_setup(s)
         assert settings.get(s, "office.name") == "青山县机关效能建设领导小组办公室"
-        assert settings.get(s, "document.prefixes")["circular"] == "青效办"
+        assert settings.get(s, "document.prefixes")["circular"] == "青效通"
+        assert settings.get(s, "document.prefixes")["reply_letter"] == "青效函"
         assert settings.get(s, "deadline.conclusion_days")["complex"] == 25
         admin_actor = users.authenticate(s, "admin", "Qingshan#2026")
         assert Role.ADMIN in admin_actor.roles

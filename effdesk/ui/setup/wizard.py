@@ -225,6 +225,14 @@ class NumbersPage(_Page):
         layout.addWidget(self.error)
         layout.addStretch(1)
 
+    def initializePage(self) -> None:
+        # The defaults read "X效办": put the county's first character for the X (青山县 → 青效办).
+        county = self.w.office_page.county.text().strip()
+        if county:
+            for edit in self.prefixes.values():
+                if edit.text().startswith("X") and not edit.isModified():
+                    edit.setText(county[0] + edit.text()[1:])
+
     def validatePage(self) -> bool:
         return self._problems(("complaint.", "prefix."))
 
@@ -556,6 +564,10 @@ class BackupPage(_Page):
             if key_file is not None:
                 with self.w.db.session() as s:
                     setup_service.remember_key_file(s, self.w.actor, key_file)
+                if keys.keyring_available() and keys.get_backup_key(choice.database_id) is None:
+                    # The daily backup reads the keyring: give it the same key as the file,
+                    # so the printed sheet restores every backup.
+                    keys.store_backup_key(choice.database_id, choice.key)
             if sheet is None:
                 name, _ = QFileDialog.getSaveFileName(
                     self,
