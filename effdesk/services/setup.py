@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from effdesk.auth import Actor
+from effdesk.db.engine import Database, open_database
 from effdesk.db.models import Setting, User
 from effdesk.enums import AssessmentCategory, DocumentType, Role, UnitKind
 from effdesk.errors import EffDeskError, FieldProblem, ValidationErrors
@@ -293,6 +295,27 @@ def admin_exists(session: Session) -> bool:
 def remember_key_file(session: Session, actor: Actor, path: Path) -> None:
     """Where the backup key file lives (a USB stick): shown on 系统设置 → 备份与恢复."""
     settings.seed_defaults(session, actor, {KEY_FILE_KEY: str(path)})
+
+
+def new_office_database_path(url: str) -> Path | None:
+    """The SQLite file ``url`` names when it does not exist yet (a first start), else None."""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    path = Path(u.database)
+    return None if path.exists() else path
+
+
+def create_office_database(url: str) -> Database:
+    """The setup wizard's own, explicit creation of a new office database at ``url``.
+
+    One of the few places allowed to create a database (with ``effdesk demo`` and
+    ``effdesk db upgrade``); everything else opens an existing one.
+    """
+    path = new_office_database_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return open_database(url)
 
 
 def demo_data_dir(base: Path) -> Path:

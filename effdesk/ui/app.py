@@ -216,7 +216,7 @@ def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
     """Open the GUI on ``db_url`` (default database when None); returns the exit code."""
     app = create_application()
     install_excepthook()
-    db = open_database_interactive(db_url)
+    db = open_new_or_existing(db_url)
     if db is None:
         return EXIT_FAILED
     demo = False
@@ -254,6 +254,22 @@ def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
                 return code
     finally:
         db.dispose()
+
+
+def open_new_or_existing(db_url: str | None) -> Database | None:
+    """A first start (no database file yet) creates it explicitly for the setup wizard;
+    otherwise the existing database is opened as always."""
+    from effdesk.paths import default_db_url
+    from effdesk.services import setup
+
+    url = db_url or default_db_url()
+    if setup.new_office_database_path(url) is None:
+        return open_database_interactive(db_url)
+    try:
+        return setup.create_office_database(url)
+    except EffDeskError as err:
+        startup_error("无法新建数据库", str(err))
+        return None
 
 
 def first_start(db: Database) -> tuple[Database, bool]:
