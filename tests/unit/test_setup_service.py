@@ -76,3 +76,18 @@ def test_first_start_creates_the_database_explicitly(tmp_path: Path) -> None:
             assert setup_service.needs_setup(s)
     finally:
         db.dispose()
+
+
+def test_printing_office_goes_into_drafted_circulars(session: Session) -> None:
+    setup_service.apply_setup(
+        session,
+        SYSTEM,
+        data(
+            office=setup_service.OfficeInfo(
+                "青山县效能办", "青山县", "青山县效能办文件", printing_office="青山县纪委办公室"
+            )
+        ),
+    )
+    from effdesk.services import composition
+
+    assert composition._printing_office(session) == "青山县纪委办公室"
