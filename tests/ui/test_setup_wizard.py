@@ -270,3 +270,31 @@ def test_run_gui_shows_the_wizard_only_before_the_office_is_set_up(
     opened, is_demo = app.first_start(db2)
     assert opened is db2 and not is_demo and len(shown) == 1
     db2.dispose()
+
+
+def test_seal_image_is_stored_and_previewed_again(
+    qtbot: QtBot, empty_db: Database, tmp_path: Path
+) -> None:
+    from PySide6.QtGui import QColor, QPixmap
+
+    picture = QPixmap(120, 120)
+    picture.fill(QColor("red"))
+    seal_file = tmp_path / "seal.png"
+    assert picture.save(str(seal_file))
+    with empty_db.session() as s:
+        admin, _pw = users.create_user(
+            s, SYSTEM, users.UserInput("boss", "管理员", {Role.ADMIN}), password="Boss#20261"
+        )
+        actor = users.actor_of(admin)
+    wizard = SetupWizard(empty_db, actor)
+    qtbot.addWidget(wizard)
+    assert wizard.office_page.seal_preview.pixmap().isNull()
+    wizard.office_page.set_seal(setup_service.read_seal_file(seal_file))
+    fill_office(wizard)
+    assert wizard.save()
+    with empty_db.session() as s:
+        assert setup_service.seal_image(s) == seal_file.read_bytes()
+    again = SetupWizard(empty_db, actor)
+    qtbot.addWidget(again)
+    preview = again.office_page.seal_preview.pixmap()
+    assert not preview.isNull() and preview.toImage().pixelColor(40, 40) == QColor("red")
