@@ -68,11 +68,12 @@ def to_html(text: str, image_width: int) -> str:
     )
 
 
-def build_html(out: Path) -> Path:
+def build_html(out: Path, shots: Path | None = None) -> Path:
+    """The HTML and its pictures; ``shots`` (fresh screenshots) first, then docs/screenshots."""
     text = markdown_text()
     (out / "img").mkdir(parents=True, exist_ok=True)
     for name in images_in(text):
-        src = SCREENSHOTS / name
+        src = shots / name if shots is not None and (shots / name).is_file() else SCREENSHOTS / name
         if not src.is_file():
             raise SystemExit(f"手册引用的截图不存在：{src}（先运行 --screenshots）")
         shutil.copyfile(src, out / "img" / name)
@@ -128,11 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--screenshots", action="store_true", help="先重新生成截图")
+    parser.add_argument("--shots", type=Path, help="优先使用此文件夹中的截图")
     args = parser.parse_args(argv)
     if args.screenshots:
         regenerate_screenshots()
     args.out.mkdir(parents=True, exist_ok=True)
-    print(build_html(args.out))
+    print(build_html(args.out, args.shots))
     print(build_pdf(args.out))
     return 0
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -24,13 +27,32 @@ def load_builder() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def fresh_shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The setup wizard's pictures made from the current code in this run (offscreen)."""
+    out = tmp_path_factory.mktemp("shots")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    script = ROOT / "docs" / "scripts" / "screenshots_setup.py"
+    subprocess.run(
+        [sys.executable, str(script), "--out", str(out)], env=env, check=True, timeout=300
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, fresh_shots: Path) -> Path:
     pytest.importorskip("markdown")
     out = tmp_path_factory.mktemp("manual")
     builder = load_builder()
-    builder.build_html(out)
+    builder.build_html(out, fresh_shots)
     builder.build_pdf(out)
     return out
+
+
+def test_manual_uses_the_pictures_made_in_this_run(built: Path, fresh_shots: Path) -> None:
+    used = [p for p in (built / "img").iterdir() if p.name.startswith("setup-")]
+    assert used
+    for picture in used:
+        assert picture.read_bytes() == (fresh_shots / picture.name).read_bytes()
 
 
 def test_html_has_every_role_chapter_and_its_pictures(built: Path) -> None:
