@@ -21,6 +21,7 @@ from effdesk.services import setup as setup_service
 from effdesk.ui.app import prepare_database
 from effdesk.ui.complaints.page import ComplaintsPage
 from effdesk.ui.context import AppContext
+from effdesk.ui.settings.calendar_dialog import HolidayYearDialog
 from effdesk.ui.setup.wizard import SetupWizard
 from effdesk.ui.tasks import TaskRunner
 
@@ -107,6 +108,11 @@ def test_new_office_from_wizard_to_first_complaint(
     assert wizard.currentPage() is wizard.calendar_page
     status = wizard.calendar_page.status.text()
     assert f"{wizard.today.year}年" in status and f"{wizard.today.year + 1}年" in status
+    wizard.calendar_page.enter_button.click()  # the holiday dialog of 系统设置 → 节假日
+    holiday_dialog = wizard.calendar_page.findChild(HolidayYearDialog)
+    assert holiday_dialog is not None and holiday_dialog.isVisible()
+    assert holiday_dialog.year.value() == wizard.today.year + 1
+    holiday_dialog.reject()
     nxt.click()
     # 数据与备份: no keyring here → a key file on the "USB stick" and the recovery sheet.
     page = wizard.backup_page
