@@ -465,6 +465,13 @@ def _office(session: Session) -> tuple[str, str]:
     return name, short
 
 
+def _printing_office(session: Session) -> str:
+    """印发机关 chosen in the setup wizard (the office name unless set otherwise)."""
+    from effdesk.services.setup import printing_office
+
+    return printing_office(session)
+
+
 def _requirements(short: str, deadline: date, rectify: bool) -> list[str]:
     paras = [
         "（一）提高思想认识。各单位要认真对照本通报，举一反三，深入查找本单位在工作纪律、"
@@ -674,7 +681,7 @@ def compose_from_findings(
         issuer=office_name,
         doc_date=today,
         copy_to=DEFAULT_COPY_TO,
-        printing_office=office_name,
+        printing_office=_printing_office(session),
         print_date=today,
     )
     sources = [SourceRef(finding_id=f.id) for f in findings]
@@ -811,7 +818,7 @@ def compose_from_complaints(
         issuer=office_name,
         doc_date=today,
         copy_to=DEFAULT_COPY_TO,
-        printing_office=office_name,
+        printing_office=_printing_office(session),
         print_date=today,
     )
     return Composition(data, [SourceRef(complaint_id=c.id) for c in complaints])

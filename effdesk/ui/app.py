@@ -216,12 +216,15 @@ def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
     """Open the GUI on ``db_url`` (default database when None); returns the exit code."""
     app = create_application()
     install_excepthook()
-    db = open_database_interactive(db_url)
+    db = open_new_or_existing(db_url)
     if db is None:
         return EXIT_FAILED
+    demo = False
     try:
         prepare_database(db)
-        while True:  # again after a session ended because the user's access was changed
+        db, demo = first_start(db)
+        first = True
+        while True:  # again after 切换用户 or a session ended because access was changed
             try:
                 actor = login(db, dev_actor)
             except LoginUnavailable as err:
@@ -231,21 +234,65 @@ def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
                 return EXIT_OK  # the user closed the login dialog
             from effdesk.ui.main_window import MainWindow
             from effdesk.ui.session_guard import SessionGuard
+            from effdesk.ui.setup.demo import is_demo_database
 
             ctx = AppContext(db=db, actor=actor)
             window = MainWindow(ctx)
             guard = SessionGuard(ctx, window)
+            if demo or is_demo_database(db.url):
+                window.setWindowTitle(f"{window.windowTitle()}　【演示单位】")
             window.show()
-            start_background_duties(ctx, window)
+            if first:
+                start_background_duties(ctx, window)
+                first = False
             try:
                 code = int(app.exec())
             finally:
                 with db.session() as s:
                     users.logout(s, actor)
-            if not guard.ended_session:
+            # 文件 → 切换用户/注销, or a session the guard ended, asks for the login again.
+            if not guard.ended_session and not getattr(window, "switch_user_requested", False):
                 return code
     finally:
         db.dispose()
+
+
+def open_new_or_existing(db_url: str | None) -> Database | None:
+    """A first start (no database file yet) creates it explicitly for the setup wizard;
+    otherwise the existing database is opened as always."""
+    from effdesk.paths import default_db_url
+    from effdesk.services import setup
+
+    url = db_url or default_db_url()
+    if setup.new_office_database_path(url) is None:
+        return open_database_interactive(db_url)
+    try:
+        return setup.create_office_database(url)
+    except EffDeskError as err:
+        startup_error("无法新建数据库", str(err))
+        return None
+
+
+def first_start(db: Database) -> tuple[Database, bool]:
+    """The setup wizard on a database no office has set up (before the login).
+
+    Returns the database to log in to and whether it is the demo office: 试用演示单位 opens
+    ``<data dir>/demo/effdesk.sqlite`` (built on first use), never the office's own data.
+    """
+    from effdesk.ui.setup.wizard import DEMO_RESULT, office_configured, run_setup_wizard
+
+    if office_configured(db):
+        return db, False
+    result = run_setup_wizard(db)
+    if result == DEMO_RESULT:
+        db.dispose()
+        from effdesk.ui.setup.demo import demo_accounts_text, open_demo_office
+
+        demo = open_demo_office()
+        QMessageBox.information(None, "试用演示单位", demo_accounts_text())
+        return demo, True
+    # Finished, or cancelled: then the login dialog's first-run admin still lets IT in.
+    return db, False
 
 
 def start_background_duties(ctx: AppContext, window: QMainWindow) -> None:

@@ -355,6 +355,12 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = file_menu = bar.addMenu("文件(&F)")
+        self.switch_user_requested = False
+        switch = QAction("切换用户/注销(&L)", self)
+        switch.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        switch.triggered.connect(self.switch_user)
+        file_menu.addAction(switch)
+        self.switch_user_action = switch
         self._add_ledger_actions(file_menu)
         quit_action = QAction("退出(&X)", self)
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
@@ -371,8 +377,31 @@ class MainWindow(QMainWindow):
             go_menu.addAction(action)
             self.module_actions[spec.key] = action
 
+        self.complaints_menu = complaints_menu = bar.addMenu("投诉(&C)")
+        new_complaint = QAction("新建投诉(&N)…", self)
+        new_complaint.setShortcut(QKeySequence("Ctrl+N"))
+        # The complaints page owns Ctrl+N while it has the focus (a window-wide shortcut would
+        # be ambiguous with it); the menu lists the key and works from every module.
+        new_complaint.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        new_complaint.triggered.connect(self.new_complaint)
+        complaints_menu.addAction(new_complaint)
+        self.new_complaint_action = new_complaint
+
         self.help_menu = help_menu = bar.addMenu("帮助(&H)")
+        self.help_window: QDialog | None = None
+        help_here = QAction("本页帮助(&H)", self)
+        help_here.setShortcut(QKeySequence("F1"))
+        help_here.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        help_here.triggered.connect(lambda: self.show_help())
+        help_menu.addAction(help_here)
+        self.help_action = help_here
+        manual_pdf = QAction("用户手册（打印版PDF）(&P)", self)
+        manual_pdf.setShortcut(QKeySequence("Ctrl+F1"))
+        manual_pdf.triggered.connect(self._open_manual_pdf)
+        help_menu.addAction(manual_pdf)
+        help_menu.addSeparator()
         about = QAction("关于 EffDesk(&A)", self)
+        about.setShortcut(QKeySequence("Ctrl+Shift+F1"))
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
 
@@ -380,9 +409,11 @@ class MainWindow(QMainWindow):
         from effdesk.permissions import Permission
 
         self.import_ledger_action = QAction("导入台账(&I)…", self)
+        self.import_ledger_action.setShortcut(QKeySequence("Ctrl+Shift+I"))
         self.import_ledger_action.triggered.connect(self.show_import_dialog)
         self.import_ledger_action.setEnabled(self.ctx.can(Permission.IMPORT_LEDGERS))
         self.export_ledger_action = QAction("导出台账(&E)…", self)
+        self.export_ledger_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
         self.export_ledger_action.triggered.connect(self.show_export_dialog)
         self.export_ledger_action.setEnabled(self.ctx.can(Permission.EXPORT_LEDGERS))
         menu.addAction(self.import_ledger_action)
@@ -517,6 +548,35 @@ class MainWindow(QMainWindow):
     def page(self, key: str) -> QWidget | None:
         """The page of ``key`` if it was created already."""
         return self.pages.get(key)
+
+    def show_help(self, module: str | None = None) -> QDialog:
+        """F1: the manual at the chapter of the current module (or ``module``)."""
+        from effdesk.ui.help import HelpWindow
+
+        if self.help_window is None:
+            self.help_window = HelpWindow(self)
+        window = self.help_window
+        assert isinstance(window, HelpWindow)
+        window.show_module(module or self.current_module())
+        window.show()
+        window.raise_()
+        return window
+
+    def new_complaint(self) -> QWidget | None:
+        """投诉 → 新建投诉: the complaints module's intake dialog, from any module."""
+        page = self.show_module("complaints")
+        opener = getattr(page, "new_complaint", None)
+        return opener() if callable(opener) else None
+
+    def _open_manual_pdf(self) -> None:
+        from effdesk.ui.help import open_pdf
+
+        open_pdf()
+
+    def switch_user(self) -> None:
+        """文件 → 切换用户/注销: close this window; run_gui shows the login again."""
+        self.switch_user_requested = True
+        self.close()
 
     def show_about(self) -> AboutDialog:
         dialog = AboutDialog(self.ctx, self)

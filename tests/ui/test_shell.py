@@ -199,11 +199,17 @@ def test_about_box(qtbot: QtBot, window: MainWindow, db: Database) -> None:
 
 
 def test_about_menu_entry(qtbot: QtBot, window: MainWindow) -> None:
-    assert [a.text() for a in window.menuBar().actions()] == ["文件(&F)", "转到(&G)", "帮助(&H)"]
-    assert [a.text() for a in window.help_menu.actions()] == ["关于 EffDesk(&A)"]
+    assert [a.text() for a in window.menuBar().actions()] == [
+        "文件(&F)",
+        "转到(&G)",
+        "投诉(&C)",
+        "帮助(&H)",
+    ]
+    about = window.help_menu.actions()[-1]
+    assert about.text() == "关于 EffDesk(&A)"
     assert [a.text() for a in window.go_menu.actions()] == EXPECTED_NAV
     assert window.go_menu.actions()[6].shortcut().toString() == "Ctrl+7"
-    window.help_menu.actions()[0].trigger()
+    about.trigger()
     dialogs = [
         w for w in QApplication.topLevelWidgets() if w.isVisible() and isinstance(w, QDialog)
     ]
@@ -211,6 +217,7 @@ def test_about_menu_entry(qtbot: QtBot, window: MainWindow) -> None:
     for d in dialogs:
         d.close()
     assert [a.text() for a in window.file_menu.actions()] == [
+        "切换用户/注销(&L)",
         "导入台账(&I)…",
         "导出台账(&E)…",
         "",

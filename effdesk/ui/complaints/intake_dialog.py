@@ -88,6 +88,11 @@ SUMMARY_MAX = 300  # the service's limit for 内容摘要
 SUMMARY_PASTE_LIMIT = 10_000  # what the edit takes, so a long paste is kept and counted
 
 
+DEADLINE_RULE = (
+    "办理时限按工作日计算，不含受理当日；法定节假日和调休上班日按“系统设置 → 节假日”中的工作日历。"
+)
+
+
 @dataclass(frozen=True)
 class IntakeResult:
     """What a save did: the case registered (or edited), and the case it was merged into."""
@@ -238,6 +243,7 @@ class IntakeDialog(QDialog):
         self.received_edit = QDateTimeEdit()
         self.received_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.received_edit.setCalendarPopup(True)
+        self.received_edit.setToolTip("受理时间：各项时限从受理次日起按工作日计算。")
         now = datetime.combine(
             clock.today(), datetime.now().time().replace(second=0, microsecond=0)
         )
@@ -251,6 +257,9 @@ class IntakeDialog(QDialog):
         self.phone_edit = QLineEdit()
         self.phone_edit.setMaxLength(40)
         self.phone_edit.setPlaceholderText("手机号或带区号的座机号")
+        self.phone_edit.setToolTip(
+            "手机号（11位）或带区号的座机号，如 0571-12345678；身份信息保密。"
+        )
         # Digits and the separators people write; letters never get in.
         self.phone_edit.setValidator(
             QRegularExpressionValidator(QRegularExpression(r"[0-9+\-()（） 转#]*"), self)
@@ -304,6 +313,8 @@ class IntakeDialog(QDialog):
         self.due_edit.setDate(qdate(clock.today()))
         self.due_edit.setEnabled(False)
         self.due_check.toggled.connect(self.due_edit.setEnabled)
+        for w in (self.due_check, self.due_edit):
+            w.setToolTip(DEADLINE_RULE)
         # One line: remarks are short, and Enter in it registers like everywhere else.
         self.remarks_edit = QLineEdit()
         self._load_categories()

@@ -468,6 +468,8 @@ class ComplaintListView(QWidget):
             text = f"至少 {self.model.total:,} 件（正在统计总数…）"
         if self.filters.text:
             text = f"「{self.filters.text}」：" + text
+        if self.exact_count == 0 and self.filters == ComplaintFilter():
+            text += "。登记新的投诉件：按 Ctrl+N 或点“登记投诉”。"
         self.count_label.setStyleSheet("")
         self.count_label.setText(text)
         if self.exact_count is not None:

@@ -104,6 +104,7 @@ class DirectoryPage(QWidget):
         self.inactive_check = QCheckBox("含已停用")
         self.inactive_check.toggled.connect(lambda _on: self.units_view.refresh())
         self.add_unit_button = self._button("新增单位", "add", self.add_unit)
+        self.units_view.empty_hint = "点“新增单位”添加被监督单位（管理员也可在设置向导中录入）。"
         self.edit_unit_button = self._button("修改单位", "edit", self.edit_unit)
         tb = self.units_view.toolbar
         tb.addWidget(self.category_combo)
@@ -129,6 +130,7 @@ class DirectoryPage(QWidget):
         self.all_units_check = QCheckBox("在全部单位中查找")
         self.all_units_check.toggled.connect(self._all_units_toggled)
         self.add_person_button = self._button("新增人员", "add", self.add_person)
+        self.persons_view.empty_hint = "选中左侧的单位，再点“新增人员”添加。"
         self.edit_person_button = self._button("修改人员", "edit", self.edit_person)
         tb = self.persons_view.toolbar
         tb.addWidget(self.add_person_button)

@@ -136,6 +136,7 @@ class DocumentsPage(QWidget):
         self.list_view = SearchableTableView(
             self.model, placeholder="按标题或发文字号搜索…", noun="件"
         )
+        self.list_view.empty_hint = "点“新建空白公文”，或从督查问题、投诉件起草通报。"
         for w in (self.type_filter, self.state_filter, self.year_filter):
             self.list_view.toolbar.addWidget(w)
             w.currentIndexChanged.connect(lambda _i: self.refresh())
@@ -375,9 +376,10 @@ class DocumentsPage(QWidget):
         if self.dirty and not self.save(quiet=True):
             return
         with self.ctx.session() as session:
-            from effdesk.services import settings
+            from effdesk.services import settings, setup
 
             office = str(settings.get(session, "office.name"))
+            printing = setup.printing_office(session)
             doc = docs.create_draft(
                 session,
                 self.ctx.actor,
@@ -386,7 +388,7 @@ class DocumentsPage(QWidget):
                     title="关于××××的通知",
                     main_recipients=composition.DEFAULT_RECIPIENTS,
                     issuer=office,
-                    printing_office=office,
+                    printing_office=printing,
                 ),
             )
             doc_id = doc.id

@@ -188,6 +188,7 @@ class InspectionsPage(QWidget):
         self.campaigns_view.rowActivated.connect(lambda _r: self.edit_campaign())
 
         self.new_button = self._button("新建活动", "add", self.new_campaign)
+        self.campaigns_view.empty_hint = "点“新建活动”安排一次明察暗访。"
         self.edit_button = self._button("修改活动", "edit", self.edit_campaign)
         self.report_button = self._button("督查情况报告…", "documents", self.render_report)
         self.field_button = QToolButton()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -62,6 +63,9 @@ class BackupPage(QWidget):
         # A key file (on a USB stick) instead of the OS keyring, for PCs without one (many
         # UOS / Kylin desktops): chosen here, remembered on this PC.
         stored = str(QSettings().value(KEY_FILE_SETTING, "", type=str) or "")
+        if not stored:  # the one the setup wizard recorded for the office, if any
+            with ctx.session() as s, contextlib.suppress(KeyError):
+                stored = str(settings.get(s, "backup.key_file") or "")
         self.key_file: Path | None = Path(stored) if stored else None
         self.can_backup = ctx.can(Permission.BACKUP)
         self.can_restore = ctx.can(Permission.RESTORE)

@@ -64,6 +64,14 @@ class OfficeSettingsWidget(QWidget):
         outer = QVBoxLayout(self)
         if not self.editable:
             outer.addWidget(QLabel("只有系统管理员可以修改这些设置。"))
+        self.wizard_button = QPushButton("重新运行设置向导…")
+        self.wizard_button.setObjectName("runSetupWizard")
+        self.wizard_button.setToolTip(
+            "逐页检查本单位名称、文号、单位名录、办理时限、工作日历和备份密钥。"
+        )
+        self.wizard_button.setEnabled(self.editable)
+        self.wizard_button.clicked.connect(self.run_wizard)
+        outer.addWidget(self.wizard_button)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         self.form = FieldForm()
@@ -96,6 +104,14 @@ class OfficeSettingsWidget(QWidget):
         outer.addWidget(self.status)
         self.loaded: dict[str, Any] = {}
         self.load()
+
+    def run_wizard(self) -> QWidget:
+        from effdesk.ui.setup.wizard import SetupWizard
+
+        wizard = SetupWizard(self.ctx.db, self.ctx.actor, self)
+        wizard.finished.connect(lambda _r: self.load())
+        wizard.open()
+        return wizard
 
     def load(self) -> None:
         with self.ctx.session() as s:

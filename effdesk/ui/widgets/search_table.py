@@ -64,6 +64,8 @@ class SearchableTableView(QWidget):
         self.model = model
         self.auto_refresh = auto_refresh
         self.noun = noun
+        # What to do next when the list is empty (shown after "共 0 条"), e.g. "点“新增单位”添加".
+        self.empty_hint = ""
 
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText(placeholder)
@@ -215,6 +217,12 @@ class SearchableTableView(QWidget):
             text = f"共 {total:,} {self.noun}"
         if self._query:
             text = f"「{self._query}」：" + text
+        if total == 0:
+            text += (
+                "。没有找到，可换个关键字或清空搜索框。"
+                if self._query
+                else (f"。{self.empty_hint}" if self.empty_hint else "")
+            )
         self.count_label.setText(text)
 
     def _on_failed(self, exc: object) -> None:

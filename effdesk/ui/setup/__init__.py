@@ -1,0 +1,1 @@
+"""The setup wizard (设置向导)."""
