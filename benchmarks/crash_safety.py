@@ -115,7 +115,7 @@ def _setup(work: Path, iterations: int) -> tuple[str, bytes]:
     from effdesk.services import documents
 
     url = f"sqlite:///{work / 'effdesk.sqlite'}"
-    db = open_database(url)
+    db = open_database(url, create=True)
     with db.session() as s:
         for i in range(iterations + 1):
             documents.create_draft(

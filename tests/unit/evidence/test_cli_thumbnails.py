@@ -17,7 +17,7 @@ def test_thumbnails_command_rebuilds_all_sizes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"sqlite:///{tmp_path / 'office' / 'effdesk.sqlite'}"
-    db = open_database(url)
+    db = open_database(url, create=True)
     store = EvidenceStore(db.files_dir)
     db.dispose()
     photos = [make_jpeg(tmp_path / f"p{i}.jpg", size=(1200, 900 + i)) for i in range(3)]
