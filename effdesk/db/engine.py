@@ -255,6 +255,12 @@ class Database:
             self.hold.release()
             self.hold = None
 
+    def hold_again(self) -> None:
+        """Take the shared hold again after :meth:`dispose` (a restore that did not happen)."""
+        path = sqlite_file(self.url)
+        if self.hold is None and path is not None:
+            self.hold = presence.Presence.acquire(path)
+
 
 def connect(url: str | None = None, *, create: bool = False) -> Engine:
     """An engine on ``url`` (default database) that has passed the integrity check.
