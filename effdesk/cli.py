@@ -35,11 +35,12 @@ class CommandContext:
     db_url: str | None = None
     _db: Database | None = field(default=None, repr=False)
 
-    def database(self) -> Database:
-        """The database named by ``--db`` (or the default one); never created here: a missing
-        or empty file is refused with its path. Leftovers of killed work are removed first."""
+    def database(self, *, create: bool = False) -> Database:
+        """The database named by ``--db`` (or the default one). A missing or empty file is
+        refused with its path unless ``create`` (only commands that set up a database pass
+        it). Leftovers of killed work are removed first."""
         if self._db is None:
-            self._db = open_database(self.db_url)
+            self._db = open_database(self.db_url, create=create)
             from effdesk.security.housekeeping import tidy
 
             tidy(self._db)

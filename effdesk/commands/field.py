@@ -102,7 +102,8 @@ def _check_out_file(out: Path) -> None:
 def _open(args: argparse.Namespace, ctx: CommandContext) -> int:
     from effdesk.field.campaign_package import open_campaign_package
 
-    db = ctx.database()
+    # Setting up a field laptop makes its database, on an explicitly named path only.
+    db = ctx.database(create=ctx.db_url is not None)
     with db.session() as s:
         result = open_campaign_package(s, SYSTEM, args.file)
     print(result.summary())

@@ -561,6 +561,7 @@ def create_backup(
     try:
         prog.report(0, 0, "正在生成数据库快照…")
         _snapshot_sqlite(src, snap)
+        restore_journal.crash_point("backup-snapshot")
         facts = _snapshot_facts(snap)
         files = list(_evidence_files(db.files_dir))
         total = snap.stat().st_size + sum(p.stat().st_size for _, p in files)
