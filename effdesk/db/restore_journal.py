@@ -157,17 +157,27 @@ def recover(db_path: Path) -> str | None:
         (str(step), (staging if step in _STAGED else parent) / str(src), parent / str(dst))
         for step, src, dst in data["moves"]
     ]
-    # A move is done when its source is gone and its target is there.
-    pending = [(step, src, dst) for step, src, dst in moves if src.exists()]
-    lost = [step for step, src, dst in moves if not src.exists() and not dst.exists()]
+    # Moving aside is done when the aside (a fresh name) exists. Moving in is done when the
+    # staged source is gone and every earlier move is done: the live name alone says nothing
+    # (it holds the old data until "old-db" ran, the new after "new-db").
+    pending: list[tuple[str, Path, Path]] = []
+    for step, src, dst in moves:
+        if step in _STAGED:
+            done = not pending and not _exists(src) and _exists(dst)
+        else:
+            done = _exists(dst)
+        if not done:
+            pending.append((step, src, dst))
+    lost = [step for step, src, _dst in pending if not _exists(src)]
     if not lost:
         for _step, src, dst in pending:
             os.replace(src, dst)
             fsync_dir(parent)
         note = "上次从备份恢复在换入数据时中断，本次启动已把恢复完成。"
     else:
-        for _step, src, dst in reversed(moves):
-            if dst.exists() and not src.exists():
+        undo = [m for m in moves if m not in pending]
+        for _step, src, dst in reversed(undo):
+            if _exists(dst) and not _exists(src):
                 src.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(dst, src)
                 fsync_dir(parent)
@@ -180,3 +190,7 @@ def recover(db_path: Path) -> str | None:
     shutil.rmtree(staging, ignore_errors=True)
     log.warning("%s（%s）", note, db_path)
     return note
+
+
+def _exists(path: Path) -> bool:
+    return os.path.lexists(path)
