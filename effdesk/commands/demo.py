@@ -80,6 +80,11 @@ def _day(text: str) -> date:
 def _demo(args: argparse.Namespace, ctx: CommandContext) -> int:
     url = ctx.db_url or default_db_url()
     path = sqlite_file(url)
+    if path is not None:
+        from effdesk.security.housekeeping import clean_leftovers
+
+        with contextlib.suppress(OSError):
+            clean_leftovers(path)  # a killed earlier build's folder
     if path is not None and path.exists() and path.stat().st_size:
         # An existing file: it must be empty of data, or moved aside with --force.
         db = ctx.database()

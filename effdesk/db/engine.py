@@ -91,6 +91,8 @@ def check_integrity(engine: Engine) -> None:
             rows = conn.exec_driver_sql("PRAGMA quick_check").fetchall()
     except Exception as exc:  # sqlite3 raises DatabaseError "file is not a database"
         path = sqlite_file(str(engine.url))
+        if path is not None and _disk_full(path):
+            raise disk_full_error(path) from exc
         if path is not None and _is_access_problem(path, exc):
             raise read_only_error(path) from exc
         raise DatabaseCorrupt(
@@ -119,6 +121,20 @@ def read_only_error(path: Path) -> DatabaseReadOnly:
         f"数据库所在的{'文件夹' if where == path.parent else '文件'} {where} 是只读的"
         "（或没有写入权限、位于只读的U盘或光盘上）。数据库并未损坏，不需要从备份恢复；"
         "请把它复制到可写的位置，或请管理员给予写入权限后再打开。"
+    )
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < 1024 * 1024
+    except OSError:
+        return False
+
+
+def disk_full_error(path: Path) -> EffDeskError:
+    return EffDeskError(
+        f"磁盘空间不足：数据库 {path} 所在的磁盘已满，无法打开或写入。数据库并未损坏，"
+        "不需要从备份恢复；请腾出磁盘空间后重试。"
     )
 
 
