@@ -177,9 +177,9 @@ def _create_private(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
-def prepare_sqlite_open(path: Path, *, create: bool) -> presence.Presence:
+def prepare_sqlite_open(path: Path, *, create: bool) -> None:
     """Before opening a SQLite file: finish an interrupted restore, refuse a missing or empty
-    file (unless ``create``), and take this process's shared hold on it."""
+    file (unless ``create``)."""
     if restore_journal.journal_path(path).exists():
         with presence.exclusive(path, "完成上次中断的恢复"):
             restore_journal.recover(path)
@@ -189,6 +189,10 @@ def prepare_sqlite_open(path: Path, *, create: bool) -> presence.Presence:
             _create_private(path)
         except PermissionError as exc:
             raise read_only_error(path) from exc
+
+
+def hold_sqlite(path: Path) -> presence.Presence:
+    """This process's shared hold on the file (refused while a restore has it)."""
     try:
         return presence.Presence.acquire(path)
     except OSError as exc:
@@ -332,9 +336,13 @@ def open_database(
     """
     url = url or default_db_url()
     path = sqlite_file(url) if _parses(url) else None
-    hold = prepare_sqlite_open(path, create=create) if path is not None else None
+    if path is not None:
+        prepare_sqlite_open(path, create=create)
+    engine = connect(url, create=create)  # a damaged file is refused before anything is added
+    hold = None
     try:
-        engine = connect(url, create=create)
+        if path is not None:
+            hold = hold_sqlite(path)
         if migrate:
             upgrade_to_head(engine)
         identity = None
@@ -352,6 +360,7 @@ def open_database(
     except BaseException:
         if hold is not None:
             hold.release()
+        engine.dispose()
         raise
     return Database(
         url=url,
