@@ -79,8 +79,23 @@ class Holder:
 
 
 def _program() -> str:
-    argv = [Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python", *sys.argv[1:3]]
-    return " ".join(a for a in argv if a)[:80] or "EffDesk"
+    """What this process is, for people: "effdesk 图形界面", "effdesk backup", "Python 程序"."""
+    argv = list(sys.argv) or [""]
+    first = Path(argv[0]).name.lower()
+    if first in ("-c", "", "python", "python3") or first.startswith("python"):
+        return "Python 程序"
+    if not (first.startswith("effdesk") or first == "__main__.py"):
+        return first[:40]
+    words: list[str] = []
+    skip = False
+    for a in argv[1:]:
+        if skip:
+            skip = False
+        elif a == "--db":
+            skip = True
+        elif not a.startswith("-"):
+            words.append(a)
+    return "effdesk " + (" ".join(words[:2]) if words else "图形界面")
 
 
 def _user() -> str:

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from sec_helpers import make_user
 from sqlalchemy import select, text
 
 from effdesk import audit
@@ -21,6 +22,7 @@ from effdesk.services import directory
 def logged(tmp_path: Path) -> Database:
     db = open_database(f"sqlite:///{tmp_path / 'effdesk.sqlite'}", create=True)
     with db.session() as s:
+        make_user(s, "admin", Role.ADMIN)  # an office database has users (verify checks)
         for i in range(8):
             directory.create_unit(
                 s,
