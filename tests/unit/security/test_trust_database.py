@@ -156,6 +156,11 @@ def test_demo_whose_output_is_closed_still_builds_a_whole_office(tmp_path: Path)
         assert check.returncode == 0, check.stderr
         con = sqlite3.connect(path)
         assert con.execute("SELECT count(*) FROM complaints").fetchone()[0] == 300
+        # The later stages too (spot checks, documents) and the build's closing audit entry.
+        assert con.execute("SELECT count(*) FROM campaigns").fetchone()[0] > 0
+        assert con.execute("SELECT count(*) FROM documents").fetchone()[0] > 0
+        done = "SELECT count(*) FROM audit_log WHERE summary LIKE '生成演示数据%'"
+        assert con.execute(done).fetchone()[0] == 1
         con.close()
     else:  # a failed build must leave nothing behind
         assert not path.exists(), err

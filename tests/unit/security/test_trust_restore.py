@@ -31,11 +31,26 @@ from effdesk import audit
 from effdesk.cli import CommandContext
 from effdesk.db.engine import open_database
 from effdesk.db.models import AuditEntry
-from effdesk.db.presence import DatabaseInUse
-from effdesk.db.restore_journal import CRASH_ENV, SWAP_STEPS, journal_path
+from effdesk.errors import EffDeskError
 from effdesk.evidence.store import EvidenceStore
 from effdesk.security import backup
 from effdesk.services.evidence import verify_files
+
+# Spelled out (not imported) so that these tests run, and fail, on code without them too.
+CRASH_ENV = "EFFDESK_CRASH_AT"
+SWAP_STEPS = (
+    "unpacked",
+    "staged",
+    "journal",
+    "old-wal",
+    "old-shm",
+    "old-journal",
+    "old-db",
+    "old-files",
+    "new-db",
+    "new-files",
+    "done",
+)
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="kills processes with SIGKILL")
 
@@ -104,7 +119,7 @@ def test_restore_refused_while_another_effdesk_has_the_database_open(office: Off
     other = _holder(office.url)
     try:
         before = office.db_path.read_bytes()
-        with pytest.raises(DatabaseInUse) as refused:
+        with pytest.raises(EffDeskError) as refused:
             backup.restore_backup(office.archive, office.key, office.url, remember_key=False)
         message = str(refused.value)
         assert f"进程号 {other.pid}" in message and socket.gethostname() in message, message
@@ -224,7 +239,7 @@ def _state_after_next_start(office: Office) -> str:
             ).scalar()
     finally:
         ctx.close()
-    assert not journal_path(office.db_path).exists()
+    assert not office.db_path.with_name("effdesk.sqlite.restore-journal.json").exists()
     assert not list(office.folder.glob(".effdesk-restore-*")), "decrypted staging left behind"
     on_disk = blobs_on_disk(office.files_dir)
     if notes is not None:
@@ -379,3 +394,10 @@ def test_interrupted_swap_whose_staged_data_vanished_is_rolled_back(office: Offi
 
     shutil.rmtree(staging)  # e.g. removed by a clean-up tool
     assert _state_after_next_start(office) == "old"
+
+
+def test_the_step_names_are_those_of_the_swap() -> None:
+    from effdesk.db.restore_journal import CRASH_ENV as env
+    from effdesk.db.restore_journal import SWAP_STEPS as steps
+
+    assert (env, steps) == (CRASH_ENV, SWAP_STEPS)

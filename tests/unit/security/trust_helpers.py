@@ -56,7 +56,10 @@ def make_office(folder: Path) -> Office:
     """An office database with 3 evidence files, a backup of it, then one more unit and file."""
     db_path = folder / "effdesk.sqlite"
     url = f"sqlite:///{db_path}"
-    db = open_database(url, create=True)
+    from effdesk.cli import main
+
+    assert main(["--db", url, "db", "upgrade"]) == 0  # a new database, made explicitly
+    db = open_database(url)
     files_dir = db.files_dir
     with db.session() as s:
         directory.create_unit(
