@@ -31,7 +31,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="effdesk-bench-") as tmp:
         work = Path(tmp)
         url = f"sqlite:///{work / 'office' / 'effdesk.sqlite'}"
-        db = open_database(url)
+        db = open_database(url, create=True)
         with db.session() as s:
             unit = Unit(name="单位", kind=UnitKind.TOWN, category=AssessmentCategory.FIRST)
             s.add(unit)

@@ -73,7 +73,7 @@ MEASURES = [MeasureType.EFFICIENCY_WARNING, MeasureType.CRITICISM_EDUCATION, Non
 
 
 def build_office(folder: Path, photos: list[Path]) -> tuple[Database, int]:
-    db = open_database(f"sqlite:///{folder / 'office.sqlite'}")
+    db = open_database(f"sqlite:///{folder / 'office.sqlite'}", create=True)
     store = EvidenceStore(db.files_dir)
     with db.session() as s:
         unit_ids = [

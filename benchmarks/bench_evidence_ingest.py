@@ -124,7 +124,7 @@ def run_ingest(paths: list[Path], workdir: Path, workers: int | None) -> tuple[f
     if workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True)
-    db = open_database(f"sqlite:///{workdir / 'bench.sqlite'}")
+    db = open_database(f"sqlite:///{workdir / 'bench.sqlite'}", create=True)
     try:
         with db.session() as s:
             unit = Unit(

@@ -65,7 +65,7 @@ DESCRIPTIONS = [
 
 
 def build_office(folder: Path, photos: list[Path]) -> tuple[object, int]:
-    db = open_database(f"sqlite:///{folder / 'office.sqlite'}")
+    db = open_database(f"sqlite:///{folder / 'office.sqlite'}", create=True)
     store = EvidenceStore(db.files_dir)
     with db.session() as s:
         unit_ids = [

@@ -61,7 +61,7 @@ def build_large_db(
             files = evidence_dir_for(url)
             if files.exists():
                 shutil.rmtree(files)
-    db = open_database(url)
+    db = open_database(url, create=True)
     try:
         if existing_data(db):
             raise SystemExit(f"{url} 不是空数据库")

@@ -6,7 +6,13 @@ Operations (each in a child process, killed after a random delay within its meas
   unit, 10,000 persons, one IMPORT audit entry);
 * ``backup``  — an encrypted backup of the database and its evidence files;
 * ``issue``   — issuing a document (number allocation, PDF render and store, state change)
-  through ``effdesk.services.documents.issue_document``.
+  through ``effdesk.services.documents.issue_document``;
+* ``restore`` — restoring a backup over a database that changed since (a unit added, a file
+  added); the first trials kill the restore deterministically right after each step of its
+  swap (``EFFDESK_CRASH_AT``, see effdesk/db/restore_journal.py), the rest at random moments.
+  After each kill the next start must find the complete old (the unit and file still there)
+  or the complete new data (neither, the restore recorded), with the evidence matching, no
+  journal and no decrypted staging folder left.
 
 After every kill the parent checks: ``PRAGMA integrity_check`` is ``ok``; each operation is all
 or nothing (the batch has 0 or 10,000 persons and its audit entry iff present; a backup folder
@@ -36,8 +42,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 IMPORT_ROWS = 10_000
-OPS = ("import", "backup", "issue")
+OPS = ("import", "backup", "issue", "restore")
+RESTORE_MARK = "备份后新增（崩溃测试）"
 KEY_ENV = "EFFDESK_CRASH_TEST_KEY"
+CRASH_ENV = "EFFDESK_CRASH_AT"
 
 
 # --------------------------------------------------------------------------- child side
@@ -50,6 +58,15 @@ def _child(op: str, url: str, iteration: int, dest: str) -> None:
     from effdesk.db.models import Person, Unit
     from effdesk.enums import AssessmentCategory, AuditAction, UnitKind
 
+    if op == "restore":  # the restore needs the database to itself: not opened here
+        from effdesk.security import backup
+
+        print("READY", flush=True)
+        backup.restore_backup(
+            Path(dest), bytes.fromhex(os.environ[KEY_ENV]), url, remember_key=False
+        )
+        print("DONE", flush=True)
+        return
     db = open_database(url)
     if op == "issue":
         from effdesk.reports import documents as _warm  # noqa: F401  (import cost before READY)
@@ -115,7 +132,7 @@ def _setup(work: Path, iterations: int) -> tuple[str, bytes]:
     from effdesk.services import documents
 
     url = f"sqlite:///{work / 'effdesk.sqlite'}"
-    db = open_database(url)
+    db = open_database(url, create=True)
     with db.session() as s:
         for i in range(iterations + 1):
             documents.create_draft(
@@ -140,10 +157,20 @@ def _setup(work: Path, iterations: int) -> tuple[str, bytes]:
 
 
 def _run_child(
-    op: str, url: str, i: int, dest: Path, key: bytes, kill_after: float | None
+    op: str,
+    url: str,
+    i: int,
+    dest: Path,
+    key: bytes,
+    kill_after: float | None,
+    crash_at: str = "",
 ) -> tuple[bool, float]:
-    """Run one child; kill it ``kill_after`` seconds after READY. Returns (finished, seconds)."""
+    """Run one child; kill it ``kill_after`` seconds after READY, or let it kill itself right
+    after step ``crash_at``. Returns (finished, seconds)."""
     env = dict(os.environ, **{KEY_ENV: key.hex()})
+    env.pop(CRASH_ENV, None)
+    if crash_at:
+        env[CRASH_ENV] = crash_at
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -171,6 +198,8 @@ def _run_child(
     t0 = time.monotonic()
     if kill_after is None:
         _out, err = proc.communicate()
+        if crash_at and proc.returncode == -signal.SIGKILL:
+            return False, time.monotonic() - t0
         if proc.returncode != 0:
             raise RuntimeError(f"child {op} #{i} failed: {err}")
         return True, time.monotonic() - t0
@@ -288,6 +317,137 @@ def _check_issue(url: str, i: int, files_dir: Path, tally: Tally) -> bool | str:
     return True
 
 
+@dataclass
+class RestoreOffice:
+    """A database with a backup, changed since: the template every restore trial starts from."""
+
+    folder: Path
+    archive: Path
+    blobs_at_backup: set[str]
+    blobs_after: set[str]
+
+
+def _blobs(files_dir: Path) -> set[str]:
+    objects = files_dir / "objects"
+    return {p.name for p in objects.rglob("*") if p.is_file()} if objects.is_dir() else set()
+
+
+def _setup_restore(work: Path, url: str, key: bytes) -> RestoreOffice:
+    import shutil
+
+    from effdesk.auth import SYSTEM
+    from effdesk.db.engine import open_database
+    from effdesk.db.models import StoredFile
+    from effdesk.enums import AssessmentCategory, MediaKind, UnitKind
+    from effdesk.evidence.store import EvidenceStore
+    from effdesk.security import backup
+    from effdesk.services import directory
+    from effdesk.services.evidence import gc_orphans
+
+    folder = work / "restore-template"
+    folder.mkdir()
+    src = Path(url.removeprefix("sqlite:///"))
+    con, out = sqlite3.connect(src), sqlite3.connect(folder / "effdesk.sqlite")
+    con.backup(out)
+    con.close()
+    out.close()
+    shutil.copytree(src.with_name(src.stem + "-files"), folder / "effdesk-files")
+    t_url = f"sqlite:///{folder / 'effdesk.sqlite'}"
+    db = open_database(t_url)
+    try:
+        with db.session() as s:  # the setup's loose files: not part of either state
+            gc_orphans(s, EvidenceStore(db.files_dir), min_age_s=0)
+        archive = backup.create_backup(db, work / "restore-archive", key).path
+        before = _blobs(db.files_dir)
+        with db.session() as s:
+            directory.create_unit(
+                s,
+                SYSTEM,
+                directory.UnitInput(RESTORE_MARK, UnitKind.TOWN, AssessmentCategory.SECOND),
+            )
+            # A file stored after the backup, with its row (an unreferenced one is an orphan).
+            blob = EvidenceStore(db.files_dir).put_bytes(os.urandom(300_000))
+            s.add(
+                StoredFile(
+                    sha256=blob.sha256,
+                    size=blob.size,
+                    mime="application/pdf",
+                    media_kind=MediaKind.DOCUMENT,
+                )
+            )
+    finally:
+        db.dispose()
+    return RestoreOffice(folder, archive, before, _blobs(folder / "effdesk-files"))
+
+
+WAL_WRITER = """
+import os, sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+con.execute("UPDATE units SET notes = 'wal' WHERE name = ?", (sys.argv[2],))
+con.commit()
+os._exit(0)
+"""
+
+
+def _restore_copy(template: RestoreOffice, target: Path) -> str:
+    """A copy of the template whose last write lives only in its -wal (as after a crash), so
+    the swap has a WAL to carry along with the old database."""
+    import shutil
+
+    shutil.copytree(template.folder, target)
+    db_file = target / "effdesk.sqlite"
+    subprocess.run([sys.executable, "-c", WAL_WRITER, str(db_file), RESTORE_MARK], check=True)
+    return f"sqlite:///{db_file}"
+
+
+def _check_restore(url: str, template: RestoreOffice, tally: Tally) -> bool | str:
+    """Next start: the complete old or the complete new data. True: new, False: old."""
+    from sqlalchemy import select
+
+    from effdesk import audit
+    from effdesk.cli import CommandContext
+    from effdesk.db.models import AuditEntry
+    from effdesk.db.restore_journal import journal_path
+    from effdesk.evidence.store import EvidenceStore
+    from effdesk.services.evidence import verify_files
+
+    path = Path(url.removeprefix("sqlite:///"))
+    ctx = CommandContext(url)
+    try:
+        db = ctx.database()
+        with db.session() as s:
+            chain = audit.verify_chain(s)
+            files = verify_files(s, EvidenceStore(db.files_dir))
+            last = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+        with db.engine.connect() as conn:
+            ok = conn.exec_driver_sql("PRAGMA integrity_check").scalar()
+            marked = conn.exec_driver_sql(
+                "SELECT notes FROM units WHERE name = ?", (RESTORE_MARK,)
+            ).scalar()
+    except Exception as exc:
+        return f"next start fails: {exc}"
+    finally:
+        ctx.close()
+    if ok != "ok" or chain or files:
+        return f"integrity {ok}, chain {chain[:2]}, files {[str(f) for f in files[:2]]}"
+    if journal_path(path).exists():
+        return "journal left after the next start"
+    if list(path.parent.glob(".effdesk-restore-*")):
+        return "decrypted staging folder left after the next start"
+    on_disk = _blobs(path.with_name(path.stem + "-files"))
+    if marked is not None:
+        if marked != "wal":
+            return "old database without its last write (its -wal was lost)"
+        if on_disk != template.blobs_after:
+            return "old database with other evidence files"
+        return False
+    if on_disk != template.blobs_at_backup:
+        return "restored database with other evidence files"
+    if last is None or last.action.value != "restore":
+        return "restored database without its restore entry"
+    return True
+
+
 def run(iterations: int, ops: list[str], seed: int, work: Path | None = None) -> dict[str, Tally]:
     """Run the experiment; returns the tallies (the test calls this with few iterations)."""
     rng = random.Random(seed)
@@ -301,6 +461,9 @@ def run(iterations: int, ops: list[str], seed: int, work: Path | None = None) ->
         results: dict[str, Tally] = {}
         for op in ops:
             tally = Tally()
+            if op == "restore":
+                results[op] = _run_restore(work, url, key, iterations, rng)
+                continue
             # Calibrate: one full run tells how long the operation takes.
             cal_dest = work / "bk" / f"{op}-cal"
             _, duration = _run_child(op, url, iterations, cal_dest, key, None)
@@ -332,6 +495,44 @@ def run(iterations: int, ops: list[str], seed: int, work: Path | None = None) ->
     finally:
         if own_tmp is not None:
             own_tmp.cleanup()
+
+
+def _run_restore(work: Path, url: str, key: bytes, iterations: int, rng: random.Random) -> Tally:
+    """Restore trials: a kill right after each step of the swap, then random kills."""
+    from effdesk.db.restore_journal import SWAP_STEPS
+
+    tally = Tally()
+    template = _setup_restore(work, url, key)
+    cal_url = _restore_copy(template, work / "restore-cal")
+    _, duration = _run_child("restore", cal_url, 0, template.archive, key, None)
+    tally.extra[f"duration of one full run (s): {duration:.2f}"] += 1
+    steps = [s for s in SWAP_STEPS if s != "old-journal"]  # no rollback journal beside WAL
+    for i in range(max(iterations, len(steps))):
+        trial_url = _restore_copy(template, work / f"restore-{i}")
+        if i < len(steps):
+            step, delay = steps[i], None
+            label = f"restore #{i} (killed after step {step})"
+        else:
+            step, delay = "", rng.uniform(0, duration * 1.1)
+            label = f"restore #{i} (kill after {delay:.2f}s)"
+        finished, _ = _run_child("restore", trial_url, i, template.archive, key, delay, step)
+        if step and finished:
+            tally.violations.append(f"{label}: the process was not killed at its step")
+        outcome = _check_restore(trial_url, template, tally)
+        if isinstance(outcome, str):
+            tally.violations.append(f"{label}: {outcome}")
+        elif finished:
+            tally.completed += 1
+            if not outcome:
+                tally.violations.append(f"{label}: finished but the old data is still there")
+        elif outcome:
+            tally.killed_applied += 1
+        else:
+            tally.killed_none += 1
+        import shutil
+
+        shutil.rmtree(work / f"restore-{i}", ignore_errors=True)
+    return tally
 
 
 def report(results: dict[str, Tally]) -> str:

@@ -35,9 +35,15 @@ class CommandContext:
     db_url: str | None = None
     _db: Database | None = field(default=None, repr=False)
 
-    def database(self) -> Database:
+    def database(self, *, create: bool = False) -> Database:
+        """The database named by ``--db`` (or the default one). A missing or empty file is
+        refused with its path unless ``create`` (only commands that set up a database pass
+        it). Leftovers of killed work are removed first."""
         if self._db is None:
-            self._db = open_database(self.db_url)
+            self._db = open_database(self.db_url, create=create)
+            from effdesk.security.housekeeping import tidy
+
+            tidy(self._db)
         return self._db
 
     def close(self) -> None:
@@ -94,7 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` and the like: the reader left, nothing went wrong.
         sys.stderr.close()
         return 0
-    except Exception:
+    except Exception as exc:
+        known = environment_error(exc)
+        if known is not None:
+            print(f"错误：{known}", file=sys.stderr)
+            return EXIT_USER_ERROR
         log = log_dir() / "effdesk-cli.log"
         with log.open("a", encoding="utf-8") as fh:
             fh.write(traceback.format_exc())
@@ -105,6 +115,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BUG
     finally:
         ctx.close()
+
+
+def environment_error(exc: BaseException) -> str | None:
+    """A disk or permission problem (not a bug) in Chinese, naming the file; else None.
+
+    Whatever was being written was rolled back (one transaction) or removed (temp files).
+    """
+    import errno
+
+    from effdesk.evidence.media import os_error_text
+
+    if isinstance(exc, OSError) and exc.errno in _ENV_ERRNOS:
+        where = f"：{exc.filename}" if exc.filename else ""
+        if exc.errno == errno.EEXIST:
+            return f"文件已存在{where}，未覆盖，未做任何改动。"
+        if exc.errno == errno.EISDIR:
+            return f"这是一个文件夹，需要的是文件路径{where}。未做任何改动。"
+        if exc.errno == errno.ENOTDIR:
+            return f"路径中有一部分是文件而不是文件夹{where}。未做任何改动。"
+        return f"{os_error_text(exc)}{where}。操作未完成，已写入的部分已撤销，数据未丢失。"
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if "database or disk is full" in text:
+        return "磁盘空间不足，数据库无法写入。操作未完成并已撤销，数据未丢失；请腾出空间后重试。"
+    if "readonly database" in text or "read-only" in text:
+        return "数据库或其所在文件夹是只读的，无法写入。数据库并未损坏；请检查写入权限后重试。"
+    return None
+
+
+def _env_errnos() -> frozenset[int]:
+    import errno
+
+    return frozenset(
+        {
+            errno.ENOSPC,
+            errno.EACCES,
+            errno.EPERM,
+            errno.EROFS,
+            errno.EEXIST,
+            errno.EISDIR,
+            errno.ENOTDIR,
+            errno.ENOENT,
+            errno.EIO,
+            getattr(errno, "EDQUOT", errno.ENOSPC),
+        }
+    )
+
+
+_ENV_ERRNOS = _env_errnos()
 
 
 if __name__ == "__main__":

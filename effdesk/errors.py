@@ -106,3 +106,11 @@ class ImportRejected(EffDeskError):
 
 class PackageRejected(EffDeskError):
     """A field package (or backup archive) refused before anything was written."""
+
+
+class DatabaseMissing(EffDeskError):
+    """No database at the path looked for (missing or an empty file); never created silently."""
+
+
+class DatabaseReadOnly(EffDeskError):
+    """The database file or its folder cannot be written (not damaged: do not restore)."""

@@ -14,7 +14,7 @@ def data_dir() -> Path:
     """The user data folder; ``EFFDESK_DATA_DIR`` overrides it (tests, portable installs)."""
     override = os.environ.get("EFFDESK_DATA_DIR")
     path = Path(override) if override else Path(platformdirs.user_data_dir(APP_DIR_NAME, False))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)  # readable by this user only
     return path
 
 
@@ -46,5 +46,5 @@ def log_dir() -> Path:
 
 def backup_dir() -> Path:
     path = data_dir() / "backups"
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path

@@ -76,7 +76,7 @@ def _wipe_postgres(url: str) -> None:
 def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One SQLite file migrated to head through Alembic, copied for each test (fast setup)."""
     path = tmp_path_factory.mktemp("template") / "effdesk.sqlite"
-    open_database(f"sqlite:///{path}").dispose()
+    open_database(f"sqlite:///{path}", create=True).dispose()
     con = sqlite3.connect(path)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()

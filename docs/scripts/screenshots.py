@@ -210,7 +210,7 @@ def _build_database(url: str, complaints: int, minimal: bool = False) -> Databas
     from effdesk.db.engine import open_database
     from effdesk.ui.app import optional_module
 
-    db = open_database(url)
+    db = open_database(url, create=True)
     generator = None if minimal else optional_module("effdesk.demo.generator")
     if generator is None:
         print("no demo generator (or --minimal): a small directory instead", file=sys.stderr)

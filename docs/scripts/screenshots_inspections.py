@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qs"))
 
-        db = open_database(f"sqlite:///{work / 'demo.sqlite'}")
+        db = open_database(f"sqlite:///{work / 'demo.sqlite'}", create=True)
         build_demo(db, seed=args.seed, complaints=args.complaints, today=base.DEMO_TODAY)
         with db.session() as s:
             actor = users.actor_of(users.find_user(s, SYSTEM, USER))
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                 campaign = max(live, key=lambda r: r.target_count)
                 task = work / "task.zip"
                 export_campaign(s, SYSTEM, campaign.id, task)
-            laptop = open_database(f"sqlite:///{work / 'laptop' / 'laptop.sqlite'}")
+            laptop = open_database(f"sqlite:///{work / 'laptop' / 'laptop.sqlite'}", create=True)
             with laptop.session() as s:
                 result = open_campaign_package(s, SYSTEM, task)
                 lap_actor = users.actor_of(users.find_user(s, SYSTEM, USER))

@@ -32,7 +32,9 @@ def register(sub: Any) -> None:
 
 
 def _upgrade(args: argparse.Namespace, ctx: CommandContext) -> int:
-    engine = connect(ctx.db_url)
+    # Only an explicit --db may name a new database to create; the default one never appears
+    # by accident (the GUI's first start or `effdesk demo` make it).
+    engine = connect(ctx.db_url, create=ctx.db_url is not None)
     try:
         before = current_revision(engine)
         backup = upgrade_to_head(engine)

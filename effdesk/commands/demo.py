@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import shutil
+import sqlite3
 import sys
 from datetime import date
 from pathlib import Path
@@ -11,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import make_url
 
+from effdesk.db import presence
 from effdesk.db.base import now
-from effdesk.db.engine import copy_sqlite_file, is_sqlite_url, wipe_sqlite
+from effdesk.db.engine import copy_sqlite_file, open_database, sqlite_file, wipe_sqlite
+from effdesk.db.restore_journal import fsync_dir, fsync_tree
 from effdesk.demo.generator import (
     DEFAULT_COMPLAINTS,
     DEFAULT_SEED,
@@ -74,41 +79,116 @@ def _day(text: str) -> date:
 
 def _demo(args: argparse.Namespace, ctx: CommandContext) -> int:
     url = ctx.db_url or default_db_url()
+    path = sqlite_file(url)
+    if path is not None:
+        from effdesk.security.housekeeping import clean_leftovers
+
+        with contextlib.suppress(OSError):
+            clean_leftovers(path)  # a killed earlier build's folder
+    if path is not None and path.exists() and path.stat().st_size:
+        # An existing file: it must be empty of data, or moved aside with --force.
+        db = ctx.database()
+        found = existing_data(db)
+        if found:
+            if not args.force:
+                where = make_url(url).render_as_string()
+                raise DemoRefused(
+                    f"数据库 {where} 已有数据（{'、'.join(found)}），演示数据只能生成到空数据库中。"
+                    "请用 --db 指定新的数据库文件，或加 --force 把现有文件改名保留后重新生成。"
+                )
+            ctx.close()
+            kept = _move_aside(url)
+            print(f"原数据库已改名保留：{kept}")
+        ctx.close()
+    printer = _Progress()
+    if path is None:
+        summary = _build_in_place(args, ctx, url, printer)
+    else:
+        summary = _build_staged(args, path, printer)
+    printer.done()
+    printer.print_summary(summary, ctx.db_url)
+    return 0
+
+
+def _build_in_place(
+    args: argparse.Namespace, ctx: CommandContext, url: str, printer: _Progress
+) -> DemoSummary:
+    """PostgreSQL: straight into the (empty) server database."""
     db = ctx.database()
     found = existing_data(db)
     if found:
-        where = make_url(url).render_as_string()
-        if not is_sqlite_url(url):
-            raise DemoRefused(
-                f"数据库 {where} 已有数据（{'、'.join(found)}）。演示数据只能生成到空数据库中；"
-                "为免误删，PostgreSQL 数据库即使加 --force 也不会被清空。请新建一个空数据库再试。"
-            )
-        if not args.force:
-            raise DemoRefused(
-                f"数据库 {where} 已有数据（{'、'.join(found)}），演示数据只能生成到空数据库中。"
-                "请用 --db 指定新的数据库文件，或加 --force 把现有文件改名保留后重新生成。"
-            )
-        ctx.close()
-        kept = _move_aside(url)
-        print(f"原数据库已改名保留：{kept}")
-        db = ctx.database()
-
-    printer = _Progress()
+        where = make_url(url).render_as_string(hide_password=True)
+        raise DemoRefused(
+            f"数据库 {where} 已有数据（{'、'.join(found)}）。演示数据只能生成到空数据库中；"
+            "为免误删，PostgreSQL 数据库即使加 --force 也不会被清空。请新建一个空数据库再试。"
+        )
     try:
-        summary = build_demo(
+        return build_demo(
             db, seed=args.seed, complaints=args.complaints, today=args.today, progress=printer
         )
     except DemoRefused:
         raise
     except BaseException:
         print(
-            "演示数据没有生成完，数据库中只有一部分数据：请删除该数据库（或加 --force）后重新生成。",
+            "演示数据没有生成完，数据库中只有一部分数据：请删除该数据库后重新生成。",
             file=sys.stderr,
         )
         raise
-    printer.done()
-    _print_summary(summary, ctx.db_url)
-    return 0
+
+
+def _build_staged(args: argparse.Namespace, path: Path, printer: _Progress) -> DemoSummary:
+    """SQLite: build the whole office in a private folder beside the target and move it in
+    only when complete, so a killed or failed build leaves no half-built office (the folder
+    is removed at the next start)."""
+    stamp = f"{now():%Y%m%d%H%M%S}"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    staging = path.parent / f".effdesk-demo-{stamp}-{os.getpid()}"
+    staging.mkdir(mode=0o700)
+    staged = staging / path.name
+    staged_url = f"sqlite:///{staged}"
+    try:
+        db = open_database(staged_url, create=True)
+        try:
+            summary = build_demo(
+                db, seed=args.seed, complaints=args.complaints, today=args.today, progress=printer
+            )
+        finally:
+            db.dispose()
+        con = sqlite3.connect(str(staged))
+        try:
+            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            con.close()
+        fsync_tree(staging)
+        _move_in(staging, staged, staged_url, path, stamp)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return summary
+
+
+def _move_in(staging: Path, staged: Path, staged_url: str, path: Path, stamp: str) -> None:
+    url = f"sqlite:///{path}"
+    with presence.exclusive(path, "生成演示数据"):
+        if path.exists() and path.stat().st_size:
+            db = open_database(url, migrate=False)
+            try:
+                found = existing_data(db)
+            finally:
+                db.dispose()
+            if found:
+                raise DemoRefused(
+                    f"生成期间数据库 {path} 已被写入数据（{'、'.join(found)}），"
+                    "演示数据未放入，原数据未做任何改动。"
+                )
+        wipe_sqlite(path)
+        files = evidence_dir_for(url)
+        if files.exists():
+            os.replace(files, files.with_name(f"{files.name}.before-demo-{stamp}"))
+        # Evidence first: a crash between the two moves leaves no database that lacks its
+        # photos (the next `effdesk demo` moves the stray folder aside).
+        os.replace(evidence_dir_for(staged_url), files)
+        os.replace(staged, path)
+        fsync_dir(path.parent)
 
 
 def _move_aside(url: str) -> Path:
@@ -127,35 +207,63 @@ def _move_aside(url: str) -> Path:
 
 
 class _Progress:
-    """Prints each stage once and the complaint count every tenth of the way."""
+    """Prints each stage once and the complaint count every tenth of the way.
+
+    A closed output (``effdesk demo | head``) must not stop the build halfway: printing
+    stops, the office is still built whole."""
 
     def __init__(self) -> None:
         self.stage = ""
         self.next_mark = 0.0
+        self.silent = False
+
+    def _print(self, text: str = "") -> None:
+        if self.silent:
+            return
+        try:
+            print(text, flush=True)
+        except (BrokenPipeError, ValueError, OSError):
+            self.silent = True
+            # Further writes (and the interpreter's final flush) go nowhere.
+            with contextlib.suppress(OSError, ValueError):
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                os.close(devnull)
 
     def __call__(self, done: int, total: int, what: str) -> None:
         if what != self.stage:
             self.stage = what
             self.next_mark = 0.1
             if what != "完成":
-                print(f"{what}……", flush=True)
+                self._print(f"{what}……")
         if total > 1000 and done / total >= self.next_mark:
-            print(f"  {done}/{total}", flush=True)
+            self._print(f"  {done}/{total}")
             while self.next_mark <= done / total:
                 self.next_mark += 0.1
 
     def done(self) -> None:
-        sys.stdout.flush()
+        self._print_flush()
+
+    def _print_flush(self) -> None:
+        if self.silent:
+            return
+        try:
+            sys.stdout.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            self.silent = True
+
+    def print_summary(self, summary: DemoSummary, db_url: str | None) -> None:
+        for line in _summary_lines(summary, db_url):
+            self._print(line)
 
 
-def _print_summary(summary: DemoSummary, db_url: str | None) -> None:
-    for line in summary.lines():
-        print(line)
-    print()
-    print(f"演示账号（密码均为 {summary.password}，首次登录不要求改密码）：")
+def _summary_lines(summary: DemoSummary, db_url: str | None) -> list[str]:
+    out = [*summary.lines(), ""]
+    out.append(f"演示账号（密码均为 {summary.password}，首次登录不要求改密码）：")
     for login in summary.logins:
         roles = "、".join(r.label for r in login.roles)
-        print(f"  {login.username:<11} {login.display_name}（{login.title}，角色：{roles}）")
-    print()
+        out.append(f"  {login.username:<11} {login.display_name}（{login.title}，角色：{roles}）")
+    out.append("")
     start = "effdesk" if db_url is None else f"effdesk --db {db_url}"
-    print(f"运行「{start}」打开程序，用以上任一账号登录。")
+    out.append(f"运行「{start}」打开程序，用以上任一账号登录。")
+    return out

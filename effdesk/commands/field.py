@@ -80,6 +80,7 @@ def _export(args: argparse.Namespace, ctx: CommandContext) -> int:
     from effdesk.field.campaign_package import export_campaign
     from effdesk.services import inspections
 
+    _check_out_file(args.out)
     db = ctx.database()
     with db.session() as s:
         campaign = inspections.find_campaign(s, SYSTEM, args.campaign)
@@ -88,10 +89,21 @@ def _export(args: argparse.Namespace, ctx: CommandContext) -> int:
     return 0
 
 
+def _check_out_file(out: Path) -> None:
+    from effdesk.errors import EffDeskError
+
+    if out.is_dir():
+        raise EffDeskError(
+            f"--out 指定的 {out} 是一个文件夹，需要的是要写出的文件路径（如 {out / '任务包.zip'}）。"
+            "未做任何改动。"
+        )
+
+
 def _open(args: argparse.Namespace, ctx: CommandContext) -> int:
     from effdesk.field.campaign_package import open_campaign_package
 
-    db = ctx.database()
+    # Setting up a field laptop makes its database, on an explicitly named path only.
+    db = ctx.database(create=ctx.db_url is not None)
     with db.session() as s:
         result = open_campaign_package(s, SYSTEM, args.file)
     print(result.summary())
@@ -101,6 +113,7 @@ def _open(args: argparse.Namespace, ctx: CommandContext) -> int:
 def _pack(args: argparse.Namespace, ctx: CommandContext) -> int:
     from effdesk.field.findings_package import pack_findings
 
+    _check_out_file(args.out)
     db = ctx.database()
     with db.session() as s:
         result = pack_findings(

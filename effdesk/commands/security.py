@@ -123,6 +123,11 @@ def _backup(args: argparse.Namespace, ctx: CommandContext) -> int:
     if choice.created:
         _print_recovery(choice)
     dest = args.to or backup_dir()
+    if dest.exists() and not dest.is_dir():
+        raise EffDeskError(
+            f"--to 指定的 {dest} 是一个已有的文件，不是文件夹。请指定一个文件夹"
+            "（备份文件名由程序生成），原文件未做任何改动。"
+        )
     result = backup.create_backup(db, dest, choice.key)
     mb = result.size / 1024 / 1024
     print(
@@ -215,6 +220,7 @@ def _verify(args: argparse.Namespace, ctx: CommandContext) -> int:
                 print(f"数据库完整性：{r}", file=sys.stderr)
         else:
             print("数据库完整性检查：通过")
+    bad += _verify_structure(db)
     with db.session() as s:
         problems = audit.verify_chain(s)
         seq, _hash = audit.chain_head(s)
@@ -232,6 +238,31 @@ def _verify(args: argparse.Namespace, ctx: CommandContext) -> int:
         return EXIT_PROBLEMS
     print("校验通过。")
     return 0
+
+
+def _verify_structure(db: Any) -> int:
+    """A whole office database: users and an audit trail, every index and trigger the
+    migrations define, number series not behind the numbers given."""
+    from effdesk.security import structure
+
+    not_office = structure.office_problems(db)
+    if not_office:
+        print(
+            f"这不是 EffDesk 办公数据库（{'、'.join(not_office)}）：{db.url}。"
+            "请确认 --db 路径是否正确。",
+            file=sys.stderr,
+        )
+    problems = structure.missing_objects(db) + structure.series_problems(db)
+    for p in problems:
+        print(f"数据库结构：{p}", file=sys.stderr)
+    if problems:
+        print(
+            "数据库结构不完整（可能是生成或导入过程被中断），请从备份恢复或重新生成。",
+            file=sys.stderr,
+        )
+    else:
+        print("数据库结构（索引、触发器、编号序列）：完整")
+    return len(not_office) + len(problems)
 
 
 def _verify_anchor(db: Any, key_file: Path | None, dirs: list[Path], *, clean: bool) -> int:

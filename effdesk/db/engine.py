@@ -5,7 +5,10 @@ SQLite-specific code is marked as such; everything else is portable to PostgreSQ
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
+import os
 import re
 import shutil
 import sqlite3
@@ -20,8 +23,16 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from effdesk.db import presence, restore_journal
 from effdesk.db.base import now
-from effdesk.errors import ConcurrentEditError, DatabaseCorrupt, DatabaseTooNew, EffDeskError
+from effdesk.errors import (
+    ConcurrentEditError,
+    DatabaseCorrupt,
+    DatabaseMissing,
+    DatabaseReadOnly,
+    DatabaseTooNew,
+    EffDeskError,
+)
 from effdesk.paths import default_db_url, evidence_dir_for
 
 if TYPE_CHECKING:
@@ -117,6 +128,11 @@ def check_integrity(engine: Engine) -> None:
         with engine.connect() as conn:
             rows = conn.exec_driver_sql("PRAGMA quick_check").fetchall()
     except Exception as exc:  # sqlite3 raises DatabaseError "file is not a database"
+        path = sqlite_file(str(engine.url))
+        if path is not None and _disk_full(path):
+            raise disk_full_error(path) from exc
+        if path is not None and _is_access_problem(path, exc):
+            raise read_only_error(path) from exc
         raise DatabaseCorrupt(
             f"数据库文件已损坏或不是 EffDesk 数据库（{exc}）。请从备份恢复；当前文件不会被覆盖。"
         ) from exc
@@ -127,6 +143,100 @@ def check_integrity(engine: Engine) -> None:
             + "；".join(problems[:5])
             + "。请从备份恢复；当前文件不会被覆盖。"
         )
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for a server or an in-memory database)."""
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":
+        return None
+    return Path(u.database)
+
+
+def read_only_error(path: Path) -> DatabaseReadOnly:
+    where = path.parent if not os.access(path.parent, os.W_OK) else path
+    return DatabaseReadOnly(
+        f"数据库所在的{'文件夹' if where == path.parent else '文件'} {where} 是只读的"
+        "（或没有写入权限、位于只读的U盘或光盘上）。数据库并未损坏，不需要从备份恢复；"
+        "请把它复制到可写的位置，或请管理员给予写入权限后再打开。"
+    )
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < 1024 * 1024
+    except OSError:
+        return False
+
+
+def disk_full_error(path: Path) -> EffDeskError:
+    return EffDeskError(
+        f"磁盘空间不足：数据库 {path} 所在的磁盘已满，无法打开或写入。数据库并未损坏，"
+        "不需要从备份恢复；请腾出磁盘空间后重试。"
+    )
+
+
+def _is_access_problem(path: Path, exc: BaseException) -> bool:
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text:
+        return True
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return False
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return True
+    folder_ro = not os.access(path.parent, os.W_OK)
+    file_ro = path.exists() and not os.access(path, os.W_OK)
+    return folder_ro or file_ro
+
+
+def check_database_file(path: Path, *, create: bool) -> None:
+    """Refuse a missing or empty database file unless ``create`` (never made by accident)."""
+    wal = Path(str(path) + "-wal")
+    if path.is_dir():
+        raise DatabaseMissing(f"数据库路径 {path} 是一个文件夹，不是 EffDesk 数据库文件。")
+    empty = path.exists() and path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size)
+    if create or (path.exists() and not empty):
+        return
+    how = (
+        "为免误建空库，EffDesk 不会自动新建数据库：新建演示库请运行 effdesk demo，"
+        "在此位置新建空库请运行 effdesk --db sqlite:///路径 db upgrade；"
+        "若数据库被误删或损坏，请从备份恢复（effdesk restore 备份文件）。"
+    )
+    if empty:
+        raise DatabaseMissing(f"数据库文件 {path} 是空文件（0 字节），不是 EffDesk 数据库。{how}")
+    raise DatabaseMissing(f"找不到数据库文件 {path}（数据库地址是否写错？）。{how}")
+
+
+def _create_private(path: Path) -> None:
+    """A new database file readable by this user only (SQLite gives its -wal/-shm the same
+    mode)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def prepare_sqlite_open(path: Path, *, create: bool) -> None:
+    """Before opening a SQLite file: finish an interrupted restore, refuse a missing or empty
+    file (unless ``create``)."""
+    if restore_journal.journal_path(path).exists():
+        with presence.exclusive(path, "完成上次中断的恢复"):
+            restore_journal.recover(path)
+    check_database_file(path, create=create)
+    if create and not path.exists():
+        try:
+            _create_private(path)
+        except PermissionError as exc:
+            raise read_only_error(path) from exc
+
+
+def hold_sqlite(path: Path) -> presence.Presence:
+    """This process's shared hold on the file (refused while a restore has it)."""
+    try:
+        return presence.Presence.acquire(path)
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise read_only_error(path) from exc
+        raise
 
 
 def _backup_sqlite_before_migration(engine: Engine, revision: str | None) -> Path | None:
@@ -179,6 +289,9 @@ class Database:
     engine: Engine
     sessions: sessionmaker[Session]
     files_dir: Path
+    # SQLite: this process's hold on the file (released by dispose) and the file's identity.
+    hold: presence.Presence | None = None
+    identity: presence.FileIdentity | None = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -208,14 +321,29 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.hold is not None:
+            self.hold.release()
+            self.hold = None
+
+    def hold_again(self) -> None:
+        """Take the shared hold again after :meth:`dispose` (a restore that did not happen)."""
+        path = sqlite_file(self.url)
+        if self.hold is None and path is not None:
+            self.hold = presence.Presence.acquire(path)
 
 
-def connect(url: str | None = None) -> Engine:
+def connect(url: str | None = None, *, create: bool = False) -> Engine:
     """An engine on ``url`` (default database) that has passed the integrity check.
 
     Every way the URL or the file can be wrong becomes an EffDeskError with a Chinese message.
+    A missing or empty SQLite file is refused unless ``create``.
     """
     url = url or default_db_url()
+    path = sqlite_file(url) if _parses(url) else None
+    if path is not None:
+        check_database_file(path, create=create)
+        if create and not path.exists():
+            _create_private(path)
     try:
         engine = make_engine(url)
     except Exception as exc:
@@ -230,6 +358,14 @@ def connect(url: str | None = None) -> Engine:
     return engine
 
 
+def _parses(url: str) -> bool:
+    try:
+        make_url(url)
+    except Exception:
+        return False
+    return True
+
+
 def _safe(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
@@ -237,16 +373,53 @@ def _safe(url: str) -> str:
         return "（无法解析的地址）"
 
 
-def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
-    """Open (and by default migrate) the database at ``url`` or the default SQLite file."""
+def open_database(
+    url: str | None = None, *, migrate: bool = True, create: bool = False
+) -> Database:
+    """Open (and by default migrate) the database at ``url`` or the default SQLite file.
+
+    A missing or empty SQLite file is refused (:class:`DatabaseMissing`, naming the path)
+    unless ``create``: only ``effdesk demo``, ``db upgrade`` on an explicit path and the GUI's
+    first start make a database. SQLite: an interrupted restore is finished first; the
+    database is held shared (see :mod:`effdesk.db.presence`) until :meth:`Database.dispose`,
+    and every transaction first checks that the file has not been replaced meanwhile.
+    """
     url = url or default_db_url()
-    engine = connect(url)
-    if migrate:
-        upgrade_to_head(engine)
-    sessions = sessionmaker(engine, expire_on_commit=False)
-    files = evidence_dir_for(url)
-    files.mkdir(parents=True, exist_ok=True)
-    return Database(url=url, engine=engine, sessions=sessions, files_dir=files)
+    path = sqlite_file(url) if _parses(url) else None
+    if path is not None:
+        prepare_sqlite_open(path, create=create)
+    engine = connect(url, create=create)  # a damaged file is refused before anything is added
+    hold = None
+    try:
+        if path is not None:
+            hold = hold_sqlite(path)
+        if migrate:
+            upgrade_to_head(engine)
+        identity = None
+        if path is not None:
+            identity = presence.FileIdentity(path)
+            guard = identity
+
+            def _check_file(_conn: Any) -> None:
+                guard.check()
+
+            event.listen(engine, "begin", _check_file)
+        sessions = sessionmaker(engine, expire_on_commit=False)
+        files = evidence_dir_for(url)
+        files.mkdir(parents=True, exist_ok=True)
+    except BaseException:
+        if hold is not None:
+            hold.release()
+        engine.dispose()
+        raise
+    return Database(
+        url=url,
+        engine=engine,
+        sessions=sessions,
+        files_dir=files,
+        hold=hold,
+        identity=identity,
+    )
 
 
 def copy_sqlite_file(src: Path, dest: Path) -> None:

@@ -32,6 +32,7 @@ from effdesk.db.models import (
     Unit,
     User,
 )
+from effdesk.db.restore_journal import crash_point
 from effdesk.demo._common import WorkDays, section_rng, table
 from effdesk.demo.accountability import build_accountability
 from effdesk.demo.complaints import FULL_HISTORY_RECENT, build_complaints
@@ -246,6 +247,8 @@ class _BulkLoad:
         self.fts = fts
 
     def after_chunk(self, conn: Connection, first_id: int, last_id: int) -> None:
+        # Crash tests: killed with the indexes and the FTS trigger dropped (see commands/demo).
+        crash_point("demo-bulk")
         if self.fts:
             conn.exec_driver_sql(
                 "INSERT INTO complaints_fts(rowid, search_text, search_identity) "

@@ -242,16 +242,21 @@ class EvidenceStore:
             return 0.0
 
     def clean_temp(self, older_than_s: float = 3600.0) -> int:
-        """Remove temp files left by interrupted writes (older than the given age)."""
+        """Remove temp files and folders (an unpacked package of a killed import) left by
+        interrupted writes, older than the given age."""
         if not self.tmp.is_dir():
             return 0
         n = 0
         limit = time.time() - older_than_s
         for f in self.tmp.iterdir():
             with contextlib.suppress(OSError):
-                if f.is_file() and f.stat().st_mtime < limit:
+                if f.stat().st_mtime >= limit:
+                    continue
+                if f.is_dir() and not f.is_symlink():
+                    shutil.rmtree(f)
+                else:
                     f.unlink()
-                    n += 1
+                n += 1
         return n
 
 

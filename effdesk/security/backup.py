@@ -34,14 +34,22 @@ backup's own BACKUP entry, keyed with the backup key, and the same head goes int
 beside the database (:mod:`effdesk.security.anchors`): ``effdesk verify`` uses them to detect a
 log whose newest entries were cut off or rewritten since.
 
-Restore decrypts and unpacks the WHOLE archive into a staging folder beside the database,
-checks every chunk, every manifest hash and the database's own integrity, and only then moves
-the current database and evidence folder aside (renamed with a timestamp, never deleted) and
-moves the restored ones in.
+Restore takes the database exclusively (refused while any other EffDesk has it open, see
+:mod:`effdesk.db.presence`), decrypts and unpacks the WHOLE archive into a private staging
+folder beside the database, checks every chunk, every manifest hash and the database's own
+integrity, records the restore in the staged database, fsyncs it all, and only then moves the
+current database and evidence folder aside (renamed with a timestamp, never deleted) and the
+restored ones in, through a journal the next start completes if the process dies midway
+(:mod:`effdesk.db.restore_journal`).
+
+The plaintext database snapshot of a backup is written to a private folder beside the database
+(``.effdesk-tmp/``, mode 0700), never to the backup destination; archives are created 0600.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import io
 import json
@@ -68,6 +76,7 @@ from sqlalchemy.engine import make_url
 
 from effdesk import audit
 from effdesk.auth import SYSTEM, Actor
+from effdesk.db import presence, restore_journal
 from effdesk.db.base import now
 from effdesk.db.engine import Database, head_revision, open_database
 from effdesk.db.models import Setting
@@ -471,21 +480,70 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _clean_partials(dest_dir: Path) -> None:
-    """Remove half-written archives left by a killed backup (never a finished one)."""
-    for p in dest_dir.glob(".effdesk-backup-*.partial"):
+def clean_partials(dest_dir: Path) -> int:
+    """Remove half-written archives left by a killed backup (never a finished one), and the
+    plaintext snapshots older versions wrote beside them; returns how many."""
+    removed = 0
+    if not dest_dir.is_dir():
+        return 0
+    for p in [
+        *dest_dir.glob(".effdesk-backup-*.partial"),
+        *dest_dir.glob(".effdesk-backup-*.sqlite"),
+    ]:
         m = re.match(r"\.effdesk-backup-(\d+)-", p.name)
         pid = int(m.group(1)) if m else 0
         alive = False
-        if pid and pid != os.getpid() and os.name == "posix":
-            try:
-                os.kill(pid, 0)
-                alive = True
-            except OSError:
-                alive = False
-        if alive and time.time() - p.stat().st_mtime < 3600:
+        if pid and pid != os.getpid():
+            from effdesk.db.presence import pid_alive
+
+            alive = pid_alive(pid)
+        try:
+            if alive and time.time() - p.stat().st_mtime < 3600:
+                continue
+            p.unlink()
+            removed += 1
+        except OSError:
             continue
-        p.unlink(missing_ok=True)
+    return removed
+
+
+_clean_partials = clean_partials
+
+
+def io_error(what: str, exc: BaseException, where: Path) -> EffDeskError:
+    """A disk problem during ``what`` as a Chinese message naming the file (nothing was kept)."""
+    from effdesk.evidence.media import os_error_text
+
+    if isinstance(exc, OSError):
+        reason = os_error_text(exc)
+        name = exc.filename or where
+    else:
+        text = str(exc)
+        reason = (
+            "磁盘空间不足" if "full" in text else ("没有写入权限" if "readonly" in text else text)
+        )
+        name = where
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        reason = "磁盘空间不足"
+    return EffDeskError(
+        f"{what}失败：{reason}（{name}）。未完成的文件已删除，数据库未做任何改动；"
+        "请腾出空间或换一个位置后重试。"
+    )
+
+
+def _check_destination(dest_dir: Path) -> None:
+    if dest_dir.exists() and not dest_dir.is_dir():
+        raise EffDeskError(
+            f"备份位置 {dest_dir} 是一个已有的文件，不是文件夹。请指定一个文件夹"
+            "（备份文件名由程序生成），原文件未做任何改动。"
+        )
+
+
+def _tidy_before_backup(db: Database) -> None:
+    """Leftovers of killed work (temp files, orphan evidence) must not ride along."""
+    from effdesk.security.housekeeping import tidy
+
+    tidy(db, at_start=False)
 
 
 def create_backup(
@@ -509,8 +567,10 @@ def create_backup(
     prog = progress or _NoProgress()
     src = _sqlite_path(db.url)
     db_id = database_id(db)
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    _clean_partials(dest_dir)
+    _check_destination(dest_dir)
+    dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    clean_partials(dest_dir)
+    _tidy_before_backup(db)
     at = at or now()
     final_path = dest_dir / archive_name(db_id, at, auto)
     n = 1
@@ -518,10 +578,15 @@ def create_backup(
         n += 1
         final_path = dest_dir / archive_name(db_id, at, auto).replace(SUFFIX, f"-{n}{SUFFIX}")
     partial = dest_dir / f".effdesk-backup-{os.getpid()}-{at:%Y%m%d%H%M%S}.partial"
-    snap = dest_dir / f".effdesk-backup-{os.getpid()}-{at:%Y%m%d%H%M%S}.sqlite"
+    # The plaintext snapshot stays on the database's own disk, in a folder only this user can
+    # read, named for this process (removed at the next start if the backup is killed).
+    from effdesk.security.housekeeping import private_temp_dir
+
+    snap = private_temp_dir(src) / f"backup-{at:%Y%m%d%H%M%S}-{os.getpid()}.sqlite"
     try:
         prog.report(0, 0, "正在生成数据库快照…")
         _snapshot_sqlite(src, snap)
+        restore_journal.crash_point("backup-snapshot")
         facts = _snapshot_facts(snap)
         files = list(_evidence_files(db.files_dir))
         total = snap.stat().st_size + sum(p.stat().st_size for _, p in files)
@@ -534,7 +599,7 @@ def create_backup(
             prog.report(done, total, "正在加密写入备份…")
 
         header = _make_header(key, db_id, chunk_size)
-        with partial.open("wb") as out:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
             writer = _EncryptingWriter(out, key, header)
             with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
                 for arc, path in [(DB_MEMBER, snap), *files]:
@@ -569,9 +634,12 @@ def create_backup(
             os.fsync(out.fileno())
         os.replace(partial, final_path)
         _fsync_dir(dest_dir)
+    except (OSError, sqlite3.OperationalError) as exc:
+        raise io_error("备份", exc, dest_dir) from exc
     finally:
-        snap.unlink(missing_ok=True)
-        partial.unlink(missing_ok=True)
+        for leftover in (snap, Path(f"{snap}-journal"), partial):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
     with db.session() as s:
         audit.record(
             s,
@@ -766,12 +834,16 @@ def unpack_archive(
                     target.parent.mkdir(parents=True, exist_ok=True)
                     sha = hashlib.sha256()
                     size = 0
-                    with target.open("wb") as out:
+                    with os.fdopen(
+                        os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb"
+                    ) as out:
                         while block := src.read(1024 * 1024):
                             sha.update(block)
                             size += len(block)
                             out.write(block)
                             prog.report(reader.bytes_read, total, "正在解密并校验备份…")
+                    if member.name != DB_MEMBER:
+                        os.chmod(target, 0o444)  # as the evidence store keeps its originals
                     seen[member.name] = (size, sha.hexdigest())
             reader.drain()
         except tarfile.TarError as exc:
@@ -825,7 +897,7 @@ def verify_archive(archive: Path, key: bytes, progress: Progress | None = None) 
 
 
 def _aside(path: Path, stamp: str) -> Path:
-    return path.with_name(f"{path.name}.before-restore-{stamp}")
+    return restore_journal.aside_name(path, stamp)
 
 
 def restore_backup(
@@ -839,75 +911,52 @@ def restore_backup(
 ) -> RestoreResult:
     """Replace the database at ``db_url`` and its evidence folder with the archive's content.
 
-    Order: unpack and verify everything in a staging folder; then rename the current database
-    (with its -wal/-shm) and evidence folder to ``*.before-restore-<time>``; then move the
-    restored ones in; then open (migrating an older schema) and record the restore in the
-    audit trail. Close every connection to the database first (other EffDesk windows too).
+    The database is taken exclusively first: while any other EffDesk (this process's own
+    open databases included) has it open the restore is refused, naming who holds it. Then:
+    unpack and verify everything in a private staging folder beside the database; open the
+    staged database (migrating an older schema) and record the restore in its audit trail;
+    fsync it all; then swap through a journal (:mod:`effdesk.db.restore_journal`): the current
+    database (with its -wal/-shm) and evidence folder are renamed ``*.before-restore-<time>``
+    (never deleted) and the restored ones moved in. A crash at any point leaves the complete
+    old or, after the next start rolls the journal forward, the complete new data.
     """
     require(actor, Permission.RESTORE)
     db_path = _sqlite_path(db_url)
     files_dir = evidence_dir_for(db_url)
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    stamp = now().strftime("%Y%m%d-%H%M%S")
-    staging = db_path.parent / f".effdesk-restore-{stamp}-{os.getpid()}"
-    try:
-        manifest = unpack_archive(archive, key, staging, progress)
-        rev = manifest.schema_revision
-        if rev and rev != head_revision():
-            from alembic.script import ScriptDirectory
-
-            from effdesk.db.engine import MIGRATIONS_DIR
-
-            if ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(rev) is None:
-                raise PackageRejected(
-                    f"此备份由更新版本的 EffDesk 生成（架构版本 {rev}），请升级后再恢复。"
-                )
-        moved: list[tuple[Path, Path]] = []
-        kept_db: Path | None = None
-        kept_files: Path | None = None
+    with presence.exclusive(db_path, "从备份恢复"):
+        restore_journal.recover(db_path)
+        stamp = now().strftime("%Y%m%d-%H%M%S")
+        staging = db_path.parent / f".effdesk-restore-{stamp}-{os.getpid()}"
+        kept_db = _aside(db_path, stamp) if db_path.exists() else None
+        kept_files = _aside(files_dir, stamp) if files_dir.exists() else None
         try:
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                p = Path(str(db_path) + suffix)
-                if p.exists():
-                    dest = Path(str(_aside(db_path, stamp)) + suffix)
-                    os.replace(p, dest)
-                    moved.append((dest, p))
-                    if suffix == "":
-                        kept_db = dest
-            if files_dir.exists():
-                kept_files = _aside(files_dir, stamp)
-                os.replace(files_dir, kept_files)
-                moved.append((kept_files, files_dir))
+            staging.mkdir(mode=0o700)
+            manifest = unpack_archive(archive, key, staging, progress)
+            _check_revision(manifest)
+            (staging / "files").mkdir(exist_ok=True)
+            restore_journal.crash_point("unpacked")
+            _stage_restore_record(staging / DB_MEMBER, actor, archive, manifest, kept_db)
+            restore_journal.fsync_tree(staging)
+            restore_journal.crash_point("staged")
+            try:
+                restore_journal.swap_in(db_path, files_dir, staging, stamp)
+            except OSError as exc:
+                # Undo what was moved (the journal says what); nothing is lost either way.
+                restore_journal.recover(db_path)
+                raise EffDeskError(
+                    f"无法换入恢复的数据（{exc.strerror or exc}：{exc.filename or db_path}）。"
+                    "当前数据已保持原样。请关闭所有 EffDesk 窗口、确认磁盘可写后再恢复。"
+                ) from exc
         except OSError as exc:
-            for dest, orig in reversed(moved):
-                os.replace(dest, orig)
-            raise EffDeskError(
-                f"无法移开当前数据库（{exc.strerror or exc}）。请关闭所有 EffDesk 窗口后再恢复。"
-                "当前数据未做任何改动。"
-            ) from exc
-        os.replace(staging / DB_MEMBER, db_path)
-        restored_files = staging / "files"
-        if restored_files.exists():
-            os.replace(restored_files, files_dir)
-        else:
-            files_dir.mkdir(parents=True, exist_ok=True)
-        _fsync_dir(db_path.parent)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            raise io_error("恢复", exc, staging) from exc
+        finally:
+            if not restore_journal.journal_path(db_path).exists():
+                shutil.rmtree(staging, ignore_errors=True)
+    # A new local mark for the restored log (effdesk/security/anchors.py): older anchors, of
+    # the log that was replaced, no longer apply.
     database = open_database(db_url)
     try:
-        with database.session() as s:
-            audit.record(
-                s,
-                actor,
-                AuditAction.RESTORE,
-                "database",
-                "",
-                f"从备份「{archive.name}」恢复（备份时间 {manifest.created_at}）；"
-                f"原数据已保留为 {kept_db.name if kept_db else '（无）'}",
-                None,
-                {"archive": archive.name, "files": manifest.files},
-            )
         with database.session() as s:
             anchors.mark_after_restore(s, key, manifest.database_id, db_path)
     finally:
@@ -926,6 +975,51 @@ def restore_backup(
         kept_database=kept_db,
         kept_files=kept_files,
     )
+
+
+def _check_revision(manifest: Manifest) -> None:
+    rev = manifest.schema_revision
+    if rev and rev != head_revision():
+        from alembic.script import ScriptDirectory
+
+        from effdesk.db.engine import MIGRATIONS_DIR
+
+        if ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(rev) is None:
+            raise PackageRejected(
+                f"此备份由更新版本的 EffDesk 生成（架构版本 {rev}），请升级后再恢复。"
+            )
+
+
+def _stage_restore_record(
+    staged: Path, actor: Actor, archive: Path, manifest: Manifest, kept_db: Path | None
+) -> None:
+    """Migrate the staged database and record the restore in it, before it replaces anything,
+    so the swap is the last step and the restored database is complete the moment it is in."""
+    database = open_database(f"sqlite:///{staged}")
+    try:
+        with database.session() as s:
+            audit.record(
+                s,
+                actor,
+                AuditAction.RESTORE,
+                "database",
+                "",
+                f"从备份「{archive.name}」恢复（备份时间 {manifest.created_at}）；"
+                f"原数据已保留为 {kept_db.name if kept_db else '（无）'}",
+                None,
+                {"archive": archive.name, "files": manifest.files},
+            )
+    finally:
+        database.dispose()
+    # One self-contained file: no -wal may travel separately from it.
+    con = sqlite3.connect(str(staged))
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        con.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{staged}{suffix}").unlink(missing_ok=True)
 
 
 def key_for_archive(archive: Path) -> bytes | None:

@@ -25,6 +25,7 @@ import binascii
 import contextlib
 import hashlib
 import hmac
+import os
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -206,10 +207,12 @@ def recovery_sheet(key: bytes, database_id: str, office_name: str, at: datetime)
 
 def write_key_file(path: Path, key: bytes) -> None:
     """A key file for ``--key-file``: the recovery key with comment lines."""
-    path.write_text(
-        f"# EffDesk 备份密钥文件。请保存在安全处，不要与备份文件放在一起。\n{recovery_key(key)}\n",
-        encoding="utf-8",
-    )
+    # Readable by this user only (0600), like the database and the backups.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(
+            f"# EffDesk 备份密钥文件。请保存在安全处，不要与备份文件放在一起。\n{recovery_key(key)}\n"
+        )
 
 
 def read_key_file(path: Path) -> bytes:

@@ -315,7 +315,7 @@ def create_office_database(url: str) -> Database:
     path = new_office_database_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return open_database(url)
+    return open_database(url, create=True)
 
 
 def demo_data_dir(base: Path) -> Path:

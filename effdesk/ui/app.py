@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -30,7 +31,13 @@ from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox, Q
 from effdesk import APP_NAME, APP_TITLE
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.engine import Database, open_database
-from effdesk.errors import DatabaseCorrupt, DatabaseTooNew, EffDeskError
+from effdesk.errors import (
+    DatabaseCorrupt,
+    DatabaseMissing,
+    DatabaseReadOnly,
+    DatabaseTooNew,
+    EffDeskError,
+)
 from effdesk.resources import resource_path
 from effdesk.services import users
 from effdesk.ui.context import AppContext
@@ -156,16 +163,51 @@ def handle_corrupt_database(err: DatabaseCorrupt, url: str | None) -> Database |
     return None
 
 
+def is_first_start(url: str | None) -> bool:
+    """True when EffDesk runs for the first time on this PC: the default database does not
+    exist and neither does anything that would say it once did (evidence, backups, an
+    unfinished restore). Only then does the GUI create the database; a vanished database or a
+    mistyped ``--db`` path is refused with the path instead."""
+    if url is not None:
+        return False
+    from effdesk.db.restore_journal import journal_path
+    from effdesk.paths import backup_dir, default_db_path, evidence_dir_for
+
+    path = default_db_path()
+    files = evidence_dir_for(f"sqlite:///{path}")
+    used_before = (
+        path.exists()
+        or journal_path(path).exists()
+        or (files / "objects").is_dir()
+        or any(backup_dir().glob("*.effbak"))
+    )
+    return not used_before
+
+
 def open_database_interactive(url: str | None) -> Database | None:
-    """Open and migrate the database; on failure explain it in Chinese and return None."""
+    """Open and migrate the database; on failure explain it in Chinese and return None.
+
+    Creates the default database only at the first start (:func:`is_first_start`)."""
     try:
-        return open_database(url)
+        db = open_database(url, create=is_first_start(url))
     except DatabaseCorrupt as err:
         return handle_corrupt_database(err, url)
     except DatabaseTooNew as err:
         startup_error("数据库版本过新", str(err))
+    except DatabaseMissing as err:
+        startup_error("找不到数据库", str(err))
+    except DatabaseReadOnly as err:
+        startup_error("数据库只读", str(err))
     except EffDeskError as err:
         startup_error("无法打开数据库", str(err))
+    else:
+        from effdesk.security.housekeeping import tidy
+
+        try:
+            tidy(db)
+        except Exception:  # leftovers are removed again at the next start or backup
+            logging.getLogger("effdesk").exception("start-up clean-up failed")
+        return db
     return None
 
 
@@ -258,16 +300,16 @@ def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
 
 
 def open_new_or_existing(db_url: str | None) -> Database | None:
-    """A first start (no database file yet) creates it explicitly for the setup wizard;
-    otherwise the existing database is opened as always."""
+    """At the first start on this PC (:func:`is_first_start`) the setup wizard's database is
+    created explicitly; otherwise the existing database is opened as always, and a vanished
+    one is refused with its path rather than silently replaced by an empty one."""
     from effdesk.paths import default_db_url
     from effdesk.services import setup
 
-    url = db_url or default_db_url()
-    if setup.new_office_database_path(url) is None:
+    if not is_first_start(db_url):
         return open_database_interactive(db_url)
     try:
-        return setup.create_office_database(url)
+        return setup.create_office_database(db_url or default_db_url())
     except EffDeskError as err:
         startup_error("无法新建数据库", str(err))
         return None

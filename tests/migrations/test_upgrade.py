@@ -99,7 +99,7 @@ def test_upgrade_saved_database_keeps_its_data(rev: str, tmp_path: Path) -> None
 
 
 def test_fresh_database_gets_head(tmp_path: Path) -> None:
-    db = open_database(f"sqlite:///{tmp_path / 'new.sqlite'}")
+    db = open_database(f"sqlite:///{tmp_path / 'new.sqlite'}", create=True)
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -109,7 +109,7 @@ def test_fresh_database_gets_head(tmp_path: Path) -> None:
 
 def test_database_from_a_newer_effdesk_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "newer.sqlite"
-    open_database(f"sqlite:///{path}").dispose()
+    open_database(f"sqlite:///{path}", create=True).dispose()
     engine = make_engine(f"sqlite:///{path}")
     with engine.begin() as conn:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")

@@ -460,7 +460,7 @@ def test_report_from_page(page_for: Callable[[str], InspectionsPage], tmp_path: 
 
 # --- the field laptop, from two pages on two databases ---------------------------------
 def _laptop(tmp_path: Path) -> tuple[Database, Actor]:
-    laptop = open_database(f"sqlite:///{tmp_path / 'laptop' / 'laptop.sqlite'}")
+    laptop = open_database(f"sqlite:///{tmp_path / 'laptop' / 'laptop.sqlite'}", create=True)
     with laptop.session() as s:
         admin = User(username="ladmin", display_name="笔记本管理员", must_change_password=False)
         admin.roles = [UserRole(role=Role.ADMIN)]

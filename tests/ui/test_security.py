@@ -288,7 +288,7 @@ def test_corrupt_database_start_restores_latest_backup_keeping_the_damaged_file(
 ) -> None:
     # A good database with a backup in the default backup folder …
     good_url = f"sqlite:///{tmp_path / 'good' / 'effdesk.sqlite'}"
-    good = open_database(good_url)
+    good = open_database(good_url, create=True)
     with good.session() as s:
         users.bootstrap_admin(s)
     choice = backup.backup_key(good)

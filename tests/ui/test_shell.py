@@ -375,11 +375,19 @@ def test_unusable_url_is_explained(startup_messages: list[tuple[str, str]]) -> N
     assert title == "无法打开数据库" and "nosuchdb" in text
 
 
-def test_open_database_interactive_migrates(tmp_path: Path) -> None:
-    db = gui_app.open_database_interactive(f"sqlite:///{tmp_path / 'new.sqlite'}")
-    assert db is not None
+def test_open_database_interactive_migrates(
+    tmp_path: Path, startup_messages: list[tuple[str, str]]
+) -> None:
+    # The first start on this PC creates the default database (issue 18: nothing else does).
+    db = gui_app.open_database_interactive(None)
+    assert db is not None and not startup_messages
     gui_app.prepare_database(db)
     db.dispose()
+    # A --db path that does not exist is refused with the path, not created.
+    new = tmp_path / "new.sqlite"
+    assert gui_app.open_database_interactive(f"sqlite:///{new}") is None
+    ((title, text),) = startup_messages
+    assert title == "找不到数据库" and str(new) in text and not new.exists()
 
 
 def test_login_without_login_module_needs_dev_flag(

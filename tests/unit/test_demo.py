@@ -84,7 +84,7 @@ CONCLUDED_STATES = {S.CONCLUDED, S.ANSWERED}
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, DemoSummary]]:
     """The default demo (500 complaints), built once for the module's tests."""
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
-    db = open_database(f"sqlite:///{path}")
+    db = open_database(f"sqlite:///{path}", create=True)
     summary = build_demo(db, today=TODAY)
     yield db, summary
     db.dispose()
@@ -431,7 +431,7 @@ def test_same_seed_and_date_give_identical_data(
     demo: tuple[Database, DemoSummary], tmp_path: Path
 ) -> None:
     first, _summary = demo
-    again = open_database(f"sqlite:///{tmp_path / 'again.sqlite'}")
+    again = open_database(f"sqlite:///{tmp_path / 'again.sqlite'}", create=True)
     try:
         build_demo(again, today=TODAY)
         with first.engine.connect() as a, again.engine.connect() as b:
@@ -454,7 +454,7 @@ def test_chunks_are_the_same_with_workers_and_bulk_loading(
     results = []
     for name, workers in (("serial", 10**9), ("parallel", 1)):
         monkeypatch.setattr(demo_complaints, "PARALLEL_THRESHOLD", workers)
-        db = open_database(f"sqlite:///{tmp_path / name}.sqlite")
+        db = open_database(f"sqlite:///{tmp_path / name}.sqlite", create=True)
         try:
             with db.engine.connect() as conn:
                 rng = section_rng(5, "directory")
@@ -492,8 +492,8 @@ def test_fast_sqlite_rows_store_what_sqlalchemy_stores(
 ) -> None:
     """The bulk path converts values itself; they must be stored exactly as Core would."""
     source, _summary = demo
-    a = open_database(f"sqlite:///{tmp_path / 'core.sqlite'}")
-    b = open_database(f"sqlite:///{tmp_path / 'fast.sqlite'}")
+    a = open_database(f"sqlite:///{tmp_path / 'core.sqlite'}", create=True)
+    b = open_database(f"sqlite:///{tmp_path / 'fast.sqlite'}", create=True)
     try:
         with source.engine.connect() as conn:
             models = (Unit, Complaint, ComplaintEvent, Finding, StoredFile, Attachment)

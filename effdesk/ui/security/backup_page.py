@@ -310,6 +310,7 @@ class BackupPage(QWidget):
             archive or self.selected_archive(),
             tasks=self.ctx.tasks,
             before_restore=self.ctx.db.dispose,
+            after_failure=self.ctx.db.hold_again,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 

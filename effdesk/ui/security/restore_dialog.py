@@ -56,19 +56,23 @@ class RestoreDialog(QDialog):
         *,
         tasks: TaskRunner | None = None,
         before_restore: Callable[[], None] | None = None,
+        after_failure: Callable[[], None] | None = None,
         intro: str = "",
     ) -> None:
         super().__init__(parent)
         self.db_url = db_url
         self.tasks = tasks or TaskRunner()
         self.before_restore = before_restore
+        # Undoes before_restore when the restore did not happen (refused, wrong key …).
+        self.after_failure = after_failure
         self.result_: backup.RestoreResult | None = None
         self.setObjectName("restoreDialog")
         self.setWindowTitle("从备份恢复")
         layout = QVBoxLayout(self)
         text = intro or (
             "恢复会先完整解密并校验整个备份文件；校验通过后，当前数据库和证据文件夹会改名保留"
-            "（不会删除），再换成备份中的数据。恢复前请关闭其他电脑或窗口中的 EffDesk。"
+            "（不会删除），再换成备份中的数据。其他窗口或电脑上的 EffDesk 打开着这个数据库时，"
+            "恢复会被拒绝并列出它们，请先关闭。"
         )
         note = QLabel(text)
         note.setWordWrap(True)
@@ -202,6 +206,11 @@ class RestoreDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
+        if self.after_failure is not None:
+            try:
+                self.after_failure()
+            except EffDeskError as err:
+                show_error(self, err)
         if isinstance(exc, EffDeskError):
             self.error_label.setText(str(exc))
         else:

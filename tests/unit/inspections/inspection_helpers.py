@@ -180,7 +180,7 @@ class Office:
 
 
 def open_db(path: Path) -> Database:
-    return open_database(f"sqlite:///{path}")
+    return open_database(f"sqlite:///{path}", create=True)
 
 
 def plan_office(path: Path) -> Office:

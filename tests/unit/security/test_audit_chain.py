@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from sec_helpers import make_user
 from sqlalchemy import select, text
 
 from effdesk import audit
@@ -19,8 +20,9 @@ from effdesk.services import directory
 
 @pytest.fixture
 def logged(tmp_path: Path) -> Database:
-    db = open_database(f"sqlite:///{tmp_path / 'effdesk.sqlite'}")
+    db = open_database(f"sqlite:///{tmp_path / 'effdesk.sqlite'}", create=True)
     with db.session() as s:
+        make_user(s, "admin", Role.ADMIN)  # an office database has users (verify checks)
         for i in range(8):
             directory.create_unit(
                 s,
@@ -105,7 +107,7 @@ def test_verify_leaves_the_session_alone(logged: Database) -> None:
 def test_concurrent_appends_never_fork(tmp_path: Path) -> None:
     """Two connections appending at once (read-only transactions first) keep one chain."""
     url = f"sqlite:///{tmp_path / 'effdesk.sqlite'}"
-    db1, db2 = open_database(url), open_database(url)
+    db1, db2 = open_database(url, create=True), open_database(url)
     actor = Actor(None, "t", frozenset({Role.ADMIN}))
     errors: list[BaseException] = []
     start = threading.Barrier(2)

@@ -55,7 +55,7 @@ def _tree(files_dir: Path) -> dict[str, str]:
 
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Database:
-    database = open_database(f"sqlite:///{tmp_path / 'office' / 'effdesk.sqlite'}")
+    database = open_database(f"sqlite:///{tmp_path / 'office' / 'effdesk.sqlite'}", create=True)
     return database
 
 

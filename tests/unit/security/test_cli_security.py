@@ -23,6 +23,7 @@ def test_backup_restore_with_key_file_and_recovery_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], no_keyring: None
 ) -> None:
     url = f"sqlite:///{tmp_path / 'office' / 'effdesk.sqlite'}"
+    assert _run(capsys, "--db", url, "db", "upgrade")[0] == 0  # a new database, explicitly
     rc, out = _run(capsys, "--db", url, "user", "bootstrap")
     assert rc == 0 and "一次性密码" in out
     rc, out = _run(capsys, "--db", url, "backup")  # no keyring on this PC
@@ -55,6 +56,7 @@ def test_backup_restore_with_key_file_and_recovery_key(
 
 def test_user_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path / 'effdesk.sqlite'}"
+    assert _run(capsys, "--db", url, "db", "upgrade")[0] == 0
     rc, out = _run(
         capsys,
         "--db",
@@ -90,6 +92,7 @@ def test_backup_uses_keyring_when_present(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], memory_keyring: MemoryKeyring
 ) -> None:
     url = f"sqlite:///{tmp_path / 'effdesk.sqlite'}"
+    assert _run(capsys, "--db", url, "db", "upgrade")[0] == 0
     rc, out = _run(capsys, "--db", url, "backup", "--to", str(tmp_path / "bk"))
     assert rc == 0 and "恢复密钥" in out  # first backup: new key, recovery key printed
     rc, out = _run(capsys, "--db", url, "backup", "--to", str(tmp_path / "bk"))

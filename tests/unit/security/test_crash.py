@@ -1,4 +1,5 @@
-"""A short run of benchmarks/crash_safety.py: SIGKILL during import, backup and issue."""
+"""A short run of benchmarks/crash_safety.py: SIGKILL during import, backup, issue and restore
+(the restore killed after every step of its swap)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,13 @@ def test_killed_operations_leave_all_or_nothing(tmp_path: Path) -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules["crash_safety"] = module
     spec.loader.exec_module(module)
-    results = module.run(iterations=2, ops=["import", "backup", "issue"], seed=7, work=tmp_path)
+    ops = ["import", "backup", "issue", "restore"]
+    results = module.run(iterations=2, ops=ops, seed=7, work=tmp_path)
     text = module.report(results)
     print(text)
+    from effdesk.db.restore_journal import SWAP_STEPS
+
     for op, tally in results.items():
         assert tally.violations == [], text
-        assert tally.completed + tally.killed_applied + tally.killed_none == 2, op
+        trials = len(SWAP_STEPS) - 1 if op == "restore" else 2  # one kill after each step
+        assert tally.completed + tally.killed_applied + tally.killed_none == trials, op

@@ -1,0 +1,134 @@
+"""Leftovers of interrupted work, removed at start and before a backup.
+
+A killed backup, restore, demo or field import leaves files behind: a plaintext database
+snapshot in the private temp folder, a decrypted staging folder, an unpacked package under
+``effdesk-files/tmp/`` and evidence blobs no row refers to (which would otherwise ride along in
+every backup). Names carry the process id of their maker, so only leftovers of processes that
+no longer run are touched; evidence orphans are removed at once only when no other EffDesk
+has the database open (else after the usual grace period, an ingest may be under way).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from effdesk.db.engine import Database, sqlite_file
+from effdesk.db.presence import pid_alive
+from effdesk.db.restore_journal import journal_path
+
+TEMP_DIR_NAME = ".effdesk-tmp"
+_PID_RE = re.compile(r"-(\d+)(?:\.[a-z]+)?$")
+_GRACE_S = 3600.0
+
+log = logging.getLogger("effdesk")
+
+
+def private_temp_dir(db_path: Path) -> Path:
+    """A folder beside the database readable by this user only, for plaintext intermediates
+    (on the database's disk, never in a backup destination)."""
+    folder = db_path.parent / TEMP_DIR_NAME
+    folder.mkdir(mode=0o700, exist_ok=True)
+    with contextlib.suppress(OSError):
+        os.chmod(folder, 0o700)
+    return folder
+
+
+def owner_pid(name: str) -> int | None:
+    """The process id at the end of a leftover's name (``…-<pid>`` or ``…-<pid>.ext``)."""
+    m = _PID_RE.search(name)
+    return int(m.group(1)) if m else None
+
+
+def _dead(path: Path) -> bool:
+    pid = owner_pid(path.name)
+    return pid is not None and pid != os.getpid() and not pid_alive(pid)
+
+
+def _remove(path: Path) -> bool:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    except OSError:
+        return False
+    return True
+
+
+@dataclass
+class Tidied:
+    temp_files: int = 0  # plaintext snapshots, staging folders, unpacked packages
+    orphans: int = 0  # evidence blobs no row refers to
+
+    def __bool__(self) -> bool:
+        return bool(self.temp_files or self.orphans)
+
+
+def clean_leftovers(db_path: Path) -> int:
+    """Remove what killed EffDesk processes left beside ``db_path``; returns how many."""
+    parent = db_path.parent
+    removed = 0
+    pending = _journal_staging(db_path)
+    candidates: list[Path] = []
+    tmp = parent / TEMP_DIR_NAME
+    if tmp.is_dir():
+        candidates += list(tmp.iterdir())
+    candidates += [p for p in parent.glob(".effdesk-restore-*") if p.name != pending]
+    candidates += list(parent.glob(".effdesk-demo-*"))
+    for p in candidates:
+        if _dead(p) and _remove(p):
+            removed += 1
+    return removed
+
+
+def _journal_staging(db_path: Path) -> str | None:
+    # A staging folder named by an unfinished restore's journal is data, not a leftover.
+    journal = journal_path(db_path)
+    if not journal.exists():
+        return None
+    import json
+
+    try:
+        return str(json.loads(journal.read_text(encoding="utf-8"))["staging"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def tidy(db: Database, *, at_start: bool = True) -> Tidied:
+    """Remove leftovers of interrupted work for ``db`` (never raises for a file it cannot
+    remove: a read-only folder simply keeps them)."""
+    from effdesk.evidence.store import EvidenceStore
+    from effdesk.security.backup import clean_partials
+    from effdesk.services.evidence import gc_orphans
+
+    result = Tidied()
+    path = sqlite_file(db.url)
+    alone = False
+    if path is not None:
+        with contextlib.suppress(OSError):
+            result.temp_files += clean_leftovers(path)
+        alone = at_start and db.hold is not None and not db.hold.others()
+    with contextlib.suppress(OSError):
+        from effdesk.paths import backup_dir
+
+        result.temp_files += clean_partials(backup_dir())
+    grace = 0.0 if alone else _GRACE_S
+    store = EvidenceStore(db.files_dir)
+    try:
+        with db.session() as s:
+            result.orphans = gc_orphans(s, store, min_age_s=grace)
+    except OSError as exc:
+        log.warning("evidence clean-up skipped: %s", exc)
+    if result:
+        log.info("removed %d leftovers and %d orphan evidence files", *_counts(result))
+    return result
+
+
+def _counts(t: Tidied) -> tuple[int, int]:
+    return t.temp_files, t.orphans
