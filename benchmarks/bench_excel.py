@@ -315,7 +315,7 @@ def bench_import(rows: int, work: Path) -> dict[str, float]:
 
     path = work / "office-ledger.xlsx"
     build_office_ledger(path, rows)
-    db = open_database(f"sqlite:///{work / 'import.sqlite'}")
+    db = open_database(f"sqlite:///{work / 'import.sqlite'}", create=True)
     with db.session() as s:
         ensure_default_categories(s)
     t0 = time.process_time()

@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qs"))
 
-        db = open_database(f"sqlite:///{work / 'demo.sqlite'}")
+        db = open_database(f"sqlite:///{work / 'demo.sqlite'}", create=True)
         build_demo(db, seed=args.seed, complaints=args.complaints, today=base.DEMO_TODAY)
         with db.session() as s:
             actor = users.actor_of(users.find_user(s, SYSTEM, USER))

@@ -64,7 +64,7 @@ def main() -> int:
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qs"))
 
-        db = open_database(f"sqlite:///{work / 'demo.sqlite'}")
+        db = open_database(f"sqlite:///{work / 'demo.sqlite'}", create=True)
         build_demo(db, seed=DEMO_SEED, today=DEMO_TODAY)
         with db.session() as s:
             leader = users.actor_of(users.find_user(s, SYSTEM, "leader1"))

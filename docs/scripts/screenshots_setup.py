@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         app = create_application(["effdesk"])
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qs"))
-        db = open_database(f"sqlite:///{work / 'data' / 'effdesk.sqlite'}")
+        db = open_database(f"sqlite:///{work / 'data' / 'effdesk.sqlite'}", create=True)
         prepare_database(db)
         wizard = SetupWizard(db, today=TODAY)
         wizard.resize(900, 640)

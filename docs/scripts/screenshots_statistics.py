@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         app.setApplicationName("EffDeskScreenshots")
         QSettings.setDefaultFormat(QSettings.Format.IniFormat)
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qs"))
-        db = open_database(f"sqlite:///{work / 'demo.sqlite'}")
+        db = open_database(f"sqlite:///{work / 'demo.sqlite'}", create=True)
         build_demo(db, seed=args.seed, complaints=args.complaints, today=today)
         args.out.mkdir(parents=True, exist_ok=True)
 

@@ -47,7 +47,7 @@ def main() -> int:
     font = choose_ui_font()
     if font is not None:
         app.setFont(font)
-    db = open_database(f"sqlite:///{tmp / 'effdesk.sqlite'}")
+    db = open_database(f"sqlite:///{tmp / 'effdesk.sqlite'}", create=True)
     actors = {}
     with db.session() as s:
         ensure_default_categories(s)

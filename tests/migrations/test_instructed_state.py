@@ -44,7 +44,7 @@ def _states(db_url: str) -> dict[str, tuple[str, list[tuple[str, str | None, str
 
 def test_upgrade_moves_instructed_cases_and_their_history(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'office.sqlite'}"
-    db = open_database(url)
+    db = open_database(url, create=True)
     build_demo(db, complaints=60, today=date(2026, 11, 20))
     before_rev = ScriptDirectory(str(MIGRATIONS_DIR)).get_revision("0010").down_revision
     assert isinstance(before_rev, str)

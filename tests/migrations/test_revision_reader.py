@@ -25,7 +25,7 @@ def test_the_header_reader_agrees_with_alembic() -> None:
 
 
 def test_current_revision_of_new_and_migrated_databases(tmp_path: Path) -> None:
-    db = open_database(f"sqlite:///{tmp_path / 'a.sqlite'}")
+    db = open_database(f"sqlite:///{tmp_path / 'a.sqlite'}", create=True)
     assert current_revision(db.engine) == head_revision()
     db.dispose()
     empty = open_database(f"sqlite:///{tmp_path / 'b.sqlite'}", migrate=False)
@@ -35,7 +35,7 @@ def test_current_revision_of_new_and_migrated_databases(tmp_path: Path) -> None:
 
 def test_opening_an_up_to_date_database_does_not_import_alembic(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'office.sqlite'}"
-    open_database(url).dispose()
+    open_database(url, create=True).dispose()
     code = (
         "import sys; from effdesk.db.engine import open_database; "
         f"open_database({url!r}).dispose(); print('alembic' in sys.modules)"

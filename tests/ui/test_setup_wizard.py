@@ -254,7 +254,7 @@ def test_run_gui_shows_the_wizard_only_before_the_office_is_set_up(
     from effdesk.ui.setup import demo, wizard
 
     shown: list[Database] = []
-    demo_db = open_database(f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    demo_db = open_database(f"sqlite:///{tmp_path / 'demo.sqlite'}", create=True)
     monkeypatch.setattr(demo, "open_demo_office", lambda: demo_db)
     monkeypatch.setattr(app.QMessageBox, "information", lambda *a, **k: None)
 

@@ -36,7 +36,7 @@ def demo_accounts_text() -> str:
 
 def open_demo_office(complaints: int = DEMO_COMPLAINTS) -> Database:
     """Open (creating on first use) the demo office database; never the real office's."""
-    db = open_database(demo_db_url())
+    db = open_database(demo_db_url(), create=True)
     if existing_data(db):
         return db
     dialog = QProgressDialog("正在生成演示单位的数据…", "", 0, 0)

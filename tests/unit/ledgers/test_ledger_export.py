@@ -150,7 +150,7 @@ def test_exported_ledger_reimported_gives_the_same_cases(
         ]
 
     before = picture(session)
-    other = open_database(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    other = open_database(f"sqlite:///{tmp_path / 'other.sqlite'}", create=True)
     try:
         with other.session() as s2:
             ensure_default_categories(s2)

@@ -23,7 +23,7 @@ from effdesk.services import directory
 
 @pytest.fixture
 def office(tmp_path: Path) -> Database:
-    db = open_database(f"sqlite:///{tmp_path / 'effdesk.sqlite'}")
+    db = open_database(f"sqlite:///{tmp_path / 'effdesk.sqlite'}", create=True)
     with db.session() as s:
         for i in range(12):
             directory.create_unit(

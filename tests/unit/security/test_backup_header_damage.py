@@ -17,7 +17,7 @@ from effdesk.services import directory
 
 @pytest.fixture
 def archive_and_key(tmp_path: Path) -> tuple[Path, bytes]:
-    db = open_database(f"sqlite:///{tmp_path / 'office' / 'effdesk.sqlite'}")
+    db = open_database(f"sqlite:///{tmp_path / 'office' / 'effdesk.sqlite'}", create=True)
     with db.session() as s:
         directory.create_unit(
             s,
