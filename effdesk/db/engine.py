@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from effdesk.db.base import now
+from effdesk.db.sqlite_hints import HintingSQLiteCompiler
 from effdesk.errors import DatabaseCorrupt, DatabaseTooNew, EffDeskError
 from effdesk.paths import default_db_url, evidence_dir_for
 
@@ -49,6 +50,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_on_connect)
+        engine.dialect.statement_compiler = HintingSQLiteCompiler  # INDEXED BY hints
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 

@@ -239,6 +239,22 @@ class NumberSeries(Record):
 
 # --------------------------------------------------------------------------- complaints
 
+# Every column the complaint list filters on, carried by two SQLite covering indexes: one in
+# received order (the list walks it and counts over it without reading the wide rows), one by
+# id (a full-text match is checked against the filters without reading the wide rows).
+COMPLAINT_FILTER_COLUMNS = (
+    "state",
+    "unit_id",
+    "category_id",
+    "channel",
+    "handler_user_id",
+    "handler_unit_id",
+    "ever_overdue",
+    "acceptance_due",
+    "due_date",
+    "reply_due",
+)
+
 
 class Complaint(Record):
     """效能投诉件 and everything its ledger row carries."""
@@ -249,6 +265,17 @@ class Complaint(Record):
         Index("ix_complaints_unit_received", "unit_id", "received_date"),
         Index("ix_complaints_category_received", "category_id", "received_date"),
         Index("ix_complaints_complainant_phone", "complainant_phone"),
+        # The list's query plans (services/complaints/search.py, migration 0003).
+        Index("ix_complaints_handler_received", "handler_user_id", "received_date"),
+        Index("ix_complaints_list", "received_date", "id", *COMPLAINT_FILTER_COLUMNS).ddl_if(
+            dialect="sqlite"
+        ),
+        Index(
+            "ix_complaints_filters_by_id", "id", "received_date", *COMPLAINT_FILTER_COLUMNS
+        ).ddl_if(dialect="sqlite"),
+        Index("ix_complaints_state_received", "state", "received_date").ddl_if(
+            dialect="postgresql"
+        ),
     )
 
     number: Mapped[str] = mapped_column(String(40), unique=True)

@@ -98,7 +98,9 @@ from effdesk.services.complaints.schema import (
     TodoKind,
 )
 from effdesk.services.complaints.search import (
+    CountEstimate,
     count_complaints,
+    estimate_complaints,
     event_rows,
     find_by_number,
     get_complaint_detail,
@@ -118,6 +120,7 @@ __all__ = [
     "ComplaintPage",
     "ComplaintRow",
     "ComplaintSort",
+    "CountEstimate",
     "DeadlinePolicy",
     "DraftInfo",
     "DuplicateHint",
@@ -144,6 +147,7 @@ __all__ = [
     "discard_draft",
     "draft_conclusion",
     "due_status",
+    "estimate_complaints",
     "event_rows",
     "find_by_number",
     "find_possible_duplicates",
