@@ -31,6 +31,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -254,6 +255,13 @@ COMPLAINT_FILTER_COLUMNS = (
     "due_date",
     "reply_due",
 )
+# The states whose cases run against a deadline (acceptance, conclusion, reply): every due
+# status and every open state lies in them. A partial SQLite index holds only these cases; a
+# query uses it when its WHERE carries this very term (SQLite compares the text's meaning).
+RUNNING_STATES_SQL = (
+    "state IN ('registered', 'awaiting_instruction', 'routed', 'investigating', "
+    "'awaiting_review', 'concluded')"
+)
 
 
 class Complaint(Record):
@@ -276,6 +284,13 @@ class Complaint(Record):
         Index("ix_complaints_state_received", "state", "received_date").ddl_if(
             dialect="postgresql"
         ),
+        Index(
+            "ix_complaints_running",
+            "received_date",
+            "id",
+            *COMPLAINT_FILTER_COLUMNS,
+            sqlite_where=text(RUNNING_STATES_SQL),
+        ).ddl_if(dialect="sqlite"),
     )
 
     number: Mapped[str] = mapped_column(String(40), unique=True)

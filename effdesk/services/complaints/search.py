@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy import text as text_sql
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList
 from sqlalchemy.sql.expression import UnaryExpression
 
 from effdesk import audit
@@ -41,6 +42,7 @@ from effdesk.auth import Actor
 from effdesk.calendar import WorkCalendar
 from effdesk.db.base import now
 from effdesk.db.models import (
+    RUNNING_STATES_SQL,
     Complaint,
     ComplaintEvent,
     ComplaintPerson,
@@ -90,6 +92,10 @@ _fts = table("complaints_fts", column("rowid"))
 LIST_INDEX = "ix_complaints_list"
 BY_ID_INDEX = "ix_complaints_filters_by_id"
 STATE_INDEX = "ix_complaints_state_due"
+# LIST_INDEX over the cases running against a deadline only (a partial index): due statuses
+# and open states are answered from it whole, a few percent of a mature office's cases.
+RUNNING_INDEX = "ix_complaints_running"
+RUNNING_STATES = ACCEPTANCE_STATES | CONCLUSION_STATES | REPLY_STATES
 # Equality filters whose (column, received_date) index gives their cases in list order.
 ORDERED_DRIVERS = {
     "unit_id": "ix_complaints_unit_received",
@@ -100,11 +106,11 @@ ORDERED_DRIVERS = {
 # matches, the filters are selective: their smallest indexed filter drives instead.
 WALK_BUDGET = 20_000
 # How far the size of one indexed filter is counted (index only, so cheap).
-DRIVER_CAP = 50_000
+DRIVER_CAP = 20_000
 # A text search matching fewer cases than this is answered from its matches.
 FTS_SMALL = 3000
 # How far full-text matches are counted.
-FTS_CAP = 200_000
+FTS_CAP = 50_000
 # Reading a wide row to LIKE-test it, against checking a match in BY_ID_INDEX (measured).
 LIKE_ROW_COST = 4.0
 # The FTS-ordered window below serves pages up to this depth; deeper pages materialise.
@@ -113,6 +119,7 @@ WINDOW_MAX = 2000
 # otherwise :func:`estimate_complaints` samples ESTIMATE_BLOCKS runs of ESTIMATE_BLOCK ids.
 EXACT_CHEAP = 20_000
 ESTIMATE_BLOCKS = 40
+ESTIMATE_FTS_CAP = 500_000
 ESTIMATE_BLOCK = 250
 
 
@@ -277,6 +284,17 @@ _RECEIVED_SORTS = (ComplaintSort.RECEIVED_DESC, ComplaintSort.RECEIVED_ASC)
 Condition = Callable[[Any], ColumnElement[bool]]
 
 
+def _cheap_first(conditions: Sequence[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+    """The conditions with the ORs (due statuses, text) last: SQLite tests them in the order
+    written, and an equality rejects most entries for a fraction of an OR's price (a walk of
+    RUNNING_INDEX for one unit's overdue cases: 25 ms with the OR first, 3 ms last)."""
+
+    def is_or(c: ColumnElement[bool]) -> bool:
+        return isinstance(c, BooleanClauseList) and c.operator is operators.or_
+
+    return sorted(conditions, key=is_or)
+
+
 def _hinted(stmt: Any, entity: Any, index: str) -> Any:
     """``stmt`` reading ``entity`` through ``index`` on SQLite (ignored elsewhere)."""
     return stmt.with_hint(entity, indexed_by(index), "sqlite")
@@ -317,6 +335,9 @@ def _drivers(
                 return cast(ColumnElement[bool], getattr(e, name) == value)
 
             out.append(_Driver(size(index, equal), index, equal, True))
+    if _runs(filters):
+        # RUNNING_INDEX answers states and due statuses better than STATE_INDEX could.
+        return sorted(out, key=lambda d: d.size)
     if filters.states:
         states = sorted(filters.states)
 
@@ -362,20 +383,40 @@ def _driven_ids(
     return list(session.scalars(stmt.offset(offset).limit(limit)))
 
 
-def _list_walk(
+def _runs(filters: ComplaintFilter) -> bool:
+    """Do the filters select only cases running against a deadline (RUNNING_INDEX)?"""
+    return bool(filters.due_statuses) or bool(filters.states and filters.states <= RUNNING_STATES)
+
+
+def _walk_index(filters: ComplaintFilter) -> tuple[str, list[ColumnElement[bool]]]:
+    """The index the list walks in order, and the term that lets SQLite use it."""
+    if _runs(filters):
+        # The partial index's own WHERE, word for word: SQLite matches it literally.
+        return RUNNING_INDEX, [cast(ColumnElement[bool], text_sql(RUNNING_STATES_SQL))]
+    return LIST_INDEX, []
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """The start of a walk in list order: the first matches (at most a page's depth) among
+    the entries up to ``edge``; None when the walk reached the end of its range."""
+
+    ids: list[int]
+    edge: date | None
+
+
+def _walk_start(
     session: Session,
     filters: ComplaintFilter,
     conditions: Sequence[ColumnElement[bool]],
     sort: ComplaintSort,
-    offset: int,
-    limit: int,
+    need: int,
     budget: int | None,
-) -> list[int] | None:
-    """A page read from LIST_INDEX in list order, every filter checked in the index.
-
-    With a ``budget``, the walk stops after that many entries (within the date range) and
-    returns None when they held fewer than a page of matches."""
-    desc = sort == ComplaintSort.RECEIVED_DESC
+) -> _Walk:
+    """Walk LIST_INDEX (RUNNING_INDEX) in list order, every filter checked in the index, over
+    about ``budget`` entries of the date range (None: all of it), for the first ``need``
+    matches."""
+    index, extra = _walk_index(filters)
     edge: date | None = None
     if budget is not None:
         span = [
@@ -386,21 +427,39 @@ def _list_walk(
             )
             if c is not None
         ]
-        probe = _hinted(select(Complaint.received_date), Complaint, LIST_INDEX).where(*span)
-        edge = session.scalar(probe.order_by(*_received_order(Complaint, sort)).offset(budget))
-    stmt = _hinted(select(Complaint.id), Complaint, LIST_INDEX).where(*conditions)
-    if edge is not None:
+        probe = _hinted(select(Complaint.received_date), Complaint, index).where(*span, *extra)
+        edge = session.scalar(
+            probe.order_by(*_received_order(Complaint, sort)).offset(budget).limit(1)
+        )
+    stmt = _hinted(select(Complaint.id), Complaint, index).where(*conditions, *extra)
+    if edge is not None:  # whole days: the edge day is inside
+        desc = sort == ComplaintSort.RECEIVED_DESC
         stmt = stmt.where(
             Complaint.received_date >= edge if desc else Complaint.received_date <= edge
         )
-    ids = list(
-        session.scalars(
-            stmt.order_by(*_received_order(Complaint, sort)).offset(offset).limit(limit)
-        )
+    ids = list(session.scalars(stmt.order_by(*_received_order(Complaint, sort)).limit(need)))
+    return _Walk(ids, None if len(ids) == need else edge)
+
+
+def _walk_on(
+    session: Session,
+    filters: ComplaintFilter,
+    conditions: Sequence[ColumnElement[bool]],
+    sort: ComplaintSort,
+    start: _Walk,
+    need: int,
+) -> list[int]:
+    """Continue a walk past its edge to the first ``need`` matches."""
+    if start.edge is None:
+        return start.ids
+    index, extra = _walk_index(filters)
+    desc = sort == ComplaintSort.RECEIVED_DESC
+    beyond = Complaint.received_date < start.edge if desc else Complaint.received_date > start.edge
+    stmt = _hinted(select(Complaint.id), Complaint, index).where(*conditions, *extra, beyond)
+    more = session.scalars(
+        stmt.order_by(*_received_order(Complaint, sort)).limit(need - len(start.ids))
     )
-    if edge is None or len(ids) == limit:
-        return ids
-    return None
+    return [*start.ids, *more]
 
 
 def _fts_driven_ids(
@@ -459,24 +518,14 @@ def _list_ids(
 ) -> list[int]:
     """The ids of one page, choosing the plan (see the constants above)."""
     fts_query, short, fts_as_like = _text_parts(session, filters.text, identity_visible(actor))
-    conditions = [*_conditions(filters, today, near_before), *short]
+    conditions = _cheap_first([*_conditions(filters, today, near_before), *short])
     if not _is_sqlite(session):
         if fts_query is not None:
             conditions.append(Complaint.id.in_(_fts_ids(fts_query)))
         return _page_ids(session, conditions, sort, offset, limit)
-    need = offset + limit
     if fts_query is None:
-        if sort in _RECEIVED_SORTS:
-            walked = _list_walk(session, filters, conditions, sort, offset, limit, WALK_BUDGET)
-            if walked is not None:
-                return walked
-        drivers = _drivers(session, filters, today, near_before)
-        if drivers and drivers[0].size < DRIVER_CAP:
-            return _driven_ids(session, drivers[0], conditions, sort, offset, limit)
-        if sort in _RECEIVED_SORTS:
-            return _list_walk(session, filters, conditions, sort, offset, limit, None) or []
-        return _page_ids(session, conditions, sort, offset, limit)
-
+        return _filter_page(session, filters, conditions, sort, offset, limit, today, near_before)
+    need = offset + limit
     matches = _capped_count(session, _fts_ids(fts_query), FTS_CAP)
     if matches < FTS_SMALL or sort not in _RECEIVED_SORTS:
         return _fts_driven_ids(session, fts_query, conditions, sort, offset, limit)
@@ -501,6 +550,46 @@ def _list_ids(
     if plan == "window":
         return _fts_window(session, fts_query, conditions, sort, offset, limit)
     return _fts_driven_ids(session, fts_query, conditions, sort, offset, limit)
+
+
+def _filter_page(
+    session: Session,
+    filters: ComplaintFilter,
+    conditions: Sequence[ColumnElement[bool]],
+    sort: ComplaintSort,
+    offset: int,
+    limit: int,
+    today: date,
+    near_before: date,
+) -> list[int]:
+    """A page without text (SQLite).
+
+    Cases running against a deadline (due statuses, open states) are few: RUNNING_INDEX is
+    walked, unless a smaller ordered filter (unit, category, handler) drives. Otherwise the
+    walk of LIST_INDEX is tried over WALK_BUDGET entries; when they hold no page, the smallest
+    indexed filter drives, or, when every one is big, the walk goes on."""
+    need = offset + limit
+    received = sort in _RECEIVED_SORTS
+    if _runs(filters):
+        drivers = _drivers(session, filters, today, near_before)
+        if drivers and drivers[0].size < WALK_BUDGET:
+            return _driven_ids(session, drivers[0], conditions, sort, offset, limit)
+        if received:
+            return _walk_start(session, filters, conditions, sort, need, None).ids[offset:]
+        index, extra = _walk_index(filters)
+        stmt = _hinted(select(Complaint.id), Complaint, index).where(*conditions, *extra)
+        return list(session.scalars(stmt.order_by(*_order(sort)).offset(offset).limit(limit)))
+    start: _Walk | None = None
+    if received:
+        start = _walk_start(session, filters, conditions, sort, need, WALK_BUDGET)
+        if start.edge is None:
+            return start.ids[offset:]
+    drivers = _drivers(session, filters, today, near_before)
+    if drivers and drivers[0].size < DRIVER_CAP:
+        return _driven_ids(session, drivers[0], conditions, sort, offset, limit)
+    if start is not None:
+        return _walk_on(session, filters, conditions, sort, start, need)[offset:]
+    return _page_ids(session, conditions, sort, offset, limit)
 
 
 def _fts_window(
@@ -614,7 +703,7 @@ def _count(
     session: Session, actor: Actor, filters: ComplaintFilter, today: date, near_before: date
 ) -> int:
     fts_query, short, fts_as_like = _text_parts(session, filters.text, identity_visible(actor))
-    conditions = [*_conditions(filters, today, near_before), *short]
+    conditions = _cheap_first([*_conditions(filters, today, near_before), *short])
     if not _is_sqlite(session):
         if fts_query is not None:
             conditions.append(Complaint.id.in_(_fts_ids(fts_query)))
@@ -629,11 +718,12 @@ def _count(
             stmt = _hinted(
                 select(func.count()).select_from(Complaint), Complaint, BY_ID_INDEX
             ).where(Complaint.id.in_(_fts_ids(fts_query)), *conditions)
-    elif small is not None:
+    elif small is not None and (not _runs(filters) or (small.ordered and small.size < WALK_BUDGET)):
         stmt = _count_driven(small, conditions, hint=True)
     else:
-        stmt = _hinted(select(func.count()).select_from(Complaint), Complaint, LIST_INDEX).where(
-            *conditions
+        index, extra = _walk_index(filters)
+        stmt = _hinted(select(func.count()).select_from(Complaint), Complaint, index).where(
+            *conditions, *extra
         )
     return int(session.scalar(stmt) or 0)
 
@@ -675,14 +765,18 @@ def estimate_complaints(
     today, _calendar, near_before = _context(session, today)
     if not _is_sqlite(session):
         return _estimate_postgres(session, actor, filters, today, near_before)
+    if _case_span(session) <= EXACT_CHEAP:
+        return CountEstimate(_count(session, actor, filters, today, near_before), True)
     fts_query, short, _like_all = _text_parts(session, filters.text, identity_visible(actor))
     conditions = [*_conditions(filters, today, near_before)]
     matches = None
     if fts_query is not None:
-        matches = _capped_count(session, _fts_ids(fts_query), FTS_CAP)
+        matches = _capped_count(session, _fts_ids(fts_query), ESTIMATE_FTS_CAP)
         if matches < EXACT_CHEAP:
             return CountEstimate(_count(session, actor, filters, today, near_before), True)
     drivers = _drivers(session, filters, today, near_before)
+    if matches is None and not short and _runs(filters):
+        return CountEstimate(_count(session, actor, filters, today, near_before), True)
     if (drivers and drivers[0].size < EXACT_CHEAP) or not (conditions or matches):
         if not conditions and matches is None and not short:
             return CountEstimate(_case_count(session), True)

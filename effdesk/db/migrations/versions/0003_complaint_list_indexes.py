@@ -5,7 +5,9 @@ an index in order.
 SQLite: two covering indexes over every column the list filters on — in received order
 (``ix_complaints_list``: the first screen walks it, counts scan it, without reading the wide
 rows) and by id (``ix_complaints_filters_by_id``: full-text matches are checked against the
-filters without reading the wide rows). PostgreSQL: (state, received_date) for its planner;
+filters without reading the wide rows); and ``ix_complaints_running``, the first one over the
+cases that run against a deadline only (a partial index, 8% of a mature office's cases), for
+due statuses and open states. PostgreSQL: (state, received_date) for its planner;
 the pg_trgm indexes of 0002 serve the text.
 
 Revision ID: 0003
@@ -15,6 +17,7 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
@@ -35,6 +38,10 @@ FILTER_COLUMNS = [
     "due_date",
     "reply_due",
 ]
+RUNNING_STATES_SQL = (
+    "state IN ('registered', 'awaiting_instruction', 'routed', 'investigating', "
+    "'awaiting_review', 'concluded')"
+)
 
 
 def upgrade() -> None:
@@ -51,6 +58,12 @@ def upgrade() -> None:
             "complaints",
             ["id", "received_date", *FILTER_COLUMNS],
         )
+        op.create_index(
+            "ix_complaints_running",
+            "complaints",
+            ["received_date", "id", *FILTER_COLUMNS],
+            sqlite_where=sa.text(RUNNING_STATES_SQL),
+        )
     elif bind.dialect.name == "postgresql":
         op.create_index("ix_complaints_state_received", "complaints", ["state", "received_date"])
 
@@ -58,6 +71,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
+        op.drop_index("ix_complaints_running", table_name="complaints")
         op.drop_index("ix_complaints_filters_by_id", table_name="complaints")
         op.drop_index("ix_complaints_list", table_name="complaints")
     elif bind.dialect.name == "postgresql":
