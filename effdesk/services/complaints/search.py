@@ -306,6 +306,16 @@ def _received_order(entity: Any, sort: ComplaintSort) -> list[Any]:
     return [entity.received_date.desc(), entity.id.desc()]
 
 
+def _span(entity: Any, filters: ComplaintFilter) -> list[ColumnElement[bool]]:
+    """The date range on ``entity``: every driver index holds received_date after its key."""
+    out: list[ColumnElement[bool]] = []
+    if filters.received_from is not None:
+        out.append(entity.received_date >= filters.received_from)
+    if filters.received_to is not None:
+        out.append(entity.received_date <= filters.received_to)
+    return out
+
+
 @dataclass(frozen=True)
 class _Driver:
     """An indexed filter that can drive a plan: its size (counted up to DRIVER_CAP), its
@@ -332,7 +342,8 @@ def _drivers(
         if value is not None:
 
             def equal(e: Any, name: str = name, value: Any = value) -> ColumnElement[bool]:
-                return cast(ColumnElement[bool], getattr(e, name) == value)
+                # With the date range, which the (column, received_date) index also answers.
+                return and_(getattr(e, name) == value, *_span(e, filters))
 
             out.append(_Driver(size(index, equal), index, equal, True))
     if _runs(filters):
@@ -419,14 +430,7 @@ def _walk_start(
     index, extra = _walk_index(filters)
     edge: date | None = None
     if budget is not None:
-        span = [
-            c
-            for c in (
-                Complaint.received_date >= filters.received_from if filters.received_from else None,
-                Complaint.received_date <= filters.received_to if filters.received_to else None,
-            )
-            if c is not None
-        ]
+        span = _span(Complaint, filters)
         probe = _hinted(select(Complaint.received_date), Complaint, index).where(*span, *extra)
         edge = session.scalar(
             probe.order_by(*_received_order(Complaint, sort)).offset(budget).limit(1)

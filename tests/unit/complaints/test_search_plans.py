@@ -69,6 +69,7 @@ def test_every_plan_gives_the_exact_page(
 
     monkeypatch.setattr(search, "_fts_window", spy)
     desc = sort == svc.ComplaintSort.RECEIVED_DESC
+    lo, hi = datetime(2026, 2, 5).date(), datetime(2026, 3, 10).date()
     cases = {
         "text": (svc.ComplaintFilter(text="吃早餐"), lambda c: c[2]),
         "text+unit": (
@@ -86,6 +87,18 @@ def test_every_plan_gives_the_exact_page(
             lambda c: not c[4],
         ),
         "text+short": (svc.ComplaintFilter(text="吃早餐 上班"), lambda c: c[2]),
+        "unit+dates": (
+            svc.ComplaintFilter(unit_id=world.police, received_from=lo, received_to=hi),
+            lambda c: c[3] == world.police and lo <= c[1].date() <= hi,
+        ),
+        "text+dates+open": (
+            svc.ComplaintFilter(
+                text="吃早餐",
+                received_from=lo,
+                states=frozenset({ComplaintState.REGISTERED, ComplaintState.AWAITING_INSTRUCTION}),
+            ),
+            lambda c: c[2] and lo <= c[1].date(),
+        ),
     }
     for name, (filters, keep) in cases.items():
         wanted = sorted(
