@@ -6,8 +6,9 @@ On PostgreSQL every term is an ILIKE, served by the pg_trgm GIN indexes. The com
 identity (``search_identity``) is searched only for roles that may see it.
 
 The list never counts its whole result (an exact count over a million filtered rows costs more
-than the first screen): it fetches one row more than asked to know whether more follow, and
-:func:`count_complaints` gives the exact figure for a status bar, off the GUI thread.
+than the first screen): it fetches one row more than asked to know whether more follow;
+:func:`estimate_complaints` gives a figure at once (exact when that is cheap) and
+:func:`count_complaints` the exact one, both off the GUI thread.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ _fts = table("complaints_fts", column("rowid"))
 # texts and the search columns), so the plans read them as little as possible: two covering
 # indexes over every filter column (migration 0003) answer the filters instead, LIST_INDEX in
 # received order and BY_ID_INDEX by id (to check full-text matches against the filters).
-# The plans name their index (INDEXED BY); tests/unit/complaints/test_search_plans.py pins them.
+# The plans name their index (INDEXED BY): tests/unit/complaints/test_search_query_plans.py
+# pins what SQLite makes of them, test_search_plans.py that every plan gives the same page.
 LIST_INDEX = "ix_complaints_list"
 BY_ID_INDEX = "ix_complaints_filters_by_id"
 STATE_INDEX = "ix_complaints_state_due"
