@@ -281,9 +281,7 @@ class Complaint(Record):
         Index(
             "ix_complaints_filters_by_id", "id", "received_date", *COMPLAINT_FILTER_COLUMNS
         ).ddl_if(dialect="sqlite"),
-        Index("ix_complaints_state_received", "state", "received_date").ddl_if(
-            dialect="postgresql"
-        ),
+        Index("ix_complaints_state_received", "state", "received_date"),
         Index(
             "ix_complaints_running",
             "received_date",

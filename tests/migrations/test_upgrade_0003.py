@@ -39,6 +39,7 @@ def test_upgrade_0002_builds_the_list_indexes_over_existing_cases(tmp_path: Path
         }
         for name in (
             "ix_complaints_handler_received",
+            "ix_complaints_state_received",
             "ix_complaints_list",
             "ix_complaints_filters_by_id",
             "ix_complaints_running",

@@ -94,6 +94,7 @@ _fts = table("complaints_fts", column("rowid"))
 LIST_INDEX = "ix_complaints_list"
 BY_ID_INDEX = "ix_complaints_filters_by_id"
 STATE_INDEX = "ix_complaints_state_due"
+STATE_ORDER_INDEX = "ix_complaints_state_received"
 # LIST_INDEX over the cases running against a deadline only (a partial index): due statuses
 # and open states are answered from it whole, a few percent of a mature office's cases.
 RUNNING_INDEX = "ix_complaints_running"
@@ -355,9 +356,12 @@ def _drivers(
         states = sorted(filters.states)
 
         def in_states(e: Any) -> ColumnElement[bool]:
-            return cast(ColumnElement[bool], e.state.in_(states))
+            return and_(e.state.in_(states), *_span(e, filters))
 
-        out.append(_Driver(size(STATE_INDEX, in_states), STATE_INDEX, in_states, False))
+        # One state: its (state, received_date) entries are in list order.
+        one = len(states) == 1
+        index = STATE_ORDER_INDEX if one else STATE_INDEX
+        out.append(_Driver(size(index, in_states), index, in_states, one))
     if filters.due_statuses:
         statuses = sorted(filters.due_statuses)
 
@@ -532,9 +536,13 @@ def _list_ids(
     if fts_query is None:
         return _filter_page(session, filters, conditions, sort, offset, limit, today, near_before)
     need = offset + limit
-    matches = _capped_count(session, _fts_ids(fts_query), FTS_CAP)
+    matches = _capped_count(session, _fts_ids(fts_query), FTS_SMALL)
     if matches < FTS_SMALL or sort not in _RECEIVED_SORTS:
         return _fts_driven_ids(session, fts_query, conditions, sort, offset, limit)
+    if not conditions and need <= WINDOW_MAX:
+        # Nothing to check: the newest matches are the page (counting them would cost more).
+        return _fts_window(session, fts_query, conditions, sort, offset, limit)
+    matches = _capped_count(session, _fts_ids(fts_query), FTS_CAP)
     # Both sides are large: weigh (in BY_ID_INDEX checks) walking the smallest indexed filter
     # with LIKE, walking the matches newest first, and reading every match.
     drivers = _drivers(session, filters, today, near_before)
@@ -554,7 +562,9 @@ def _list_ids(
     if plan == "like":
         return _like_walk_ids(session, drivers[0], [*conditions, *fts_as_like], sort, offset, limit)
     if plan == "window":
-        return _fts_window(session, fts_query, conditions, sort, offset, limit)
+        return _fts_window(
+            session, fts_query, conditions, sort, offset, limit, drivers[0] if drivers else None
+        )
     return _fts_driven_ids(session, fts_query, conditions, sort, offset, limit)
 
 
@@ -605,6 +615,7 @@ def _fts_window(
     sort: ComplaintSort,
     offset: int,
     limit: int,
+    driver: _Driver | None = None,
 ) -> list[int]:
     """A page of a text search by received date, read from the FTS index in id order.
 
@@ -613,9 +624,21 @@ def _fts_window(
     still outrank them is fetched — only cases received after (before, ascending) the last of
     them, which the received-date index bounds to an id range. The result is exact, whatever
     the correlation; only the work grows when cases were registered far out of order.
+    With an ordered ``driver`` (unit, category, handler), only its cases are looked at for
+    that bound: its index holds far fewer entries than the received-date index.
     """
     desc = sort == ComplaintSort.RECEIVED_DESC
     need = offset + limit
+
+    def bound(agg: Any, after: ColumnElement[bool]) -> int | None:
+        if driver is None or not driver.ordered:
+            # id + 0: the aggregate over the date range via the date index, not a key walk.
+            stmt = select(agg(Complaint.id + 0)).where(after)
+        else:
+            stmt = _hinted(select(agg(Complaint.id)), Complaint, driver.index)
+            stmt = stmt.where(driver.condition(Complaint), after)
+        value = session.scalar(stmt)
+        return None if value is None else int(value)
 
     def matches(*extra: ColumnElement[bool]) -> Any:
         stmt = (
@@ -631,10 +654,7 @@ def _fts_window(
     if len(found) >= need:
         if desc:
             bound_date, edge = min(found.values()), min(found)
-            # id + 0: min() over the date range via the date index, not a primary-key walk.
-            first = session.scalar(
-                select(func.min(Complaint.id + 0)).where(Complaint.received_date > bound_date)
-            )
+            first = bound(func.min, Complaint.received_date > bound_date)
             if first is not None and first < edge:
                 extra = matches(
                     _fts.c.rowid >= first,
@@ -644,9 +664,7 @@ def _fts_window(
                 found.update({r.id: r.received_date for r in session.execute(extra)})
         else:
             bound_date, edge = max(found.values()), max(found)
-            last = session.scalar(
-                select(func.max(Complaint.id + 0)).where(Complaint.received_date < bound_date)
-            )
+            last = bound(func.max, Complaint.received_date < bound_date)
             if last is not None and last > edge:
                 extra = matches(
                     _fts.c.rowid > edge,

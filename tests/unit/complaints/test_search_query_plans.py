@@ -150,6 +150,22 @@ def test_a_selective_filter_drives_when_the_walk_finds_no_page(
     no_table_scan(lines)
 
 
+def test_one_closed_state_drives_in_list_order(
+    cases: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "WALK_BUDGET", 1)  # the recent cases hold no page of them
+    lines = page(
+        cases, F(channels=frozenset({Channel.MEDIA}), states=frozenset({ComplaintState.ARCHIVED}))
+    )
+    has(
+        lines,
+        "INDEX ix_complaints_state_received (state=?)",
+        "SEARCH complaints USING COVERING INDEX ix_complaints_filters_by_id (id=?)",
+    )
+    lacks(lines, "TEMP B-TREE")
+    no_table_scan(lines)
+
+
 def test_text_plans(cases: World, monkeypatch: pytest.MonkeyPatch) -> None:
     # Few matches: read from the matches, each checked in the by-id index.
     lines = page(cases, F(text="推诿扯皮", unit_id=cases.police))

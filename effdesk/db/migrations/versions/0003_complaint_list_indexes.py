@@ -1,14 +1,13 @@
 """complaint list indexes for filtered searches at a million cases
 
-Both backends: (handler_user_id, received_date), so "one handler's cases, newest first" walks
-an index in order.
+Both backends: (handler_user_id, received_date) and (state, received_date), so "one handler's
+(one state's) cases, newest first" walks an index in order.
 SQLite: two covering indexes over every column the list filters on — in received order
 (``ix_complaints_list``: the first screen walks it, counts scan it, without reading the wide
 rows) and by id (``ix_complaints_filters_by_id``: full-text matches are checked against the
 filters without reading the wide rows); and ``ix_complaints_running``, the first one over the
 cases that run against a deadline only (a partial index, 8% of a mature office's cases), for
-due statuses and open states. PostgreSQL: (state, received_date) for its planner;
-the pg_trgm indexes of 0002 serve the text.
+due statuses and open states. PostgreSQL: the pg_trgm indexes of 0002 serve the text.
 
 Revision ID: 0003
 Revises: 0002
@@ -49,6 +48,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_complaints_handler_received", "complaints", ["handler_user_id", "received_date"]
     )
+    op.create_index("ix_complaints_state_received", "complaints", ["state", "received_date"])
     if bind.dialect.name == "sqlite":
         op.create_index(
             "ix_complaints_list", "complaints", ["received_date", "id", *FILTER_COLUMNS]
@@ -64,8 +64,6 @@ def upgrade() -> None:
             ["received_date", "id", *FILTER_COLUMNS],
             sqlite_where=sa.text(RUNNING_STATES_SQL),
         )
-    elif bind.dialect.name == "postgresql":
-        op.create_index("ix_complaints_state_received", "complaints", ["state", "received_date"])
 
 
 def downgrade() -> None:
@@ -74,6 +72,5 @@ def downgrade() -> None:
         op.drop_index("ix_complaints_running", table_name="complaints")
         op.drop_index("ix_complaints_filters_by_id", table_name="complaints")
         op.drop_index("ix_complaints_list", table_name="complaints")
-    elif bind.dialect.name == "postgresql":
-        op.drop_index("ix_complaints_state_received", table_name="complaints")
+    op.drop_index("ix_complaints_state_received", table_name="complaints")
     op.drop_index("ix_complaints_handler_received", table_name="complaints")
