@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from effdesk.db import presence, restore_journal
 from effdesk.db.base import now
+from effdesk.db.sqlite_hints import HintingSQLiteCompiler
 from effdesk.errors import (
     ConcurrentEditError,
     DatabaseCorrupt,
@@ -65,6 +66,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_on_connect)
+        engine.dialect.statement_compiler = HintingSQLiteCompiler  # INDEXED BY hints
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
 

@@ -240,6 +240,29 @@ class NumberSeries(Record):
 
 # --------------------------------------------------------------------------- complaints
 
+# Every column the complaint list filters on, carried by two SQLite covering indexes: one in
+# received order (the list walks it and counts over it without reading the wide rows), one by
+# id (a full-text match is checked against the filters without reading the wide rows).
+COMPLAINT_FILTER_COLUMNS = (
+    "state",
+    "unit_id",
+    "category_id",
+    "channel",
+    "handler_user_id",
+    "handler_unit_id",
+    "ever_overdue",
+    "acceptance_due",
+    "due_date",
+    "reply_due",
+)
+# The states whose cases run against a deadline (acceptance, conclusion, reply): every due
+# status and every open state lies in them. A partial SQLite index holds only these cases; a
+# query uses it when its WHERE carries this very term (SQLite compares the text's meaning).
+RUNNING_STATES_SQL = (
+    "state IN ('registered', 'awaiting_instruction', 'instructed', 'routed', "
+    "'investigating', 'awaiting_review', 'concluded')"
+)
+
 
 class Complaint(Record):
     """效能投诉件 and everything its ledger row carries."""
@@ -267,6 +290,22 @@ class Complaint(Record):
             sqlite_where=text("concluded_date IS NULL"),
             postgresql_where=text("concluded_date IS NULL"),
         ),
+        # The list's query plans (services/complaints/search.py, migration 0003).
+        Index("ix_complaints_handler_received", "handler_user_id", "received_date"),
+        Index("ix_complaints_list", "received_date", "id", *COMPLAINT_FILTER_COLUMNS).ddl_if(
+            dialect="sqlite"
+        ),
+        Index(
+            "ix_complaints_filters_by_id", "id", "received_date", *COMPLAINT_FILTER_COLUMNS
+        ).ddl_if(dialect="sqlite"),
+        Index("ix_complaints_state_received", "state", "received_date"),
+        Index(
+            "ix_complaints_running",
+            "received_date",
+            "id",
+            *COMPLAINT_FILTER_COLUMNS,
+            sqlite_where=text(RUNNING_STATES_SQL),
+        ).ddl_if(dialect="sqlite"),
     )
 
     number: Mapped[str] = mapped_column(String(40), unique=True)

@@ -110,7 +110,9 @@ from effdesk.services.complaints.schema import (
     TodoKind,
 )
 from effdesk.services.complaints.search import (
+    CountEstimate,
     count_complaints,
+    estimate_complaints,
     event_rows,
     find_by_number,
     get_complaint_detail,
@@ -132,6 +134,7 @@ __all__ = [
     "ComplaintPage",
     "ComplaintRow",
     "ComplaintSort",
+    "CountEstimate",
     "DeadlinePolicy",
     "DraftInfo",
     "DuplicateHint",
@@ -159,6 +162,7 @@ __all__ = [
     "discard_draft",
     "draft_conclusion",
     "due_status",
+    "estimate_complaints",
     "event_rows",
     "find_by_number",
     "find_possible_duplicates",

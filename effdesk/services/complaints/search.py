@@ -6,16 +6,18 @@ On PostgreSQL every term is an ILIKE, served by the pg_trgm GIN indexes. The com
 identity (``search_identity``) is searched only for roles that may see it.
 
 The list never counts its whole result (an exact count over a million filtered rows costs more
-than the first screen): it fetches one row more than asked to know whether more follow, and
-:func:`count_complaints` gives the exact figure for a status bar, off the GUI thread.
+than the first screen): it fetches one row more than asked to know whether more follow;
+:func:`estimate_complaints` gives a figure at once (exact when that is cheap) and
+:func:`count_complaints` the exact one, both off the GUI thread.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -30,8 +32,10 @@ from sqlalchemy import (
     select,
     table,
 )
+from sqlalchemy import text as text_sql
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList
 from sqlalchemy.sql.expression import UnaryExpression
 
 from effdesk import audit
@@ -39,6 +43,7 @@ from effdesk.auth import Actor
 from effdesk.calendar import WorkCalendar
 from effdesk.db.base import now
 from effdesk.db.models import (
+    RUNNING_STATES_SQL,
     Complaint,
     ComplaintEvent,
     ComplaintPerson,
@@ -46,6 +51,7 @@ from effdesk.db.models import (
     Unit,
     User,
 )
+from effdesk.db.sqlite_hints import indexed_by
 from effdesk.enums import AuditAction, ComplaintState, DueStatus
 from effdesk.errors import NotFound, ValidationError
 from effdesk.permissions import Permission, allowed, require
@@ -79,19 +85,46 @@ from effdesk.services.complaints.schema import (
 
 FTS_MIN_CHARS = 3  # the trigram tokenizer cannot match anything shorter
 _fts = table("complaints_fts", column("rowid"))
-# Query planning on SQLite (measured on the 1,000,000-case demo database, see
-# benchmarks/bench_complaint_search.py). A filter-driven plan sorts every row the filter
-# selects; beyond a few thousand rows it is cheaper to walk the received-date index in order
-# and stop at the first screen.
-SORT_CAP = 3000
-# A text search matching fewer cases than this is answered from its matches (key lookups).
+# Query planning on SQLite, measured on the 1,000,000-case demo database (see
+# benchmarks/bench_complaint_search.py and docs/benchmarks.md). Complaint rows are wide (the
+# texts and the search columns), so the plans read them as little as possible: two covering
+# indexes over every filter column (migration 0003) answer the filters instead, LIST_INDEX in
+# received order and BY_ID_INDEX by id (to check full-text matches against the filters).
+# The plans name their index (INDEXED BY): tests/unit/complaints/test_search_query_plans.py
+# pins what SQLite makes of them, test_search_plans.py that every plan gives the same page.
+LIST_INDEX = "ix_complaints_list"
+BY_ID_INDEX = "ix_complaints_filters_by_id"
+STATE_INDEX = "ix_complaints_state_due"
+STATE_ORDER_INDEX = "ix_complaints_state_received"
+# LIST_INDEX over the cases running against a deadline only (a partial index): due statuses
+# and open states are answered from it whole, a few percent of a mature office's cases.
+RUNNING_INDEX = "ix_complaints_running"
+RUNNING_STATES = ACCEPTANCE_STATES | CONCLUSION_STATES | REPLY_STATES
+# Equality filters whose (column, received_date) index gives their cases in list order.
+ORDERED_DRIVERS = {
+    "unit_id": "ix_complaints_unit_received",
+    "category_id": "ix_complaints_category_received",
+    "handler_user_id": "ix_complaints_handler_received",
+}
+# The first screen walks LIST_INDEX in list order. When this many entries give no page of
+# matches, the filters are selective: their smallest indexed filter drives instead.
+WALK_BUDGET = 20_000
+# How far the size of one indexed filter is counted (index only, so cheap).
+DRIVER_CAP = 20_000
+# A text search matching fewer cases than this is answered from its matches.
 FTS_SMALL = 3000
-# Below this many matches, a unit or category filter walks its index against the match set.
-FTS_MEDIUM = 120_000
-# A filter selecting fewer cases than this is answered by LIKE on those cases.
-FILTER_SMALL = 2000
+# How far full-text matches are counted.
+FTS_CAP = 50_000
+# Reading a wide row to LIKE-test it, against checking a match in BY_ID_INDEX (measured).
+LIKE_ROW_COST = 4.0
 # The FTS-ordered window below serves pages up to this depth; deeper pages materialise.
 WINDOW_MAX = 2000
+# A count is exact at once when its plan reads no more than this many index entries;
+# otherwise :func:`estimate_complaints` samples ESTIMATE_BLOCKS runs of ESTIMATE_BLOCK ids.
+EXACT_CHEAP = 20_000
+ESTIMATE_BLOCKS = 40
+ESTIMATE_FTS_CAP = 500_000
+ESTIMATE_BLOCK = 250
 
 
 def identity_visible(actor: Actor) -> bool:
@@ -274,49 +307,236 @@ def _page_ids(
 
 
 _RECEIVED_SORTS = (ComplaintSort.RECEIVED_DESC, ComplaintSort.RECEIVED_ASC)
+Condition = Callable[[Any], ColumnElement[bool]]
 
 
-def _walk_received_index(
-    session: Session, filters: ComplaintFilter, sort: ComplaintSort, today: date, near_before: date
-) -> bool:
-    """SQLite: should the list walk the received-date index instead of letting an equality
-    filter (state, handler, due status) drive and then sorting everything it selects?
+def _cheap_first(conditions: Sequence[ColumnElement[bool]]) -> list[ColumnElement[bool]]:
+    """The conditions with the ORs (due statuses, text) last: SQLite tests them in the order
+    written, and an equality rejects most entries for a fraction of an OR's price (a walk of
+    RUNNING_INDEX for one unit's overdue cases: 25 ms with the OR first, 3 ms last)."""
 
-    Yes when every such filter selects at least SORT_CAP cases. Unit and category filters and
-    date ranges have indexes that give the order themselves, so they are left to the planner.
-    """
-    if sort not in _RECEIVED_SORTS:
-        return False
-    if filters.unit_id is not None or filters.category_id is not None:
-        return False
-    if filters.received_from is not None or filters.received_to is not None:
-        return False
-    if filters.statistic is not None:  # a received-date range: its index gives the order
-        return False
-    drivers: list[ColumnElement[bool]] = []
+    def is_or(c: ColumnElement[bool]) -> bool:
+        return isinstance(c, BooleanClauseList) and c.operator is operators.or_
+
+    return sorted(conditions, key=is_or)
+
+
+def _hinted(stmt: Any, entity: Any, index: str) -> Any:
+    """``stmt`` reading ``entity`` through ``index`` on SQLite (ignored elsewhere)."""
+    return stmt.with_hint(entity, indexed_by(index), "sqlite")
+
+
+def _received_order(entity: Any, sort: ComplaintSort) -> list[Any]:
+    if sort == ComplaintSort.RECEIVED_ASC:
+        return [entity.received_date.asc(), entity.id.asc()]
+    return [entity.received_date.desc(), entity.id.desc()]
+
+
+def _span(entity: Any, filters: ComplaintFilter) -> list[ColumnElement[bool]]:
+    """The date range on ``entity``: every driver index holds received_date after its key."""
+    out: list[ColumnElement[bool]] = []
+    if filters.received_from is not None:
+        out.append(entity.received_date >= filters.received_from)
+    if filters.received_to is not None:
+        out.append(entity.received_date <= filters.received_to)
+    return out
+
+
+@dataclass(frozen=True)
+class _Driver:
+    """An indexed filter that can drive a plan: its size (counted up to DRIVER_CAP), its
+    index, the condition (on any alias of Complaint) and whether the index gives list order."""
+
+    size: int
+    index: str
+    condition: Condition
+    ordered: bool
+
+
+def _drivers(
+    session: Session, filters: ComplaintFilter, today: date, near_before: date
+) -> list[_Driver]:
+    """The filters an index can drive, smallest first (each counted in its index only)."""
+
+    def size(index: str, condition: Condition) -> int:
+        stmt = _hinted(select(Complaint.id), Complaint, index).where(condition(Complaint))
+        return _capped_count(session, stmt, DRIVER_CAP)
+
+    out: list[_Driver] = []
+    for name, index in ORDERED_DRIVERS.items():
+        value = getattr(filters, name)
+        if value is not None:
+
+            def equal(e: Any, name: str = name, value: Any = value) -> ColumnElement[bool]:
+                # With the date range, which the (column, received_date) index also answers.
+                return and_(getattr(e, name) == value, *_span(e, filters))
+
+            out.append(_Driver(size(index, equal), index, equal, True))
+    if _runs(filters):
+        # RUNNING_INDEX answers states and due statuses better than STATE_INDEX could.
+        return sorted(out, key=lambda d: d.size)
     if filters.states:
-        drivers.append(Complaint.state.in_(sorted(filters.states)))
-    if filters.handler_user_id is not None:
-        drivers.append(Complaint.handler_user_id == filters.handler_user_id)
+        states = sorted(filters.states)
+
+        def in_states(e: Any) -> ColumnElement[bool]:
+            return and_(e.state.in_(states), *_span(e, filters))
+
+        # One state: its (state, received_date) entries are in list order.
+        one = len(states) == 1
+        index = STATE_ORDER_INDEX if one else STATE_INDEX
+        out.append(_Driver(size(index, in_states), index, in_states, one))
     if filters.due_statuses:
-        drivers.append(or_(*[_due_condition(s, today, near_before) for s in filters.due_statuses]))
-    if not drivers:
-        return False
-    return all(
-        _capped_count(session, select(Complaint.id).where(d), SORT_CAP) >= SORT_CAP for d in drivers
-    )
+        statuses = sorted(filters.due_statuses)
+
+        def due(e: Any) -> ColumnElement[bool]:
+            def on(c: Any) -> Any:
+                return getattr(e, c.key)
+
+            return or_(*[_due_condition(s, today, near_before, on) for s in statuses])
+
+        out.append(_Driver(size(STATE_INDEX, due), STATE_INDEX, due, False))
+    return sorted(out, key=lambda d: d.size)
 
 
-def _has_indexed_filter(filters: ComplaintFilter) -> bool:
-    return bool(
-        filters.states
-        or filters.unit_id is not None
-        or filters.category_id is not None
-        or filters.handler_user_id is not None
-        or filters.received_from is not None
-        or filters.received_to is not None
-        or filters.statistic is not None
+def _driven_ids(
+    session: Session,
+    driver: _Driver,
+    conditions: Sequence[ColumnElement[bool]],
+    sort: ComplaintSort,
+    offset: int,
+    limit: int,
+) -> list[int]:
+    """A page driven by one indexed filter; the other filters are checked in BY_ID_INDEX.
+    An ordered driver is walked in list order and stops at the page."""
+    drv = aliased(Complaint, name="drv")
+    stmt = (
+        select(Complaint.id)
+        .select_from(drv)
+        .join(Complaint, Complaint.id == drv.id)
+        .where(driver.condition(drv), *conditions)
     )
+    stmt = _hinted(_hinted(stmt, drv, driver.index), Complaint, BY_ID_INDEX)
+    if driver.ordered and sort in _RECEIVED_SORTS:
+        stmt = stmt.order_by(*_received_order(drv, sort))
+    else:
+        stmt = stmt.order_by(*_order(sort))
+    return list(session.scalars(stmt.offset(offset).limit(limit)))
+
+
+def _runs(filters: ComplaintFilter) -> bool:
+    """Do the filters select only cases running against a deadline (RUNNING_INDEX)?"""
+    return bool(filters.due_statuses) or bool(filters.states and filters.states <= RUNNING_STATES)
+
+
+def _walk_index(filters: ComplaintFilter) -> tuple[str, list[ColumnElement[bool]]]:
+    """The index the list walks in order, and the term that lets SQLite use it."""
+    if _runs(filters):
+        # The partial index's own WHERE, word for word: SQLite matches it literally.
+        return RUNNING_INDEX, [cast(ColumnElement[bool], text_sql(RUNNING_STATES_SQL))]
+    return LIST_INDEX, []
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """The start of a walk in list order: the first matches (at most a page's depth) among
+    the entries up to ``edge``; None when the walk reached the end of its range."""
+
+    ids: list[int]
+    edge: date | None
+
+
+def _walk_start(
+    session: Session,
+    filters: ComplaintFilter,
+    conditions: Sequence[ColumnElement[bool]],
+    sort: ComplaintSort,
+    need: int,
+    budget: int | None,
+) -> _Walk:
+    """Walk LIST_INDEX (RUNNING_INDEX) in list order, every filter checked in the index, over
+    about ``budget`` entries of the date range (None: all of it), for the first ``need``
+    matches."""
+    index, extra = _walk_index(filters)
+    edge: date | None = None
+    if budget is not None:
+        span = _span(Complaint, filters)
+        probe = _hinted(select(Complaint.received_date), Complaint, index).where(*span, *extra)
+        edge = session.scalar(
+            probe.order_by(*_received_order(Complaint, sort)).offset(budget).limit(1)
+        )
+    stmt = _hinted(select(Complaint.id), Complaint, index).where(*conditions, *extra)
+    if edge is not None:  # whole days: the edge day is inside
+        desc = sort == ComplaintSort.RECEIVED_DESC
+        stmt = stmt.where(
+            Complaint.received_date >= edge if desc else Complaint.received_date <= edge
+        )
+    ids = list(session.scalars(stmt.order_by(*_received_order(Complaint, sort)).limit(need)))
+    return _Walk(ids, None if len(ids) == need else edge)
+
+
+def _walk_on(
+    session: Session,
+    filters: ComplaintFilter,
+    conditions: Sequence[ColumnElement[bool]],
+    sort: ComplaintSort,
+    start: _Walk,
+    need: int,
+) -> list[int]:
+    """Continue a walk past its edge to the first ``need`` matches."""
+    if start.edge is None:
+        return start.ids
+    index, extra = _walk_index(filters)
+    desc = sort == ComplaintSort.RECEIVED_DESC
+    beyond = Complaint.received_date < start.edge if desc else Complaint.received_date > start.edge
+    stmt = _hinted(select(Complaint.id), Complaint, index).where(*conditions, *extra, beyond)
+    more = session.scalars(
+        stmt.order_by(*_received_order(Complaint, sort)).limit(need - len(start.ids))
+    )
+    return [*start.ids, *more]
+
+
+def _fts_driven_ids(
+    session: Session,
+    fts_query: str,
+    conditions: Sequence[ColumnElement[bool]],
+    sort: ComplaintSort,
+    offset: int,
+    limit: int,
+) -> list[int]:
+    """A page of a text search read from its matches, each checked in BY_ID_INDEX."""
+    stmt = _hinted(select(Complaint.id), Complaint, BY_ID_INDEX).where(
+        Complaint.id.in_(_fts_ids(fts_query)), *conditions
+    )
+    return list(session.scalars(stmt.order_by(*_order(sort)).offset(offset).limit(limit)))
+
+
+def _like_walk_ids(
+    session: Session,
+    driver: _Driver,
+    conditions: Sequence[ColumnElement[bool]],
+    sort: ComplaintSort,
+    offset: int,
+    limit: int,
+) -> list[int]:
+    """A page of a text search driven by an indexed filter: its cases' rows LIKE-tested."""
+    drv = aliased(Complaint, name="drv")
+    stmt = (
+        select(Complaint.id)
+        .select_from(drv)
+        .join(Complaint, Complaint.id == drv.id)
+        .where(driver.condition(drv), *conditions)
+    )
+    stmt = _hinted(stmt, drv, driver.index)
+    if driver.ordered and sort in _RECEIVED_SORTS:
+        stmt = stmt.order_by(*_received_order(drv, sort))
+    else:
+        stmt = stmt.order_by(*_order(sort))
+    return list(session.scalars(stmt.offset(offset).limit(limit)))
+
+
+def _case_span(session: Session) -> int:
+    """About how many cases there are (ids are dense): the largest id, read from the key."""
+    return int(session.scalar(select(func.max(Complaint.id))) or 0)
 
 
 def _list_ids(
@@ -331,36 +551,84 @@ def _list_ids(
 ) -> list[int]:
     """The ids of one page, choosing the plan (see the constants above)."""
     fts_query, short, fts_as_like = _text_parts(session, filters.text, identity_visible(actor))
-    sqlite = _is_sqlite(session)
+    conditions = _cheap_first([*_conditions(filters, today, near_before), *short])
+    if not _is_sqlite(session):
+        if fts_query is not None:
+            conditions.append(Complaint.id.in_(_fts_ids(fts_query)))
+        return _page_ids(session, conditions, sort, offset, limit)
     if fts_query is None:
-        walk = sqlite and _walk_received_index(session, filters, sort, today, near_before)
-        conditions = _conditions(filters, today, near_before, _noidx if walk else _plain)
-        return _page_ids(session, [*conditions, *short], sort, offset, limit)
-
-    base = [*_conditions(filters, today, near_before), *short]
+        return _filter_page(session, filters, conditions, sort, offset, limit, today, near_before)
+    need = offset + limit
     matches = _capped_count(session, _fts_ids(fts_query), FTS_SMALL)
-    if matches < FTS_SMALL:
-        return _page_ids(
-            session, [*base, Complaint.id.in_(_fts_ids(fts_query))], sort, offset, limit
-        )
-    if _has_indexed_filter(filters):
-        selected = _capped_count(session, select(Complaint.id).where(*base), FILTER_SMALL)
-        if selected < FILTER_SMALL:
-            return _page_ids(session, [*base, *fts_as_like], sort, offset, limit)
-    if (filters.unit_id is not None or filters.category_id is not None) and _capped_count(
-        session, _fts_ids(fts_query), FTS_MEDIUM
-    ) < FTS_MEDIUM:
-        # The (unit|category, received_date) index gives filter and order, and holds the id:
-        # walking it against the set of matches needs no table access at all.
-        return _page_ids(
-            session, [*base, (Complaint.id + 0).in_(_fts_ids(fts_query))], sort, offset, limit
-        )
-    if sort in _RECEIVED_SORTS and offset + limit <= WINDOW_MAX:
-        conditions = [*_conditions(filters, today, near_before, _noidx), *short]
+    if matches < FTS_SMALL or sort not in _RECEIVED_SORTS:
+        return _fts_driven_ids(session, fts_query, conditions, sort, offset, limit)
+    if not conditions and need <= WINDOW_MAX:
+        # Nothing to check: the newest matches are the page (counting them would cost more).
         return _fts_window(session, fts_query, conditions, sort, offset, limit)
-    return _page_ids(
-        session, [*base, (Complaint.id + 0).in_(_fts_ids(fts_query))], sort, offset, limit
+    matches = _capped_count(session, _fts_ids(fts_query), FTS_CAP)
+    # Both sides are large: weigh (in BY_ID_INDEX checks) walking the smallest indexed filter
+    # with LIKE, walking the matches newest first, and reading every match.
+    drivers = _drivers(session, filters, today, near_before)
+    cases = max(_case_span(session), 1)
+    selected = drivers[0].size if drivers else cases
+    like_rows = (
+        min(selected, need * cases // matches) if drivers and drivers[0].ordered else selected
     )
+    costs = {
+        "like": LIKE_ROW_COST * like_rows if drivers else float("inf"),
+        "window": float(min(matches, need * cases // max(selected, 1)))
+        if need <= WINDOW_MAX
+        else float("inf"),
+        "matches": float(matches),
+    }
+    plan = min(costs, key=lambda k: costs[k])
+    if plan == "like":
+        return _like_walk_ids(session, drivers[0], [*conditions, *fts_as_like], sort, offset, limit)
+    if plan == "window":
+        return _fts_window(
+            session, fts_query, conditions, sort, offset, limit, drivers[0] if drivers else None
+        )
+    return _fts_driven_ids(session, fts_query, conditions, sort, offset, limit)
+
+
+def _filter_page(
+    session: Session,
+    filters: ComplaintFilter,
+    conditions: Sequence[ColumnElement[bool]],
+    sort: ComplaintSort,
+    offset: int,
+    limit: int,
+    today: date,
+    near_before: date,
+) -> list[int]:
+    """A page without text (SQLite).
+
+    Cases running against a deadline (due statuses, open states) are few: RUNNING_INDEX is
+    walked, unless a smaller ordered filter (unit, category, handler) drives. Otherwise the
+    walk of LIST_INDEX is tried over WALK_BUDGET entries; when they hold no page, the smallest
+    indexed filter drives, or, when every one is big, the walk goes on."""
+    need = offset + limit
+    received = sort in _RECEIVED_SORTS
+    if _runs(filters):
+        drivers = _drivers(session, filters, today, near_before)
+        if drivers and drivers[0].size < WALK_BUDGET:
+            return _driven_ids(session, drivers[0], conditions, sort, offset, limit)
+        if received:
+            return _walk_start(session, filters, conditions, sort, need, None).ids[offset:]
+        index, extra = _walk_index(filters)
+        stmt = _hinted(select(Complaint.id), Complaint, index).where(*conditions, *extra)
+        return list(session.scalars(stmt.order_by(*_order(sort)).offset(offset).limit(limit)))
+    start: _Walk | None = None
+    if received:
+        start = _walk_start(session, filters, conditions, sort, need, WALK_BUDGET)
+        if start.edge is None:
+            return start.ids[offset:]
+    drivers = _drivers(session, filters, today, near_before)
+    if drivers and drivers[0].size < DRIVER_CAP:
+        return _driven_ids(session, drivers[0], conditions, sort, offset, limit)
+    if start is not None:
+        return _walk_on(session, filters, conditions, sort, start, need)[offset:]
+    return _page_ids(session, conditions, sort, offset, limit)
 
 
 def _fts_window(
@@ -370,6 +638,7 @@ def _fts_window(
     sort: ComplaintSort,
     offset: int,
     limit: int,
+    driver: _Driver | None = None,
 ) -> list[int]:
     """A page of a text search by received date, read from the FTS index in id order.
 
@@ -378,27 +647,37 @@ def _fts_window(
     still outrank them is fetched — only cases received after (before, ascending) the last of
     them, which the received-date index bounds to an id range. The result is exact, whatever
     the correlation; only the work grows when cases were registered far out of order.
+    With an ordered ``driver`` (unit, category, handler), only its cases are looked at for
+    that bound: its index holds far fewer entries than the received-date index.
     """
     desc = sort == ComplaintSort.RECEIVED_DESC
     need = offset + limit
 
+    def bound(agg: Any, after: ColumnElement[bool]) -> int | None:
+        if driver is None or not driver.ordered:
+            # id + 0: the aggregate over the date range via the date index, not a key walk.
+            stmt = select(agg(Complaint.id + 0)).where(after)
+        else:
+            stmt = _hinted(select(agg(Complaint.id)), Complaint, driver.index)
+            stmt = stmt.where(driver.condition(Complaint), after)
+        value = session.scalar(stmt)
+        return None if value is None else int(value)
+
     def matches(*extra: ColumnElement[bool]) -> Any:
-        return (
+        stmt = (
             select(Complaint.id, Complaint.received_date)
             .select_from(_fts)
             .join(Complaint, Complaint.id == _fts.c.rowid)
             .where(_fts_match(fts_query), *conditions, *extra)
         )
+        return _hinted(stmt, Complaint, BY_ID_INDEX)
 
     order = _fts.c.rowid.desc() if desc else _fts.c.rowid.asc()
     found = {r.id: r.received_date for r in session.execute(matches().order_by(order).limit(need))}
     if len(found) >= need:
         if desc:
             bound_date, edge = min(found.values()), min(found)
-            # id + 0: min() over the date range via the date index, not a primary-key walk.
-            first = session.scalar(
-                select(func.min(Complaint.id + 0)).where(Complaint.received_date > bound_date)
-            )
+            first = bound(func.min, Complaint.received_date > bound_date)
             if first is not None and first < edge:
                 extra = matches(
                     _fts.c.rowid >= first,
@@ -408,9 +687,7 @@ def _fts_window(
                 found.update({r.id: r.received_date for r in session.execute(extra)})
         else:
             bound_date, edge = max(found.values()), max(found)
-            last = session.scalar(
-                select(func.max(Complaint.id + 0)).where(Complaint.received_date < bound_date)
-            )
+            last = bound(func.max, Complaint.received_date < bound_date)
             if last is not None and last > edge:
                 extra = matches(
                     _fts.c.rowid > edge,
@@ -474,11 +751,142 @@ def count_complaints(
 def _count(
     session: Session, actor: Actor, filters: ComplaintFilter, today: date, near_before: date
 ) -> int:
-    fts_query, short, _like_all = _text_parts(session, filters.text, identity_visible(actor))
-    conditions = [*_conditions(filters, today, near_before), *short]
+    fts_query, short, fts_as_like = _text_parts(session, filters.text, identity_visible(actor))
+    conditions = _cheap_first([*_conditions(filters, today, near_before), *short])
+    if not _is_sqlite(session):
+        if fts_query is not None:
+            conditions.append(Complaint.id.in_(_fts_ids(fts_query)))
+        return int(session.scalar(select(func.count(Complaint.id)).where(*conditions)) or 0)
+    drivers = _drivers(session, filters, today, near_before)
+    small = drivers[0] if drivers and drivers[0].size < DRIVER_CAP else None
     if fts_query is not None:
-        conditions.append(Complaint.id.in_(_fts_ids(fts_query)))
-    return int(session.scalar(select(func.count(Complaint.id)).where(*conditions)) or 0)
+        matches = _capped_count(session, _fts_ids(fts_query), FTS_CAP)
+        if small is not None and LIKE_ROW_COST * small.size < matches:
+            stmt = _count_driven(small, [*conditions, *fts_as_like], hint=False)
+        else:
+            stmt = _hinted(
+                select(func.count()).select_from(Complaint), Complaint, BY_ID_INDEX
+            ).where(Complaint.id.in_(_fts_ids(fts_query)), *conditions)
+    elif small is not None and (not _runs(filters) or (small.ordered and small.size < WALK_BUDGET)):
+        stmt = _count_driven(small, conditions, hint=True)
+    else:
+        index, extra = _walk_index(filters)
+        stmt = _hinted(select(func.count()).select_from(Complaint), Complaint, index).where(
+            *conditions, *extra
+        )
+    return int(session.scalar(stmt) or 0)
+
+
+def _count_driven(driver: _Driver, conditions: Sequence[ColumnElement[bool]], hint: bool) -> Any:
+    """Count the cases of one indexed filter meeting the others (checked in BY_ID_INDEX, or in
+    the rows themselves when ``hint`` is false, for LIKE)."""
+    drv = aliased(Complaint, name="drv")
+    stmt = (
+        select(func.count())
+        .select_from(drv)
+        .join(Complaint, Complaint.id == drv.id)
+        .where(driver.condition(drv), *conditions)
+    )
+    stmt = _hinted(stmt, drv, driver.index)
+    return _hinted(stmt, Complaint, BY_ID_INDEX) if hint else stmt
+
+
+@dataclass(frozen=True)
+class CountEstimate:
+    """How many cases match: exact, or an estimate (rounded to two significant figures)."""
+
+    value: int
+    exact: bool
+
+
+def estimate_complaints(
+    session: Session,
+    actor: Actor,
+    filters: ComplaintFilter | None = None,
+    *,
+    today: date | None = None,
+) -> CountEstimate:
+    """How many cases match ``filters``, within a few milliseconds: exact when the count is
+    cheap (a small indexed filter or few text matches), else an estimate to show as "约 N 件"
+    while :func:`count_complaints` runs."""
+    require(actor, Permission.VIEW_COMPLAINTS)
+    filters = filters or ComplaintFilter()
+    today, _calendar, near_before = _context(session, today)
+    if not _is_sqlite(session):
+        return _estimate_postgres(session, actor, filters, today, near_before)
+    if _case_span(session) <= EXACT_CHEAP:
+        return CountEstimate(_count(session, actor, filters, today, near_before), True)
+    fts_query, short, _like_all = _text_parts(session, filters.text, identity_visible(actor))
+    conditions = [*_conditions(filters, today, near_before)]
+    matches = None
+    if fts_query is not None:
+        matches = _capped_count(session, _fts_ids(fts_query), ESTIMATE_FTS_CAP)
+        if matches < EXACT_CHEAP:
+            return CountEstimate(_count(session, actor, filters, today, near_before), True)
+    drivers = _drivers(session, filters, today, near_before)
+    if matches is None and not short and _runs(filters):
+        return CountEstimate(_count(session, actor, filters, today, near_before), True)
+    if (drivers and drivers[0].size < EXACT_CHEAP) or not (conditions or matches):
+        if not conditions and matches is None and not short:
+            return CountEstimate(_case_count(session), True)
+        return CountEstimate(_count(session, actor, filters, today, near_before), True)
+    # Sample runs of ids spread over the table in BY_ID_INDEX; text is taken as independent
+    # of the other filters (its matches are counted, up to FTS_CAP).
+    share = _sampled_share(session, conditions)
+    base = matches if matches is not None else _case_span(session)
+    return CountEstimate(_round2(share * base), False)
+
+
+def _case_count(session: Session) -> int:
+    return int(session.scalar(select(func.count(Complaint.id))) or 0)
+
+
+def _sampled_share(session: Session, conditions: Sequence[ColumnElement[bool]]) -> float:
+    top = _case_span(session)
+    if top <= ESTIMATE_BLOCKS * ESTIMATE_BLOCK or not conditions:
+        return 1.0 if not conditions else _exact_share(session, conditions)
+    step = top // ESTIMATE_BLOCKS
+    runs = or_(
+        *[
+            Complaint.id.between(i * step + 1, i * step + ESTIMATE_BLOCK)
+            for i in range(ESTIMATE_BLOCKS)
+        ]
+    )
+    stmt = _hinted(
+        select(func.count(), func.count(case((and_(*conditions), 1)))), Complaint, BY_ID_INDEX
+    ).where(runs)
+    seen, hit = session.execute(stmt).one()
+    return hit / seen if seen else 0.0
+
+
+def _exact_share(session: Session, conditions: Sequence[ColumnElement[bool]]) -> float:
+    total = _case_count(session)
+    hit = int(session.scalar(select(func.count()).select_from(Complaint).where(*conditions)) or 0)
+    return hit / total if total else 0.0
+
+
+def _round2(n: float) -> int:
+    """Two significant figures: 12,345 -> 12,000."""
+    value = int(n + 0.5)
+    if value < 100:
+        return value
+    scale = int(10 ** (len(str(value)) - 2))
+    return (value + scale // 2) // scale * scale
+
+
+def _estimate_postgres(
+    session: Session, actor: Actor, filters: ComplaintFilter, today: date, near_before: date
+) -> CountEstimate:
+    """PostgreSQL: the planner's row estimate (EXPLAIN), exact when that is small."""
+    _query, short, _like_all = _text_parts(session, filters.text, identity_visible(actor))
+    conditions = [*_conditions(filters, today, near_before), *short]
+    stmt = select(Complaint.id).where(*conditions)
+    compiled = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = session.execute(text_sql(f"EXPLAIN (FORMAT JSON) {compiled}")).scalar()
+    rows = int(plan[0]["Plan"]["Plan Rows"]) if plan else 0
+    if rows < EXACT_CHEAP:
+        return CountEstimate(_count(session, actor, filters, today, near_before), True)
+    return CountEstimate(_round2(rows), False)
 
 
 def _rows(

@@ -2,8 +2,9 @@
 
 Only one page of rows is ever asked for (``PagedTableModel``; the service fetches one more row
 than asked to know whether more follow), so a million cases cost one page of memory. The exact
-count of matches runs as a separate task after each refresh, off the GUI thread; until it
-arrives the line says "至少 N 件".
+count of matches runs as separate tasks after each refresh, off the GUI thread: first a fast
+estimate (exact when it is cheap), shown as "约 N 件", then the exact count, which replaces it.
+Scrolling goes on meanwhile; until the first figure arrives the line says "至少 N 件".
 
 Every fetch captures the filters as a plain :class:`ComplaintFilter` on the GUI thread; the
 worker only sees that value. The complainant columns show what the service returns: masked
@@ -155,6 +156,7 @@ class ComplaintListView(QWidget):
         self.exact_count: int | None = None
         # The figure of 统计台账 whose cases are listed (set by show_statistic), if any.
         self.statistic: FigureRef | None = None
+        self.estimated_count: int | None = None
         self._count_generation = 0
         self._suspend = True  # no refresh while the widgets are being built
 
@@ -422,6 +424,7 @@ class ComplaintListView(QWidget):
         self.sort = enum_member(ComplaintSort, self.sort_combo.currentData()) or self.sort
         self.model.set_fetch(self._fetch_for(self.filters, self.sort))
         self.exact_count = None
+        self.estimated_count = None
         self._count_generation += 1
         self.count_label.setText("正在查询…")
         self.view.refresh(select_key=select_id)
@@ -436,27 +439,42 @@ class ComplaintListView(QWidget):
         self._count_all()
 
     def _count_all(self) -> None:
+        """Estimate (exact when cheap), then, if it was only an estimate, count exactly."""
         generation = self._count_generation
         ctx, filters, today = self.ctx, self.filters, clock.today()
 
-        def work(_p: Progress) -> int:
+        def estimate(_p: Progress) -> complaints.CountEstimate:
+            with ctx.session() as s:
+                return complaints.estimate_complaints(s, ctx.actor, filters, today=today)
+
+        def estimated(found: complaints.CountEstimate) -> None:
+            if generation != self._count_generation:
+                return
+            if found.exact:
+                self.exact_count = found.value
+            else:
+                self.estimated_count = found.value
+                ctx.tasks.run(count, counted, lambda exc: self._count_failed(generation, exc))
+            self._show_count()
+
+        def count(_p: Progress) -> int:
             with ctx.session() as s:
                 return complaints.count_complaints(s, ctx.actor, filters, today=today)
 
-        def done(n: int) -> None:
+        def counted(n: int) -> None:
             if generation == self._count_generation:
                 self.exact_count = n
                 self._show_count()
 
-        def failed(exc: BaseException) -> None:
-            if generation != self._count_generation:
-                return
-            if isinstance(exc, EffDeskError):
-                self.count_label.setText(str(exc))
-            else:
-                show_error(self, exc)
+        ctx.tasks.run(estimate, estimated, lambda exc: self._count_failed(generation, exc))
 
-        ctx.tasks.run(work, done, failed)
+    def _count_failed(self, generation: int, exc: BaseException) -> None:
+        if generation != self._count_generation:
+            return
+        if isinstance(exc, EffDeskError):
+            self.count_label.setText(str(exc))
+        else:
+            show_error(self, exc)
 
     def _show_count(self) -> None:
         loaded = self.model.loaded
@@ -464,6 +482,9 @@ class ComplaintListView(QWidget):
             text = f"共 {self.exact_count:,} 件"
             if loaded < self.exact_count:
                 text += f"（已显示 {loaded:,} 件，向下滚动加载更多）"
+        elif self.estimated_count is not None:
+            # The rows already loaded are a floor the estimate must not undercut.
+            text = f"约 {max(self.estimated_count, self.model.total):,} 件（正在统计准确总数…）"
         else:
             text = f"至少 {self.model.total:,} 件（正在统计总数…）"
         if self.filters.text:

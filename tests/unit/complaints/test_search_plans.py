@@ -14,13 +14,15 @@ from effdesk.enums import ComplaintState
 from effdesk.services import complaints as svc
 from effdesk.services.complaints import search
 
-PLANS = {
-    # name: (FTS_SMALL, FILTER_SMALL, FTS_MEDIUM, SORT_CAP)
-    "fts-small-set": (10**9, 0, 0, 10**9),
-    "filter-like": (1, 10**9, 0, 10**9),
-    "unit-index-walk": (1, 0, 10**9, 10**9),
-    "fts-window": (1, 0, 0, 1),
-    "walk-received-index": (1, 0, 0, 1),
+PLANS: dict[str, dict[str, float]] = {
+    # name: the planning constants of search.py that force the plan
+    "fts-small-set": {"FTS_SMALL": 10**9},
+    "like-walk": {"FTS_SMALL": 1, "LIKE_ROW_COST": 0},
+    "fts-window": {"FTS_SMALL": 1, "LIKE_ROW_COST": 10**9},
+    "all-matches": {"FTS_SMALL": 1, "LIKE_ROW_COST": 10**9, "WINDOW_MAX": 0},
+    "list-walk": {"WALK_BUDGET": 10**9},
+    "driven": {"WALK_BUDGET": 1, "DRIVER_CAP": 10**9},
+    "list-walk-unbounded": {"WALK_BUDGET": 1, "DRIVER_CAP": 0},
 }
 
 
@@ -56,11 +58,8 @@ def test_every_plan_gives_the_exact_page(
 ) -> None:
     if world.session.get_bind().dialect.name != "sqlite":
         pytest.skip("SQLite query plans")
-    fts_small, filter_small, fts_medium, sort_cap = PLANS[plan]
-    monkeypatch.setattr(search, "FTS_SMALL", fts_small)
-    monkeypatch.setattr(search, "FILTER_SMALL", filter_small)
-    monkeypatch.setattr(search, "FTS_MEDIUM", fts_medium)
-    monkeypatch.setattr(search, "SORT_CAP", sort_cap)
+    for name, value in PLANS[plan].items():
+        monkeypatch.setattr(search, name, value)
     windows: list[int] = []
     real_window = search._fts_window
 
@@ -70,6 +69,7 @@ def test_every_plan_gives_the_exact_page(
 
     monkeypatch.setattr(search, "_fts_window", spy)
     desc = sort == svc.ComplaintSort.RECEIVED_DESC
+    lo, hi = datetime(2026, 2, 5).date(), datetime(2026, 3, 10).date()
     cases = {
         "text": (svc.ComplaintFilter(text="吃早餐"), lambda c: c[2]),
         "text+unit": (
@@ -87,6 +87,18 @@ def test_every_plan_gives_the_exact_page(
             lambda c: not c[4],
         ),
         "text+short": (svc.ComplaintFilter(text="吃早餐 上班"), lambda c: c[2]),
+        "unit+dates": (
+            svc.ComplaintFilter(unit_id=world.police, received_from=lo, received_to=hi),
+            lambda c: c[3] == world.police and lo <= c[1].date() <= hi,
+        ),
+        "text+dates+open": (
+            svc.ComplaintFilter(
+                text="吃早餐",
+                received_from=lo,
+                states=frozenset({ComplaintState.REGISTERED, ComplaintState.AWAITING_INSTRUCTION}),
+            ),
+            lambda c: c[2] and lo <= c[1].date(),
+        ),
     }
     for name, (filters, keep) in cases.items():
         wanted = sorted(

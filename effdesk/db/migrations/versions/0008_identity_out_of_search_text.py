@@ -10,7 +10,7 @@ The masking is copied here (not imported) so that this migration keeps doing wha
 the service's rule changes later.
 
 Revision ID: 0008
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-06
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
