@@ -28,7 +28,7 @@ def test_current_revision_of_new_and_migrated_databases(tmp_path: Path) -> None:
     db = open_database(f"sqlite:///{tmp_path / 'a.sqlite'}", create=True)
     assert current_revision(db.engine) == head_revision()
     db.dispose()
-    empty = open_database(f"sqlite:///{tmp_path / 'b.sqlite'}", migrate=False)
+    empty = open_database(f"sqlite:///{tmp_path / 'b.sqlite'}", migrate=False, create=True)
     assert current_revision(empty.engine) is None
     empty.dispose()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from effdesk.auth import Actor
-from effdesk.db.engine import open_database
+from effdesk.db.engine import head_revision, open_database
 from effdesk.db.models import Complaint
 from effdesk.enums import ComplaintState, Role
 from effdesk.services import complaints as svc
@@ -29,7 +29,9 @@ def test_upgrade_0002_builds_the_list_indexes_over_existing_cases(tmp_path: Path
 
     db = open_database(f"sqlite:///{path}")
     with db.engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0003"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == (
+            head_revision()
+        )
         indexes = {
             name: sql
             for name, sql in conn.exec_driver_sql(
