@@ -209,8 +209,12 @@ def login(db: Database, dev_actor: str | None = None) -> Actor | None:
 # --- the whole start ------------------------------------------------------------------
 def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
     """Open the GUI on ``db_url`` (default database when None); returns the exit code."""
+    from effdesk.ui.input_notice import prepare_input_method, show_input_method_notice
+
+    input_method = prepare_input_method()
     app = create_application()
     install_excepthook()
+    show_input_method_notice(input_method)
     db = open_database_interactive(db_url)
     if db is None:
         return EXIT_FAILED
