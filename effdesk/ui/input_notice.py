@@ -31,7 +31,11 @@ def show_input_method_notice(advice: Advice) -> None:
         marker.write_text("shown\n", encoding="utf-8")
     except OSError:
         pass  # an unwritable data folder must not stop the start; the message shows again
-    box = QMessageBox(QMessageBox.Icon.Information, NOTICE_TITLE, advice.message)
+    notice_box(advice.message).exec()
+
+
+def notice_box(message: str) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Icon.Information, NOTICE_TITLE, message)
     box.setObjectName("inputMethodNotice")
     box.addButton("知道了", QMessageBox.ButtonRole.AcceptRole)
-    box.exec()
+    return box

@@ -60,7 +60,8 @@ def _icons() -> str | bool:
 
 def _image_formats() -> str | bool:
     have = {bytes(f.data()).decode() for f in QImageReader.supportedImageFormats()}
-    missing = {"png", "jpeg", "svg", "ico"} - have
+    # The evidence viewer decodes JPEG, PNG, WebP and TIFF originals with Qt; icons are SVG.
+    missing = {"png", "jpeg", "webp", "tiff", "svg", "ico"} - have
     return f"缺少 {', '.join(sorted(missing))}" if missing else ", ".join(sorted(have))
 
 

@@ -40,7 +40,9 @@ def test_selftest_opens_every_page_and_the_pdf(
     monkeypatch.setenv(PASSWORD_ENV, _admin_password(url))
     monkeypatch.setenv("EFFDESK_DATA_DIR", str(tmp_path / "data"))
     pdf = _pdf(tmp_path / "sample.pdf")
-    code = main(["--db", url, "selftest", "--user", "admin", "--pdf", str(pdf), "--quit-after-ms", "50"])
+    code = main(
+        ["--db", url, "selftest", "--user", "admin", "--pdf", str(pdf), "--quit-after-ms", "50"]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "失败" not in out
