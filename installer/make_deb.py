@@ -81,8 +81,7 @@ Icon={APPID}
 Terminal=false
 Categories=Office;
 StartupNotify=true
-StartupWMClass=effdesk
-X-Deepin-Vendor=user-custom
+StartupWMClass=EffDesk
 """
 
 

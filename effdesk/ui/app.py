@@ -27,7 +27,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox, QWidget
 
-from effdesk import APP_NAME, APP_TITLE
+from effdesk import APP_ID, APP_NAME, APP_TITLE
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.engine import Database, open_database
 from effdesk.errors import DatabaseCorrupt, DatabaseTooNew, EffDeskError
@@ -68,6 +68,7 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     app = existing if isinstance(existing, QApplication) else QApplication(list(argv or sys.argv))
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
+    app.setDesktopFileName(APP_ID)  # links windows to the launcher entry (Wayland, docks)
     app.setWindowIcon(icon("app"))
     install_qt_translations(app)
     font = choose_ui_font()

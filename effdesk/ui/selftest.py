@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QSize, QTimer, QTranslator
+from PySide6.QtCore import QEventLoop, QLibraryInfo, QLocale, QSize, QTimer, QTranslator
 from PySide6.QtGui import QFontDatabase, QImage, QImageReader
 from PySide6.QtWidgets import QApplication
 
@@ -149,10 +149,12 @@ def _main_window(db_url: str | None, username: str, password: str, quit_after_ms
                 if w.isVisible() and w is not window
             )
             window.close()
-            QApplication.quit()
+            loop.quit()
 
+        # A local loop, not QApplication.exec()/quit(): a posted quit would end the next loop.
+        loop = QEventLoop()
         QTimer.singleShot(quit_after_ms, close)
-        QApplication.exec()
+        loop.exec()
         with db.session() as s:
             users.logout(s, actor)
         if others:

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+import effdesk
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "installer"))
 
@@ -117,6 +119,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
 
 
 def test_deb_is_xz_with_numeric_version_and_no_maintainer_scripts(debs: dict[str, Path]) -> None:
+    assert APPID == effdesk.APP_ID
     members = subprocess.run(
         ["ar", "t", str(debs["new"])], capture_output=True, text=True, check=True
     )
