@@ -28,7 +28,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox, QWidget
 
-from effdesk import APP_NAME, APP_TITLE
+from effdesk import APP_ID, APP_NAME, APP_TITLE
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.engine import Database, open_database
 from effdesk.errors import (
@@ -75,6 +75,7 @@ def create_application(argv: Sequence[str] | None = None) -> QApplication:
     app = existing if isinstance(existing, QApplication) else QApplication(list(argv or sys.argv))
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
+    app.setDesktopFileName(APP_ID)  # links windows to the launcher entry (Wayland, docks)
     app.setWindowIcon(icon("app"))
     install_qt_translations(app)
     font = choose_ui_font()
@@ -256,8 +257,12 @@ def login(db: Database, dev_actor: str | None = None) -> Actor | None:
 # --- the whole start ------------------------------------------------------------------
 def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
     """Open the GUI on ``db_url`` (default database when None); returns the exit code."""
+    from effdesk.ui.input_notice import prepare_input_method, show_input_method_notice
+
+    input_method = prepare_input_method()
     app = create_application()
     install_excepthook()
+    show_input_method_notice(input_method)
     db = open_new_or_existing(db_url)
     if db is None:
         return EXIT_FAILED
