@@ -14,7 +14,7 @@ from effdesk.services import users
 
 
 def _admin_password(url: str) -> str:
-    db = open_database(url)
+    db = open_database(url, create=True)
     try:
         with db.session() as s:
             password = users.bootstrap_admin(s)

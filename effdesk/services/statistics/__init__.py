@@ -12,6 +12,7 @@ Public API (others build on it — the bulletin, the Excel export, the dashboard
 - Definitions of every figure: :mod:`effdesk.services.statistics.definitions`.
 """
 
+from effdesk.services.statistics.cache import one_at_a_time
 from effdesk.services.statistics.cache import rebuild as rebuild_cache
 from effdesk.services.statistics.definitions import (
     Figure,
@@ -62,6 +63,7 @@ __all__ = [
     "measure_conditions",
     "measure_lines",
     "months_between",
+    "one_at_a_time",
     "percent_text",
     "rate",
     "rebuild_cache",

@@ -23,11 +23,13 @@ missed until then; the lock on the state row keeps two refreshes from colliding.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, delete, extract, func, insert, select, union
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import UnaryExpression
@@ -143,14 +145,35 @@ def _build_days(session: Session, days: Iterable[date] | None) -> None:
             session.execute(insert(cells), rows[i : i + 5000])
 
 
+# The dashboard and 统计台账 ask for figures from two worker threads at once. On SQLite a
+# transaction that has read cannot write after another one committed ("database is locked"),
+# so callers that may refresh hold this lock around their whole session (``one_at_a_time``),
+# and refresh takes it too: one cache update at a time in a process.
+_REFRESH_LOCK = threading.RLock()
+
+
+def one_at_a_time() -> threading.RLock:
+    """Hold around a session that computes statistics from a worker thread."""
+    return _REFRESH_LOCK
+
+
 def refresh(session: Session) -> None:
     """Take in every complaint change since the last refresh (the first call builds all)."""
+    with _REFRESH_LOCK:
+        _refresh(session)
+
+
+def _refresh(session: Session) -> None:
     state = session.get(StatsCacheState, 1, with_for_update=True)
     last = int(session.scalar(select(func.max(ComplaintEvent.id))) or 0)
     if state is None:
         _build_days(session, None)
-        session.add(StatsCacheState(id=1, last_event_id=last, built_at=now()))
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(StatsCacheState(id=1, last_event_id=last, built_at=now()))
+        except IntegrityError:
+            # Another PC built the cache meanwhile (the same cells from the same cases).
+            session.expire_all()
         return
     if last <= state.last_event_id:
         return

@@ -309,7 +309,7 @@ class DashboardPage(QWidget):
         first, last = date(today.year, 1, 1), date(today.year, 12, 31)
 
         def work(_p: Progress) -> DashboardFigures:
-            with ctx.session() as s:
+            with statistics.one_at_a_time(), ctx.session() as s:
 
                 def run(by: GroupBy) -> StatsReport:
                     query = StatsQuery(first, last, min(today, last), by)

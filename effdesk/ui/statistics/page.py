@@ -421,7 +421,7 @@ class StatisticsPage(QWidget):
         self.summary.setText("正在统计…")
 
         def work(_p: Progress) -> StatsReport:
-            with ctx.session() as s:
+            with statistics.one_at_a_time(), ctx.session() as s:
                 return statistics.compute(s, ctx.actor, query)
 
         def done(report: StatsReport) -> None:

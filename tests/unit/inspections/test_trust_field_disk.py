@@ -34,7 +34,11 @@ def _package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, 
     laptop = open_db(tmp_path / "laptop" / "laptop.sqlite")
     try:
         with laptop.session() as s:
-            insp = users.actor_of(s.scalar(select(User).where(User.username == "liduc")))
+            inspector = s.scalar(select(User).where(User.username == "liduc"))
+            assert inspector is not None
+            inspector.must_change_password = False  # as after the first login on the laptop
+            s.flush()
+            insp = users.actor_of(inspector)
             unit = s.scalar(select(Unit).where(Unit.name == "县政务服务中心"))
             assert unit is not None
             campaign = inspections.find_campaign(s, insp, office.campaign_uuid)

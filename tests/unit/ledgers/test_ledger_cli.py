@@ -13,7 +13,9 @@ from effdesk.cli import main
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    assert main(["--db", url, "db", "upgrade"]) == 0  # a new database only on purpose
+    return url
 
 
 def test_import_refuses_until_confirmed_then_imports_and_exports(

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sec_helpers import make_user
 from sqlalchemy import select, text
 
 from effdesk import audit
@@ -15,7 +16,7 @@ from effdesk.auth import SYSTEM
 from effdesk.cli import main
 from effdesk.db.engine import Database, open_database
 from effdesk.db.models import AuditEntry
-from effdesk.enums import AssessmentCategory, AuditAction, UnitKind
+from effdesk.enums import AssessmentCategory, AuditAction, Role, UnitKind
 from effdesk.paths import backup_dir
 from effdesk.security import anchors, backup
 from effdesk.services import directory
@@ -25,6 +26,7 @@ from effdesk.services import directory
 def office(tmp_path: Path) -> Database:
     db = open_database(f"sqlite:///{tmp_path / 'effdesk.sqlite'}", create=True)
     with db.session() as s:
+        make_user(s, "admin", Role.ADMIN)  # an office database has its users (verify checks)
         for i in range(12):
             directory.create_unit(
                 s, SYSTEM, directory.UnitInput(f"单位{i}", UnitKind.TOWN, AssessmentCategory.SECOND)
