@@ -103,7 +103,7 @@ def _state_fg(r: ComplaintRow) -> QColor | None:
 
 
 COLUMNS: list[Column[ComplaintRow]] = [
-    Column("编号", lambda r: r.number, width=112),
+    Column("编号", lambda r: r.number, width=112, elide=Qt.TextElideMode.ElideMiddle),
     Column("受理日期", lambda r: d(r.received_date), width=88),
     Column("渠道", lambda r: r.channel.label, width=70),
     Column("投诉人", lambda r: r.complainant_name, width=64),
