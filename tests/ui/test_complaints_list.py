@@ -272,3 +272,12 @@ def test_columns_fit_their_text_and_every_cell_has_its_whole_text(
     )
     number_delegate = table.itemDelegateForColumn(0)
     assert number_delegate is not None and number_delegate.mode == Qt.TextElideMode.ElideMiddle
+
+
+def test_the_empty_ledger_says_how_to_begin_and_how_to_open(
+    qtbot: QtBot, list_for: Callable[[str], ComplaintListView]
+) -> None:
+    view = list_for("clerk")
+    qtbot.waitUntil(lambda: view.exact_count == 0)
+    text = view.count_label.text()
+    assert "Ctrl+N" in text and "单击选中" in text and "双击或按回车打开" in text

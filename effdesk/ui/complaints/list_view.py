@@ -490,7 +490,10 @@ class ComplaintListView(QWidget):
         if self.filters.text:
             text = f"「{self.filters.text}」：" + text
         if self.exact_count == 0 and self.filters == ComplaintFilter():
-            text += "。登记新的投诉件：按 Ctrl+N 或点“登记投诉”。"
+            text += (
+                "。登记新的投诉件：按 Ctrl+N 或点“登记投诉”；"
+                "登记后在这里单击选中一件，双击或按回车打开。"
+            )
         self.count_label.setStyleSheet("")
         self.count_label.setText(text)
         if self.exact_count is not None:
