@@ -166,6 +166,21 @@ def _complaints_intake_errors(window: object, page: object) -> object:
     return dialog
 
 
+def _complaints_intake_date_error(window: object, page: object) -> object:
+    """A receipt time in the future: the message under the date field, whole (it was clipped)."""
+    dialog = page.new_complaint()  # type: ignore[attr-defined]
+    dialog.name_edit.setText("刘女士")
+    dialog.phone_edit.setText("13812345678")
+    dialog.unit_picker.setText("公安")
+    dialog.unit_picker.search_now()
+    dialog.unit_picker.choose_row(0)
+    dialog.summary_edit.setText("窗口工作人员态度生硬")
+    dialog.category_combo.setCurrentIndex(max(1, dialog.category_combo.currentIndex()))
+    dialog.received_edit.setDateTime(dialog.received_edit.dateTime().addDays(3))
+    dialog.submit()
+    return dialog
+
+
 SHOTS: list[Shot] = [
     Shot("dashboard", "dashboard", description="工作台"),
     Shot("complaints", "complaints", description="投诉受理"),
@@ -190,6 +205,12 @@ SHOTS: list[Shot] = [
     Shot("complaints-form", "complaints", _complaints_form, "交办单预览（打印、另存为PDF）"),
     # Last: typing fills a draft, which later complaint shots would offer back.
     Shot("complaints-intake", "complaints", _complaints_intake, "投诉登记：重复件提示"),
+    Shot(
+        "complaints-intake-date-error",
+        "complaints",
+        _complaints_intake_date_error,
+        "投诉登记：受理时间晚于现在",
+    ),
     Shot(
         "complaints-intake-errors",
         "complaints",

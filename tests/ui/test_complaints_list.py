@@ -239,3 +239,45 @@ def test_provisional_deadline_is_marked(
     qtbot.addWidget(case_view)
     assert "暂定" in case_view.deadline_label.text()
     assert "该年节假日安排尚未录入" in case_view.details.toPlainText()
+
+
+def test_columns_fit_their_text_and_every_cell_has_its_whole_text(
+    qtbot: QtBot, office: Office, list_for: Callable[[str], ComplaintListView]
+) -> None:
+    from effdesk.ui.widgets.search_table import MAX_FIT_PX
+
+    office.register(to="routed", summary="窗口工作人员态度生硬，让群众来回跑了三趟还没办成")
+    view = list_for("clerk")
+    qtbot.waitUntil(lambda: bool(view.rows()))
+    table = view.view.table
+    model = table.model()
+    last = model.columnCount() - 1
+    for col in range(last):  # the last one stretches over the rest
+        need = table.sizeHintForColumn(col)
+        assert table.columnWidth(col) >= min(need, MAX_FIT_PX), model.headerData(
+            col, Qt.Orientation.Horizontal
+        )
+    for col in range(model.columnCount()):
+        index = model.index(0, col)
+        text = index.data(Qt.ItemDataRole.DisplayRole)
+        if text:
+            assert index.data(Qt.ItemDataRole.ToolTipRole)  # the whole text, or what it means
+    summary = next(
+        c
+        for c in range(model.columnCount())
+        if model.headerData(c, Qt.Orientation.Horizontal) == "内容摘要"
+    )
+    assert model.index(0, summary).data(Qt.ItemDataRole.ToolTipRole) == (
+        "窗口工作人员态度生硬，让群众来回跑了三趟还没办成"
+    )
+    number_delegate = table.itemDelegateForColumn(0)
+    assert number_delegate is not None and number_delegate.mode == Qt.TextElideMode.ElideMiddle
+
+
+def test_the_empty_ledger_says_how_to_begin_and_how_to_open(
+    qtbot: QtBot, list_for: Callable[[str], ComplaintListView]
+) -> None:
+    view = list_for("clerk")
+    qtbot.waitUntil(lambda: view.exact_count == 0)
+    text = view.count_label.text()
+    assert "Ctrl+N" in text and "单击选中" in text and "双击或按回车打开" in text

@@ -103,7 +103,7 @@ def _state_fg(r: ComplaintRow) -> QColor | None:
 
 
 COLUMNS: list[Column[ComplaintRow]] = [
-    Column("编号", lambda r: r.number, width=112),
+    Column("编号", lambda r: r.number, width=112, elide=Qt.TextElideMode.ElideMiddle),
     Column("受理日期", lambda r: d(r.received_date), width=88),
     Column("渠道", lambda r: r.channel.label, width=70),
     Column("投诉人", lambda r: r.complainant_name, width=64),
@@ -490,7 +490,10 @@ class ComplaintListView(QWidget):
         if self.filters.text:
             text = f"「{self.filters.text}」：" + text
         if self.exact_count == 0 and self.filters == ComplaintFilter():
-            text += "。登记新的投诉件：按 Ctrl+N 或点“登记投诉”。"
+            text += (
+                "。登记新的投诉件：按 Ctrl+N 或点“登记投诉”；"
+                "登记后在这里单击选中一件，双击或按回车打开。"
+            )
         self.count_label.setStyleSheet("")
         self.count_label.setText(text)
         if self.exact_count is not None:

@@ -71,13 +71,19 @@ def _state_colour(row: DocumentRow) -> Any:
 
 
 COLUMNS: list[Column[DocumentRow]] = [
-    Column("发文字号", lambda r: r.number or "（未编号）", width=140),
+    Column(
+        "发文字号",
+        lambda r: r.number or "（未编号）",
+        width=140,
+        elide=Qt.TextElideMode.ElideMiddle,
+    ),
     Column("文种", lambda r: r.type_label, width=96),
-    Column("标题", lambda r: r.title, width=300, tooltip=lambda r: r.title),
     Column("状态", lambda r: r.state.label, align=CENTER, width=60, foreground=_state_colour),
     Column("成文日期", lambda r: f"{r.doc_date:%Y-%m-%d}" if r.doc_date else "", width=90),
     Column("起草人", lambda r: r.author_name, width=70),
     Column("签发人", lambda r: r.issued_by_name, width=70),
+    # Last, so it takes the rest of the width: a long title never needs sideways scrolling.
+    Column("标题", lambda r: r.title, width=300, tooltip=lambda r: r.title),
 ]
 
 

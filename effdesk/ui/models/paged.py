@@ -74,6 +74,9 @@ class Column(Generic[R]):
     background: Callable[[R], QColor | None] | None = None
     tooltip: Callable[[R], str] | None = None
     width: int | None = None
+    # How text too long for the column is shortened: numbers in the middle ("青效投…0012"),
+    # keeping the serial that tells cases apart; everything else at the end.
+    elide: Qt.TextElideMode = Qt.TextElideMode.ElideRight
 
 
 class PagedTableModel(QAbstractTableModel, Generic[R]):
@@ -275,7 +278,7 @@ class PagedTableModel(QAbstractTableModel, Generic[R]):
                 return col.tooltip(row) or None
             value = col.value(row)
             text = "" if value is None else str(value)
-            return text if len(text) > 20 else None  # long cells are elided in the view
+            return text or None  # the whole text, however the view elides the cell
         if role == Qt.ItemDataRole.UserRole:
             return row
         return None

@@ -20,12 +20,28 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from effdesk.ui.models.paged import PagedTableModel
+
+MAX_FIT_PX = 320
+
+
+class _ElideDelegate(QStyledItemDelegate):
+    """Shortens a column's text its own way (e.g. numbers in the middle)."""
+
+    def __init__(self, mode: Qt.TextElideMode, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.mode = mode
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Any) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = self.mode  # type: ignore[attr-defined]
 
 
 class _Table(QTableView):
@@ -94,7 +110,10 @@ class SearchableTableView(QWidget):
         header.setDefaultSectionSize(80)
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self._fitted = False
         self._apply_widths()
+        model.refreshed.connect(self.fit_columns)
+        model.rowsInserted.connect(lambda *_a: self.fit_columns())
 
         self.count_label = QLabel()
         self.count_label.setObjectName("countLabel")
@@ -234,6 +253,22 @@ class SearchableTableView(QWidget):
         for i, col in enumerate(self.model.columns):
             if col.width is not None:
                 self.table.setColumnWidth(i, col.width)
+            if col.elide is not Qt.TextElideMode.ElideRight:
+                self.table.setItemDelegateForColumn(i, _ElideDelegate(col.elide, self.table))
+
+    def fit_columns(self) -> None:
+        """Widen each column (but the stretched last) to what its loaded rows need, up to
+        MAX_FIT_PX, once, when the first rows arrive: categories, deadlines and titles are
+        shown whole rather than cut; a column the user widened or narrowed is left alone."""
+        if self._fitted or self.model.rowCount() == 0:
+            return
+        self._fitted = True
+        last = len(self.model.columns) - 1
+        for i, col in enumerate(self.model.columns):
+            if i == last:
+                continue
+            wanted = max(self.table.sizeHintForColumn(i), col.width or 0)
+            self.table.setColumnWidth(i, min(wanted, max(MAX_FIT_PX, col.width or 0)))
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.filter_edit and isinstance(event, QKeyEvent):
