@@ -176,7 +176,7 @@ def _complaints_intake_date_error(window: object, page: object) -> object:
     dialog.unit_picker.choose_row(0)
     dialog.summary_edit.setText("窗口工作人员态度生硬")
     dialog.category_combo.setCurrentIndex(max(1, dialog.category_combo.currentIndex()))
-    dialog.received_edit.setDateTime(dialog.received_edit.dateTime().addDays(3))
+    dialog.received_edit.setDateTime(dialog.received_edit.dateTime().addYears(2))
     dialog.submit()
     return dialog
 

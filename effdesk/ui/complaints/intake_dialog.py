@@ -530,7 +530,16 @@ class IntakeDialog(QDialog):
         box = QVBoxLayout(container)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(2)
-        box.addWidget(widget)
+        if isinstance(widget, (QDateTimeEdit, QComboBox)):
+            # A narrow field keeps its width, but its row (and the message under it) takes
+            # the whole column: a message wrapped to the field's width was clipped.
+            line = QHBoxLayout()
+            line.setContentsMargins(0, 0, 0, 0)
+            line.addWidget(widget)
+            line.addStretch(1)
+            box.addLayout(line)
+        else:
+            box.addWidget(widget)
         if hint:
             note = QLabel(hint)
             note.setWordWrap(True)
