@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from effdesk.auth import SYSTEM
-from effdesk.commands.documents import _apply_font_option, _font_option, _print_fonts, _write
+from effdesk.commands.documents import apply_font_option, font_option, print_fonts, write_pdf
 from effdesk.enums import DocumentType
 from effdesk.errors import ValidationError
 
@@ -32,12 +32,12 @@ def register_render(render_sub: Any) -> None:
         action="store_true",
         help="同时在公文登记中保存为简报草稿（在「公文通报」中编号印发）",
     )
-    _font_option(p)
+    font_option(p)
     p.set_defaults(handler=_render_bulletin)
 
 
 def _render_bulletin(args: argparse.Namespace, ctx: CommandContext) -> int:
-    _apply_font_option(args)
+    apply_font_option(args)
     from effdesk.reports.documents import render_document
     from effdesk.services import bulletin, numbering
     from effdesk.services import documents as docs
@@ -81,11 +81,11 @@ def _render_bulletin(args: argparse.Namespace, ctx: CommandContext) -> int:
             rendered = render_document(session, doc, db.files_dir, today=today)
             note = f"样张编号：{number}（未占用编号，未保存）"
             session.rollback()
-    _write(args.out, rendered.pdf)
+    write_pdf(args.out, rendered.pdf)
     took = time.perf_counter() - started
     print(
         f"已生成{month[:4]}年{int(month[5:])}月通报：{args.out}（{rendered.info.pages}页，用时{took:.1f}秒）"
     )
     print(note)
-    _print_fonts(rendered.info)
+    print_fonts(rendered.info)
     return 0

@@ -30,7 +30,7 @@ def register_render(render_sub: Any) -> None:
     p = render_sub.add_parser("document", help="输出一件公文的 PDF（已印发的输出存档原件）")
     p.add_argument("--id", type=int, required=True, metavar="编号", help="公文的内部编号（ID）")
     p.add_argument("--out", type=Path, required=True, metavar="文件.pdf")
-    _font_option(p)
+    font_option(p)
     p.set_defaults(handler=_render_document)
 
     s = render_sub.add_parser(
@@ -39,11 +39,11 @@ def register_render(render_sub: Any) -> None:
     s.add_argument("--out", type=Path, required=True, metavar="文件.pdf")
     s.add_argument("--campaign", type=int, metavar="编号", help="指定督查活动（默认：问题最多的）")
     s.add_argument("--date", metavar="YYYY-MM-DD", help="成文日期（默认：今天）")
-    _font_option(s)
+    font_option(s)
     s.set_defaults(handler=_render_sample)
 
 
-def _font_option(p: argparse.ArgumentParser) -> None:
+def font_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-system-fonts",
         action="store_true",
@@ -51,19 +51,19 @@ def _font_option(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _apply_font_option(args: argparse.Namespace) -> None:
+def apply_font_option(args: argparse.Namespace) -> None:
     if args.no_system_fonts:
         os.environ[ENV_NO_SYSTEM_FONTS] = "1"
 
 
-def _write(out: Path, data: bytes) -> None:
+def write_pdf(out: Path, data: bytes) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")
     tmp.write_bytes(data)
     os.replace(tmp, out)
 
 
-def _print_fonts(info: Any) -> None:
+def print_fonts(info: Any) -> None:
     print("字体：" + "；".join(info.fonts))
     if info.fallback_chars:
         chars = "".join(sorted(info.fallback_chars))[:40]
@@ -73,7 +73,7 @@ def _print_fonts(info: Any) -> None:
 
 
 def _render_document(args: argparse.Namespace, ctx: CommandContext) -> int:
-    _apply_font_option(args)
+    apply_font_option(args)
     from effdesk.reports.documents import render_document
     from effdesk.services import documents as docs
 
@@ -82,13 +82,13 @@ def _render_document(args: argparse.Namespace, ctx: CommandContext) -> int:
         doc = docs.get_document(session, SYSTEM, args.id)
         if doc.state is not DocumentState.DRAFT and doc.pdf_file_id is None:
             rendered = render_document(session, doc, db.files_dir)
-            _write(args.out, rendered.pdf)
+            write_pdf(args.out, rendered.pdf)
             print(
                 f"注意：公文 {doc.number}「{doc.title}」没有存档的印发原件，"
                 f"已按登记内容重新排版生成副本：{args.out}（{rendered.info.pages}页）",
                 file=sys.stderr,
             )
-            _print_fonts(rendered.info)
+            print_fonts(rendered.info)
             return 0
         if doc.state is not DocumentState.DRAFT:
             check = docs.stored_pdf(session, SYSTEM, doc.id, db.files_dir)
@@ -103,15 +103,15 @@ def _render_document(args: argparse.Namespace, ctx: CommandContext) -> int:
             return 0
         started = time.perf_counter()
         rendered = render_document(session, doc, db.files_dir)
-        _write(args.out, rendered.pdf)
+        write_pdf(args.out, rendered.pdf)
         took = time.perf_counter() - started
     print(f"已生成草稿预览：{args.out}（{rendered.info.pages}页，未编号，用时{took:.1f}秒）")
-    _print_fonts(rendered.info)
+    print_fonts(rendered.info)
     return 0
 
 
 def _render_sample(args: argparse.Namespace, ctx: CommandContext) -> int:
-    _apply_font_option(args)
+    apply_font_option(args)
     from effdesk.reports.documents import render_document
     from effdesk.services import composition
     from effdesk.services import documents as docs
@@ -146,7 +146,7 @@ def _render_sample(args: argparse.Namespace, ctx: CommandContext) -> int:
         rendered = render_document(session, doc, db.files_dir, today=today)
         took = time.perf_counter() - started
         session.rollback()  # a sample leaves no trace
-    _write(args.out, rendered.pdf)
+    write_pdf(args.out, rendered.pdf)
     photos = sum(len(a.attachment_ids) for a in comp.data.attachments)
     print(
         f"已生成通报样张：{args.out}\n"
@@ -154,5 +154,5 @@ def _render_sample(args: argparse.Namespace, ctx: CommandContext) -> int:
         f"样张编号：{number}（未占用编号）；{rendered.info.pages}页；"
         f"{len(rendered.pdf) / 1e6:.1f} MB；用时{took:.1f}秒"
     )
-    _print_fonts(rendered.info)
+    print_fonts(rendered.info)
     return 0

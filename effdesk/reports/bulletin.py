@@ -45,7 +45,7 @@ from effdesk.db.models import Document
 from effdesk.enums import AssessmentCategory
 from effdesk.reports.fonts import FontRole, FontSet, default_fontset
 from effdesk.reports.gbt9704 import RenderInfo
-from effdesk.reports.inspection_report import _Text
+from effdesk.reports.inspection_report import MixedText
 from effdesk.services.assessment import KIND_LABELS, ScoreRow
 from effdesk.services.bulletin import BulletinData, bulletin_data, pct
 
@@ -201,7 +201,7 @@ def _deduction_summary(row: ScoreRow) -> str:
 
 
 class _Story:
-    def __init__(self, data: BulletinData, meta: BulletinMeta, t: _Text) -> None:
+    def __init__(self, data: BulletinData, meta: BulletinMeta, t: MixedText) -> None:
         self.data, self.meta, self.t = data, meta, t
         self.font = t.fonts.face(FontRole.FANGSONG).load().fontName
 
@@ -446,7 +446,7 @@ def _cn(n: int) -> str:
     return "一二三四五六七八九十"[n - 1] if 1 <= n <= 10 else str(n)
 
 
-def _canvas(t: _Text) -> type[Canvas]:
+def _canvas(t: MixedText) -> type[Canvas]:
     class PageNumbers(Canvas):  # type: ignore[misc]
         """— n — centred under the text of every page."""
 
@@ -470,7 +470,7 @@ def build_bulletin_pdf(
 ) -> tuple[bytes, RenderInfo]:
     """Lay out the bulletin; returns the PDF and facts about it (pages, fonts)."""
     fonts = fonts or default_fontset()
-    t = _Text(fonts)
+    t = MixedText(fonts)
     for role in (FontRole.FANGSONG, FontRole.HEITI, FontRole.KAITI, FontRole.XIAOBIAOSONG):
         fonts.face(role).load()
     story = _Story(data, meta, t).build()

@@ -140,7 +140,7 @@ def prepare_photo(store: EvidenceStore, sha256: str) -> PreparedPhoto | str:
 # --------------------------------------------------------------------------- text
 
 
-class _Text:
+class MixedText:
     """Paragraph markup with each character in a font that has it (see FontSet.split_runs)."""
 
     def __init__(self, fonts: FontSet) -> None:
@@ -228,7 +228,7 @@ def _caption(unit: str, f: ReportFinding, ev: ReportEvidence, n: int) -> str:
     return f"图{n}　{unit}{place}\n拍摄时间：{taken}\n{desc}{doubt}"
 
 
-def _photo_cell(t: _Text, photo: PreparedPhoto | str, caption: str) -> list[Flowable]:
+def _photo_cell(t: MixedText, photo: PreparedPhoto | str, caption: str) -> list[Flowable]:
     if isinstance(photo, PreparedPhoto):
         img = RLImage(io.BytesIO(photo.jpeg), width=photo.width_pt, height=photo.height_pt)
         box: Flowable = Table(
@@ -264,7 +264,7 @@ def _photo_cell(t: _Text, photo: PreparedPhoto | str, caption: str) -> list[Flow
 
 
 def _photo_rows(
-    t: _Text,
+    t: MixedText,
     unit: str,
     f: ReportFinding,
     photos: dict[str, PreparedPhoto | str],
@@ -299,7 +299,7 @@ def _photo_rows(
     return rows
 
 
-def _grid(t: _Text, data: list[list[Any]], widths: list[float], header_rows: int = 1) -> Table:
+def _grid(t: MixedText, data: list[list[Any]], widths: list[float], header_rows: int = 1) -> Table:
     table = Table(data, colWidths=widths, repeatRows=header_rows)
     table.setStyle(
         TableStyle(
@@ -316,7 +316,7 @@ def _grid(t: _Text, data: list[list[Any]], widths: list[float], header_rows: int
     return table
 
 
-def _finding_lines(t: _Text, f: ReportFinding, n: int) -> list[Flowable]:
+def _finding_lines(t: MixedText, f: ReportFinding, n: int) -> list[Flowable]:
     r = f.row
     head = f"{n}. {r.observed_at:%Y-%m-%d %H:%M}" + (f"，{r.place}" if r.place else "")
     lines: list[Flowable] = [Spacer(1, 2 * mm), t.para(head, FontRole.HEITI, 11.5)]
@@ -345,7 +345,7 @@ def _finding_lines(t: _Text, f: ReportFinding, n: int) -> list[Flowable]:
 
 
 def build_story(
-    data: CampaignReport, photos: dict[str, PreparedPhoto | str], t: _Text, office: str
+    data: CampaignReport, photos: dict[str, PreparedPhoto | str], t: MixedText, office: str
 ) -> list[Flowable]:
     c = data.campaign
     story: list[Flowable] = [
@@ -424,7 +424,7 @@ def build_story(
     return story
 
 
-def _numbered_canvas(t: _Text, header: str) -> type[Canvas]:
+def _numbered_canvas(t: MixedText, header: str) -> type[Canvas]:
     class NumberedCanvas(Canvas):  # type: ignore[misc]
         """Draws "第 n 页 共 N 页" once the page count is known (pages are kept until save)."""
 
@@ -486,7 +486,7 @@ def build_pdf(
     # the cores to work while the main thread reads the font files.
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="report-photo") as pool:
         futures = [pool.submit(prepare_photo, store, sha) for sha in unique]
-        t = _Text(fonts)
+        t = MixedText(fonts)
         for role in (FontRole.HEITI, FontRole.FANGSONG):
             fonts.face(role).load()
         for i, (sha, fut) in enumerate(zip(unique, futures, strict=True)):

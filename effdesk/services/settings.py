@@ -78,10 +78,12 @@ def get_all(session: Session) -> dict[str, Any]:
 def put(session: Session, actor: Actor, key: str, value: Any) -> None:
     """Change a setting (admin only); recorded in the audit trail."""
     require(actor, Permission.MANAGE_SETTINGS)
-    _put(session, actor, key, value)
+    store(session, actor, key, value)
 
 
-def _put(session: Session, actor: Actor, key: str, value: Any) -> None:
+def store(session: Session, actor: Actor, key: str, value: Any) -> None:
+    """Write a setting and audit it, for a caller that checked its own permission (the
+    assessment rules need 修改扣分规则, not 修改系统设置)."""
     row = session.scalar(select(Setting).where(Setting.key == key))
     before = row.value if row is not None else DEFAULTS.get(key)
     if row is None:
@@ -105,4 +107,4 @@ def _put(session: Session, actor: Actor, key: str, value: Any) -> None:
 def seed_defaults(session: Session, actor: Actor, values: dict[str, Any]) -> None:
     """Write initial settings at setup (demo, first run) without the admin check."""
     for key, value in values.items():
-        _put(session, actor, key, value)
+        store(session, actor, key, value)

@@ -232,7 +232,7 @@ def save_rules(session: Session, actor: Actor, rules: dict[str, Any]) -> dict[st
     full = normalized(rules)
     # The settings module's writer records the audit entry; the permission is checked above
     # (the rules are the leaders' to set, not only the admin's like other settings).
-    settings._put(session, actor, SETTING_KEY, full)
+    settings.store(session, actor, SETTING_KEY, full)
     return full
 
 

@@ -26,6 +26,10 @@ from effdesk.services.complaint_rules import (
     allowed_actions,
     check_transition,
 )
+
+# The key under which an event records how a deadline was counted (start, working days): an
+# importer that writes history in bulk records it the same way.
+from effdesk.services.complaints._core import BASIS_KEY
 from effdesk.services.complaints.choices import (
     CategoryWords,
     IdNames,
@@ -123,6 +127,7 @@ from effdesk.services.complaints.todo import todo_for
 
 __all__ = [
     "ANONYMOUS",
+    "BASIS_KEY",
     "MASK",
     "TEXT_MASK",
     "TRANSITIONS",

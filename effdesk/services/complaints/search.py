@@ -36,7 +36,6 @@ from sqlalchemy import text as text_sql
 from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BooleanClauseList
-from sqlalchemy.sql.expression import UnaryExpression
 
 from effdesk import audit
 from effdesk.auth import Actor
@@ -132,11 +131,6 @@ def identity_visible(actor: Actor) -> bool:
     return allowed(actor, Permission.VIEW_COMPLAINANT_IDENTITY)
 
 
-def _noidx(col: Any) -> Any:
-    """SQLite's unary ``+``: the same value, but the planner may not drive from its index."""
-    return UnaryExpression(col, operator=operators.custom_op("+"), type_=col.type)
-
-
 def _plain(col: Any) -> Any:
     return col
 
@@ -150,7 +144,7 @@ def _running_due() -> ColumnElement[Any]:
     )
 
 
-def _due_condition(
+def due_condition(
     status: DueStatus, today: date, near_before: date, wrap: Callable[[Any], Any] = _plain
 ) -> ColumnElement[bool]:
     # Written per state group (not on the CASE expression) so that the (state, due_date)
@@ -233,16 +227,13 @@ def _conditions(
     filters: ComplaintFilter,
     today: date,
     near_before: date,
-    wrap: Callable[[Any], Any] = _plain,
 ) -> list[ColumnElement[bool]]:
-    """The non-text filters. ``wrap`` = :func:`_noidx` keeps the planner off their indexes."""
+    """The non-text filters."""
     out: list[ColumnElement[bool]] = []
     if filters.states:
-        out.append(wrap(Complaint.state).in_(sorted(filters.states)))
+        out.append(Complaint.state.in_(sorted(filters.states)))
     if filters.due_statuses:
-        out.append(
-            or_(*[_due_condition(s, today, near_before, wrap) for s in filters.due_statuses])
-        )
+        out.append(or_(*[due_condition(s, today, near_before) for s in filters.due_statuses]))
     if filters.unit_id is not None:
         out.append(Complaint.unit_id == filters.unit_id)
     if filters.category_id is not None:
@@ -250,7 +241,7 @@ def _conditions(
     if filters.channels:
         out.append(Complaint.channel.in_(sorted(filters.channels)))
     if filters.handler_user_id is not None:
-        out.append(wrap(Complaint.handler_user_id) == filters.handler_user_id)
+        out.append(Complaint.handler_user_id == filters.handler_user_id)
     if filters.handler_unit_id is not None:
         out.append(Complaint.handler_unit_id == filters.handler_unit_id)
     if filters.received_from is not None:
@@ -392,7 +383,7 @@ def _drivers(
             def on(c: Any) -> Any:
                 return getattr(e, c.key)
 
-            return or_(*[_due_condition(s, today, near_before, on) for s in statuses])
+            return or_(*[due_condition(s, today, near_before, on) for s in statuses])
 
         out.append(_Driver(size(STATE_INDEX, due), STATE_INDEX, due, False))
     return sorted(out, key=lambda d: d.size)

@@ -20,7 +20,7 @@ from effdesk.services.complaints._core import CONCLUSION_STATES
 from effdesk.services.complaints.deadlines import near_limit, running_deadline
 from effdesk.services.complaints.privacy import text_masker_for
 from effdesk.services.complaints.schema import RunningDeadline, TodoItem, TodoKind
-from effdesk.services.complaints.search import _due_condition
+from effdesk.services.complaints.search import due_condition
 
 _EXTENSION_KINDS = (
     ComplaintEventKind.EXTENSION_REQUESTED,
@@ -65,8 +65,8 @@ def todo_for(
     if actor.user_id is not None and allowed(actor, Permission.HANDLE_COMPLAINT):
         mine = Complaint.handler_user_id == actor.user_id
         late_or_near = or_(
-            _due_condition(DueStatus.OVERDUE, today, near_before),
-            _due_condition(DueStatus.NEAR, today, near_before),
+            due_condition(DueStatus.OVERDUE, today, near_before),
+            due_condition(DueStatus.NEAR, today, near_before),
         )
         for case in session.scalars(
             select(Complaint).where(mine, late_or_near).order_by(Complaint.id).limit(limit)

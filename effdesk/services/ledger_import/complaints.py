@@ -44,7 +44,7 @@ from effdesk.enums import (
 from effdesk.errors import CalendarUnknown, RowProblem
 from effdesk.services import settings
 from effdesk.services.calendar_admin import load_calendar
-from effdesk.services.complaints._core import BASIS_KEY
+from effdesk.services.complaints import BASIS_KEY
 from effdesk.services.complaints.deadlines import conclusion_limit, load_policy
 from effdesk.services.complaints.intake import NUMBER_SERIES_KEY, format_complaint_number
 from effdesk.services.ledger_import.layout import FieldSpec
