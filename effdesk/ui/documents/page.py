@@ -39,9 +39,10 @@ from effdesk.services.documents import DocumentInput, DocumentRow, DocumentView
 from effdesk.ui.context import AppContext
 from effdesk.ui.documents.compose_dialog import ComplaintsPickerDialog, FindingsPickerDialog
 from effdesk.ui.documents.editor import DocumentEditor
-from effdesk.ui.documents.preview import PdfPreview, free_name, save_folder
+from effdesk.ui.documents.preview import PdfPreview
 from effdesk.ui.errors import show_error
 from effdesk.ui.models.paged import CENTER, GREEN, GREY, Column, PagedTableModel
+from effdesk.ui.widgets.files import free_name, save_folder
 from effdesk.ui.widgets.forms import enum_member
 from effdesk.ui.widgets.search_table import SearchableTableView
 

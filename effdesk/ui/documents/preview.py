@@ -17,9 +17,7 @@ from PySide6.QtCore import (
     QIODevice,
     QPointF,
     QRectF,
-    QSettings,
     QSize,
-    QStandardPaths,
     Qt,
     QUrl,
     Signal,
@@ -37,27 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-SAVE_DIR_KEY = "pdf/save_dir"
-
-
-def save_folder() -> Path:
-    """Where "save as PDF" starts: the folder used last, else the user's documents folder
-    (never the program's working folder)."""
-    last = str(QSettings().value(SAVE_DIR_KEY, "", type=str) or "")
-    if last and Path(last).is_dir():
-        return Path(last)
-    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(docs) if docs and Path(docs).is_dir() else Path.home()
-
-
-def free_name(path: Path) -> Path:
-    """``path``, or ``name（2）.pdf`` … when a file of that name is there already."""
-    n = 2
-    candidate = path
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}（{n}）{path.suffix}")
-        n += 1
-    return candidate
+from effdesk.ui.widgets.files import remember_folder, save_folder
 
 
 class PdfPreview(QWidget):
@@ -187,7 +165,7 @@ class PdfPreview(QWidget):
         tmp = path.with_name(path.name + ".part")
         tmp.write_bytes(self._data)
         tmp.replace(path)
-        QSettings().setValue(SAVE_DIR_KEY, str(path.parent))
+        remember_folder(path)
         folder = QUrl.fromLocalFile(str(path.parent)).toString()
         self.saved_label.setText(
             f'已保存：{html.escape(str(path))}　<a href="{folder}">打开所在文件夹</a>'

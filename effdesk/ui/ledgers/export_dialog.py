@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QDir, Qt, QUrl, Signal
+from PySide6.QtCore import QDate, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,6 +35,7 @@ from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.tasks import Progress
 from effdesk.ui.widgets import clock
+from effdesk.ui.widgets.files import remember_folder, save_folder
 
 
 class ExportDialog(QDialog):
@@ -124,9 +125,7 @@ class ExportDialog(QDialog):
 
     def _suggest_name(self) -> None:
         start, end = self.period()
-        folder = (
-            Path(self.path_edit.text()).parent if self.path_edit.text() else Path(QDir.homePath())
-        )
+        folder = Path(self.path_edit.text()).parent if self.path_edit.text() else save_folder()
         name = f"{self.kind.label}（{start:%Y%m%d}-{end:%Y%m%d}）.xlsx"
         self.path_edit.setText(str(folder / name))
 
@@ -175,6 +174,7 @@ class ExportDialog(QDialog):
     def _done(self, result: tuple[str, int]) -> None:
         path, rows = result
         self.result_path = Path(path)
+        remember_folder(self.result_path)
         self.export_button.setEnabled(True)
         self.result_label.setText(f"已导出{rows}行，文件保存在：\n{path}")
         self.result_label.setStyleSheet("color: #2e7d32;")

@@ -42,6 +42,7 @@ from effdesk.services import ledger_import as li
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.tasks import Progress
+from effdesk.ui.widgets.files import save_folder
 
 UNSURE_BG = QColor("#fff3c4")
 UNMAPPED_FG = QColor("#888888")
@@ -159,7 +160,10 @@ class ImportDialog(QDialog):
         """Save the units-and-persons template (.xlsx); ``path`` None asks where."""
         if path is None:
             name, _ = QFileDialog.getSaveFileName(
-                self, "保存单位人员名录模板", "单位人员名录模板.xlsx", "Excel 工作簿 (*.xlsx)"
+                self,
+                "保存单位人员名录模板",
+                str(save_folder() / "单位人员名录模板.xlsx"),
+                "Excel 工作簿 (*.xlsx)",
             )
             if not name:
                 return None

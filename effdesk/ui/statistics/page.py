@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QSettings, Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -53,12 +53,12 @@ from effdesk.services.statistics import (
 )
 from effdesk.ui.complaints.common import py_date
 from effdesk.ui.context import AppContext
-from effdesk.ui.documents.preview import SAVE_DIR_KEY, save_folder
 from effdesk.ui.errors import show_error
 from effdesk.ui.statistics.ranking_tab import RankingTab
 from effdesk.ui.statistics.records_dialog import RecordsDialog
 from effdesk.ui.tasks import Progress
 from effdesk.ui.widgets import clock
+from effdesk.ui.widgets.files import remember_folder, save_folder
 
 LINK = QColor("#1565c0")
 REF_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -333,7 +333,7 @@ class StatisticsPage(QWidget):
                 )
 
             def done(_result: object) -> None:
-                QSettings().setValue(SAVE_DIR_KEY, str(path.parent))
+                remember_folder(path)
                 self.last_export = path
                 QMessageBox.information(self, "导出完成", f"已导出：{path}")
 
