@@ -382,9 +382,22 @@ class KeyChoice:
         return keys.recovery_key(self.key)
 
 
+def configured_key_file(db: Database) -> Path | None:
+    """The office's backup key file (setting ``backup.key_file``, chosen in the setup wizard
+    or on the backup page), if one is set."""
+    with db.session() as s:
+        value = str(settings.get(s, "backup.key_file") or "")
+    return Path(value) if value else None
+
+
 def backup_key(db: Database, key_file: Path | None = None, create: bool = True) -> KeyChoice:
-    """This database's backup key, from ``key_file`` or the OS keyring; made on first use."""
+    """This database's backup key, from ``key_file``, else the office's configured key file
+    when it is there, else the OS keyring; made on first use."""
     db_id = database_id(db)
+    if key_file is None:
+        configured = configured_key_file(db)
+        if configured is not None and (configured.exists() or not keys.keyring_available()):
+            key_file = configured
     if key_file is not None:
         if key_file.exists():
             return KeyChoice(keys.read_key_file(key_file), db_id, False, str(key_file))

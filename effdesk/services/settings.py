@@ -53,6 +53,8 @@ DEFAULTS: dict[str, Any] = {
     # Set on an inspector's laptop that opened a campaign package (field mode), empty otherwise.
     "field.mode": {},
     "backup.keep": 14,
+    # The backup key file (e.g. on a USB stick) for PCs without a keyring; "" = the keyring.
+    "backup.key_file": "",
     "security.max_failed_logins": 5,
     "security.lockout_minutes": 15,
 }

@@ -25,6 +25,7 @@ from effdesk.db.engine import Database, open_database
 from effdesk.db.models import Setting, User
 from effdesk.enums import AssessmentCategory, DocumentType, Role, UnitKind
 from effdesk.errors import EffDeskError, FieldProblem, ValidationErrors
+from effdesk.permissions import Permission, require
 from effdesk.services import directory, settings, users
 
 SEAL_KEY = "office.seal_png"  # base64 PNG/JPEG of the official seal, "" when none
@@ -293,8 +294,9 @@ def admin_exists(session: Session) -> bool:
 
 
 def remember_key_file(session: Session, actor: Actor, path: Path) -> None:
-    """Where the backup key file lives (a USB stick): shown on 系统设置 → 备份与恢复."""
-    settings.seed_defaults(session, actor, {KEY_FILE_KEY: str(path)})
+    """Where the backup key file lives (a USB stick): used by every backup of the office."""
+    require(actor, Permission.BACKUP)
+    settings.store(session, actor, KEY_FILE_KEY, str(path))
 
 
 def new_office_database_path(url: str) -> Path | None:

@@ -61,3 +61,29 @@ def test_backup_with_a_key_file_chosen_in_the_gui(
     assert usb.read_bytes() == before
     assert len(again.archives()) == 2
     assert told and "备份完成" in told[-1]
+
+
+def test_the_daily_backup_uses_the_offices_key_file(
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+    no_keyring: None,
+    ui_actors: dict[str, Actor],
+    make_ctx: Callable[[Actor], AppContext],
+    tmp_path: Path,
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from effdesk.security import backup
+
+    monkeypatch.setattr(QMessageBox, "information", lambda *_a, **_k: None)
+    ctx = make_ctx(ui_actors["admin"])
+    page = BackupPage(ctx)
+    qtbot.addWidget(page)
+    usb = tmp_path / "U盘" / "effdesk-backup.key"
+    page.choose_key_file(usb)
+    page.backup_now(None)
+    assert page.key_dialog is not None
+    page.key_dialog.close()
+    # The automatic backup at the next start finds the same key without a keyring.
+    result = backup.maybe_daily_backup(ctx.db, allow_create_key=False)
+    assert result.path is not None and result.path.exists(), result.skipped

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -29,7 +28,7 @@ from effdesk.errors import EffDeskError
 from effdesk.paths import backup_dir
 from effdesk.permissions import Permission
 from effdesk.security import backup, keys
-from effdesk.services import settings, users
+from effdesk.services import settings, setup, users
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.security.recovery_key_dialog import RecoveryKeyDialog
@@ -46,9 +45,6 @@ def _quit_after_restore(parent: QWidget, result: backup.RestoreResult) -> None:
     QApplication.quit()
 
 
-KEY_FILE_SETTING = "backup/key_file"
-
-
 class BackupPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,11 +58,9 @@ class BackupPage(QWidget):
         self.on_restored: Callable[[QWidget, backup.RestoreResult], None] = _quit_after_restore
         # A key file (on a USB stick) instead of the OS keyring, for PCs without one (many
         # UOS / Kylin desktops): chosen here, remembered on this PC.
-        stored = str(QSettings().value(KEY_FILE_SETTING, "", type=str) or "")
-        if not stored:  # the one the setup wizard recorded for the office, if any
-            with ctx.session() as s, contextlib.suppress(KeyError):
-                stored = str(settings.get(s, "backup.key_file") or "")
-        self.key_file: Path | None = Path(stored) if stored else None
+        # The office's key file (the setup wizard's, or chosen here): the daily backup and the
+        # CLI use the same one (security/backup.py backup_key).
+        self.key_file: Path | None = backup.configured_key_file(ctx.db)
         self.can_backup = ctx.can(Permission.BACKUP)
         self.can_restore = ctx.can(Permission.RESTORE)
         layout = QVBoxLayout(self)
@@ -192,7 +186,8 @@ class BackupPage(QWidget):
                 return None
             path = Path(name)
         self.key_file = path
-        QSettings().setValue(KEY_FILE_SETTING, str(path))
+        with self.ctx.session() as s:
+            setup.remember_key_file(s, self.ctx.actor, path)
         self.refresh()
         return path
 
