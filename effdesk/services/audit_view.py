@@ -7,6 +7,7 @@ sees those keys masked.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -341,6 +342,7 @@ def field_label(key: str) -> str:
     return FIELD_LABELS.get(key, key)
 
 
+@functools.cache
 def _enum_labels() -> dict[str, str]:
     # Codes that mean one thing in every enumeration, with their label ("verified" → 已核实).
     from effdesk import enums
@@ -355,9 +357,6 @@ def _enum_labels() -> dict[str, str]:
             for member in obj:
                 seen.setdefault(member.value, set()).add(member.label)
     return {code: next(iter(labels)) for code, labels in seen.items() if len(labels) == 1}
-
-
-_ENUM_LABELS: dict[str, str] | None = None
 
 
 def _type_enums(object_type: str) -> tuple[type[LabeledEnum], ...]:
@@ -378,7 +377,6 @@ def _type_enums(object_type: str) -> tuple[type[LabeledEnum], ...]:
 def readable(value: Any, object_type: str = "") -> str:
     """A stored value as a person reads it: labels for codes (those of ``object_type``'s own
     enumerations first), 是/否, lists joined, （空）."""
-    global _ENUM_LABELS
     if value is None or value == "" or value == [] or value == {}:
         return "（空）"
     if isinstance(value, bool):
@@ -394,7 +392,5 @@ def readable(value: Any, object_type: str = "") -> str:
             for member in enum:
                 if member.value == value:
                     return member.label
-        if _ENUM_LABELS is None:
-            _ENUM_LABELS = _enum_labels()
-        return _ENUM_LABELS.get(value, value)
+        return _enum_labels().get(value, value)
     return str(value)
