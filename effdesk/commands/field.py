@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from effdesk.auth import SYSTEM
-from effdesk.evidence.store import EvidenceStore
 from effdesk.reports.fonts import ENV_NO_SYSTEM_FONTS
 
 if TYPE_CHECKING:
@@ -119,7 +118,7 @@ def _pack(args: argparse.Namespace, ctx: CommandContext) -> int:
         result = pack_findings(
             s,
             SYSTEM,
-            EvidenceStore(db.files_dir),
+            db.evidence,
             args.out,
             args.campaign,
             progress=_progress("打包"),
@@ -140,7 +139,7 @@ def _import(args: argparse.Namespace, ctx: CommandContext) -> int:
         result = import_findings_package(
             s,
             SYSTEM,
-            EvidenceStore(db.files_dir),
+            db.evidence,
             args.file,
             expected_campaign_id=expected,
             progress=_progress("导入"),
@@ -161,7 +160,7 @@ def _render_report(args: argparse.Namespace, ctx: CommandContext) -> int:
         info = render_inspection_report(
             s,
             SYSTEM,
-            EvidenceStore(db.files_dir),
+            db.evidence,
             campaign.id,
             args.out,
             include_dismissed=args.include_dismissed,

@@ -291,14 +291,10 @@ def _verify_anchor(db: Any, key_file: Path | None, dirs: list[Path], *, clean: b
 
 
 def _verify_evidence(db: Any) -> int:
-    try:
-        from effdesk.evidence.store import EvidenceStore
-        from effdesk.services.evidence import verify_files
-    except ImportError:
-        print("证据文件：未检查（本版本没有证据模块）")
-        return 0
+    from effdesk.services.evidence import verify_files
+
     with db.session() as s:
-        problems = verify_files(s, EvidenceStore(db.files_dir))
+        problems = verify_files(s, db.evidence)
     for p in problems:
         print(f"证据文件{p}", file=sys.stderr)
     if problems:

@@ -11,8 +11,6 @@ import sys
 import time
 from typing import TYPE_CHECKING, Any
 
-from effdesk.evidence.store import EvidenceStore
-
 if TYPE_CHECKING:
     from effdesk.cli import CommandContext
 
@@ -29,7 +27,7 @@ def register(sub: Any) -> None:
 
 def _rebuild(args: argparse.Namespace, ctx: CommandContext) -> int:
     db = ctx.database()
-    store = EvidenceStore(db.files_dir)
+    store = db.evidence
     started = time.monotonic()
     last = 0.0
 

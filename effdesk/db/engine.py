@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
+    from effdesk.evidence.store import EvidenceStore
+
 # Alembic (with mako and pygments behind it) costs about half a second to import. A start on an
 # up-to-date database never needs it: the versions are read from the migration files' headers
 # and from the alembic_version table with one query; Alembic is imported only to migrate.
@@ -320,6 +322,13 @@ class Database:
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
+
+    @functools.cached_property
+    def evidence(self) -> EvidenceStore:
+        """The office's content-addressed evidence store (the one way to reach it)."""
+        from effdesk.evidence.store import EvidenceStore  # Pillow: loaded when first needed
+
+        return EvidenceStore(self.files_dir)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -103,7 +103,6 @@ def _journal_staging(db_path: Path) -> str | None:
 def tidy(db: Database, *, at_start: bool = True) -> Tidied:
     """Remove leftovers of interrupted work for ``db`` (never raises for a file it cannot
     remove: a read-only folder simply keeps them)."""
-    from effdesk.evidence.store import EvidenceStore
     from effdesk.security.backup import clean_partials
     from effdesk.services.evidence import gc_orphans
 
@@ -119,7 +118,7 @@ def tidy(db: Database, *, at_start: bool = True) -> Tidied:
 
         result.temp_files += clean_partials(backup_dir())
     grace = 0.0 if alone else _GRACE_S
-    store = EvidenceStore(db.files_dir)
+    store = db.evidence
     try:
         with db.session() as s:
             result.orphans = gc_orphans(s, store, min_age_s=grace)

@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session
 
 from effdesk.enums import RectificationNoticeKind
 from effdesk.errors import ConcurrentEditError, ValidationError, ValidationErrors
-from effdesk.evidence.store import EvidenceStore
 from effdesk.services.accountability import measures as ms
 from effdesk.services.accountability import rectification as rs
 from effdesk.ui.accountability.measure_dialog import date_edit
@@ -285,7 +284,7 @@ class ReportDialog(_StepDialog):
             self.text_edit.toPlainText(),
             self.view.version,
             files=self.files,
-            store=EvidenceStore(self.ctx.db.files_dir),
+            store=self.ctx.db.evidence,
             progress=progress.report,
         )
         return self.view.id

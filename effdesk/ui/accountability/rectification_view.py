@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 
 from effdesk.enums import DocumentState, DueStatus, RectificationState
 from effdesk.errors import ConcurrentEditError, EffDeskError
-from effdesk.evidence.store import EvidenceStore
 from effdesk.permissions import Permission
 from effdesk.services import documents as docs
 from effdesk.services.accountability import notice
@@ -360,7 +359,7 @@ class RectificationView(QWidget):
         row = next((a for a in v.attachments if a.id == attachment_id), None) if v else None
         if row is None:
             return None
-        path = EvidenceStore(self.ctx.db.files_dir).path_of(row.sha256)
+        path = self.ctx.db.evidence.path_of(row.sha256)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
         return path
 

@@ -49,7 +49,6 @@ from effdesk.enums import (
     Verification,
 )
 from effdesk.errors import EffDeskError
-from effdesk.evidence.store import EvidenceStore
 from effdesk.permissions import Permission
 from effdesk.reports.complaint_forms import ComplaintForm
 from effdesk.services import complaints, evidence
@@ -831,7 +830,7 @@ class CaseView(QWidget):
         if not paths:
             return
         ctx, cid = self.ctx, self.complaint_id
-        store = EvidenceStore(ctx.db.files_dir)
+        store = ctx.db.evidence
 
         def work(progress: Progress) -> IngestReport:
             with ctx.session() as s:
@@ -863,5 +862,5 @@ class CaseView(QWidget):
         row = self.attachment_list.currentRow()
         if not 0 <= row < len(self.attachments):
             return
-        path = EvidenceStore(self.ctx.db.files_dir).path_of(self.attachments[row].sha256)
+        path = self.ctx.db.evidence.path_of(self.attachments[row].sha256)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

@@ -311,7 +311,7 @@ class EvidencePanel(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.store = EvidenceStore(ctx.db.files_dir)
+        self.store = ctx.db.evidence
         self.finding_id: int | None = None
         self.window_: tuple[datetime, datetime] | None = None
         self.pending: list[PendingFile] = []

@@ -21,7 +21,6 @@ from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
 
-from effdesk.evidence.store import EvidenceStore
 from effdesk.field.campaign_package import CampaignExport, FieldOpenResult
 from effdesk.field.findings_package import ImportResult, PackResult
 from effdesk.reports.inspection_report import ReportInfo
@@ -50,7 +49,7 @@ class FieldActions(QObject):
         self.ctx = ctx
         self.widget = parent
         self.on_changed = on_changed
-        self.store = EvidenceStore(ctx.db.files_dir)
+        self.store = ctx.db.evidence
         self.last_message: QMessageBox | None = None
         self.last_result: object = None
 

@@ -124,7 +124,7 @@ class EvidenceViewer(QDialog):
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.store = EvidenceStore(ctx.db.files_dir)
+        self.store = ctx.db.evidence
         self.rows = list(rows)
         self.index = index
         self.image: QImage | None = None
