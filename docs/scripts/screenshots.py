@@ -19,24 +19,20 @@ Options: ``--only name1,name2`` makes some of them; ``--out DIR``; ``--complaint
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from shot_office import ROOT, demo_office
+
 if TYPE_CHECKING:
-    from effdesk.auth import Actor
     from effdesk.db.engine import Database
 
-ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "docs" / "screenshots"
-WINDOW_SIZE = (1440, 900)
-# A fixed, ordinary working day, so the pictures do not change with the calendar.
-DEMO_TODAY = date(2026, 3, 18)
 # The demo's own default seed: the pictures show what `effdesk demo` builds.
 DEMO_SEED = 2026
 SCREENSHOT_USER = "clerk1"
@@ -220,27 +216,6 @@ SHOTS: list[Shot] = [
 ]
 
 
-def _prepare_environment(work: Path) -> None:
-    os.environ["EFFDESK_DATA_DIR"] = str(work / "data")
-    if not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
-        # No X server: render offscreen (same fonts via fontconfig, no window frame).
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-
-
-def _build_database(url: str, complaints: int, minimal: bool = False) -> Database:
-    from effdesk.db.engine import open_database
-    from effdesk.ui.app import optional_module
-
-    db = open_database(url, create=True)
-    generator = None if minimal else optional_module("effdesk.demo.generator")
-    if generator is None:
-        print("no demo generator (or --minimal): a small directory instead", file=sys.stderr)
-        _minimal_directory(db)
-    else:
-        generator.build_demo(db, seed=DEMO_SEED, complaints=complaints, today=DEMO_TODAY)
-    return db
-
-
 def _minimal_directory(db: Database) -> None:
     """A few units and persons through the service, for when the demo generator is absent."""
     from effdesk.auth import SYSTEM
@@ -264,23 +239,6 @@ def _minimal_directory(db: Database) -> None:
                 )
 
 
-def _actor(db: Database) -> Actor:
-    from effdesk.auth import SYSTEM
-    from effdesk.errors import EffDeskError
-    from effdesk.ui.app import optional_module
-
-    users = optional_module("effdesk.services.users")
-    if users is None:
-        return SYSTEM
-    try:
-        with db.session() as s:
-            actor: Actor = users.actor_of(users.find_user(s, SYSTEM, SCREENSHOT_USER))
-            return actor
-    except EffDeskError:
-        print(f"no user {SCREENSHOT_USER}: screenshots show the system actor", file=sys.stderr)
-        return SYSTEM
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="EffDesk screenshots")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
@@ -301,72 +259,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown shots: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
 
-    with tempfile.TemporaryDirectory(prefix="effdesk-shots-") as tmp:
-        work = Path(tmp)
-        _prepare_environment(work)
+    with demo_office(
+        "effdesk-shots-",
+        args.out,
+        seed=DEMO_SEED,
+        complaints=args.complaints,
+        build=_minimal_directory if args.minimal else None,
+    ) as office:
+        from effdesk.auth import SYSTEM
 
-        from PySide6.QtCore import QSettings
-        from PySide6.QtWidgets import QApplication, QWidget
-
-        from effdesk.ui.app import create_application
-        from effdesk.ui.context import AppContext
-        from effdesk.ui.main_window import MainWindow
-        from effdesk.ui.tasks import TaskRunner
-        from effdesk.ui.widgets import clock
-
-        clock.pin_today(DEMO_TODAY)
-
-        app = create_application([sys.argv[0]])
-        app.setApplicationName("EffDeskScreenshots")
-        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qs"))
-
-        db = _build_database(f"sqlite:///{work / 'demo.sqlite'}", args.complaints, args.minimal)
-        actor = _actor(db)
-        print(f"platform {app.platformName()}, font {app.font().family()}, user {actor.label}")
-        args.out.mkdir(parents=True, exist_ok=True)
-        try:
-            for shot in SHOTS:
-                if wanted and shot.name not in wanted:
-                    continue
-                # Synchronous tasks: every list is loaded before the picture is taken.
-                ctx = AppContext(db=db, actor=actor, tasks=TaskRunner(synchronous=True))
-                window = MainWindow(ctx)
-                window.resize(*WINDOW_SIZE)
-                window.show()
-                page = window.show_module(shot.module)
-                _settle(app)
-                target: object = window
-                if shot.prepare is not None:
-                    result = shot.prepare(window, page)
-                    if isinstance(result, QWidget):
-                        target = result
-                        result.show()
-                _settle(app)
-                assert isinstance(target, QWidget)
-                path = args.out / f"{shot.name}.png"
-                if not target.grab().save(str(path)):
-                    print(f"could not write {path}", file=sys.stderr)
-                    return 1
-                print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
-                for w in QApplication.topLevelWidgets():
-                    if w is not window and w.isVisible():
-                        w.close()
-                window.close()
-                window.deleteLater()
-                _settle(app)
-        finally:
-            db.dispose()
+        actor = SYSTEM if args.minimal else office.actor(SCREENSHOT_USER)
+        print(f"platform {office.app.platformName()}, font {office.app.font().family()}")
+        for shot in SHOTS:
+            if not wanted or shot.name in wanted:
+                office.shoot(actor, shot.module, [(shot.name, shot.prepare)])
     return 0
-
-
-def _settle(app: object) -> None:
-    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
-
-    loop = QEventLoop()
-    QTimer.singleShot(150, loop.quit)
-    loop.exec()
-    QCoreApplication.processEvents()
 
 
 if __name__ == "__main__":

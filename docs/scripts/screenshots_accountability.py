@@ -12,19 +12,15 @@ dashboard's 待办 with the 整改 groups, and the first page of an issued 整�
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import screenshots as base
+from shot_office import ROOT, demo_office
 
-ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "screenshots"
 USER = "leader1"
 
@@ -156,107 +152,41 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--complaints", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="effdesk-shots-acc-") as tmp:
-        work = Path(tmp)
-        base._prepare_environment(work)
-        os.environ["EFFDESK_NO_SYSTEM_FONTS"] = "1"
-
-        from PySide6.QtCore import QSettings
-        from PySide6.QtWidgets import QApplication, QWidget
-
-        from effdesk.auth import SYSTEM
-        from effdesk.db.engine import open_database
-        from effdesk.demo.generator import build_demo
+    with demo_office(
+        "effdesk-shots-acc-", args.out, seed=args.seed, complaints=args.complaints
+    ) as office:
         from effdesk.enums import RectificationNoticeKind
-        from effdesk.services import directory, documents, users
+        from effdesk.services import directory, documents
         from effdesk.services.accountability import notice
         from effdesk.services.accountability import rectification as rs
-        from effdesk.ui.app import create_application
-        from effdesk.ui.context import AppContext
-        from effdesk.ui.main_window import MainWindow
-        from effdesk.ui.tasks import TaskRunner
-        from effdesk.ui.widgets import clock
 
-        clock.pin_today(base.DEMO_TODAY)
-        app = create_application([sys.argv[0]])
-        app.setApplicationName("EffDeskScreenshots")
-        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qs"))
+        db = office.db
+        actor = office.actor(USER)
+        _third_warning(db, actor, office.today)
+        office.shoot(actor, "accountability", SHOTS)
 
-        db = open_database(f"sqlite:///{work / 'demo.sqlite'}", create=True)
-        build_demo(db, seed=args.seed, complaints=args.complaints, today=base.DEMO_TODAY)
+        # A 整改通知书 issued through the services, its first page rendered.
         with db.session() as s:
-            actor = users.actor_of(users.find_user(s, SYSTEM, USER))
-        args.out.mkdir(parents=True, exist_ok=True)
-        _third_warning(db, actor, base.DEMO_TODAY)
-
-        def grab(name: str, target: QWidget) -> None:
-            path = args.out / f"{name}.png"
-            if not target.grab().save(str(path)):
-                raise SystemExit(f"could not write {path}")
-            print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
-
-        try:
-            for name, prepare in SHOTS:
-                ctx = AppContext(db=db, actor=actor, tasks=TaskRunner(synchronous=True))
-                window = MainWindow(ctx)
-                window.resize(*base.WINDOW_SIZE)
-                window.show()
-                page = window.show_module("accountability")
-                base._settle(app)
-                result = prepare(window, page)
-                target = result if isinstance(result, QWidget) else window
-                target.show()
-                base._settle(app)
-                grab(name, target)
-                for w in QApplication.topLevelWidgets():
-                    if w is not window and w.isVisible():
-                        w.close()
-                window.close()
-                window.deleteLater()
-                base._settle(app)
-
-            # A 整改通知书 issued through the services, its first page rendered.
-            with db.session() as s:
-                unit = directory.list_units(s, actor, "政务服务中心").rows[0]
-                rect = rs.create_rectification(
-                    s,
-                    actor,
-                    rs.RectificationInput(
-                        unit_id=unit.id,
-                        items=[
-                            "综合窗口工作人员上班时间使用手机玩游戏，群众等候办事无人理会",
-                            "部分窗口工作人员脱岗，未放置暂离牌",
-                            "首问负责、一次性告知制度落实不到位，群众反映办事需来回跑",
-                        ],
-                        issued_date=base.DEMO_TODAY,
-                        deadline_days=15,
-                        notice_kind=RectificationNoticeKind.RECTIFICATION,
-                    ),
-                )
-                doc = notice.create_notice_draft(s, actor, rect.id, rect.version, base.DEMO_TODAY)
-                notice.issue_notice(s, actor, rect.id, db.files_dir, doc.version)
-                pdf = documents.stored_pdf(s, actor, doc.id, db.files_dir).path
-            stem = args.out / "accountability-notice-p1"
-            subprocess.run(
-                [
-                    "pdftoppm",
-                    "-png",
-                    "-r",
-                    "60",
-                    "-f",
-                    "1",
-                    "-l",
-                    "1",
-                    "-singlefile",
-                    str(pdf),
-                    str(stem),
-                ],
-                check=True,
+            unit = directory.list_units(s, actor, "政务服务中心").rows[0]
+            rect = rs.create_rectification(
+                s,
+                actor,
+                rs.RectificationInput(
+                    unit_id=unit.id,
+                    items=[
+                        "综合窗口工作人员上班时间使用手机玩游戏，群众等候办事无人理会",
+                        "部分窗口工作人员脱岗，未放置暂离牌",
+                        "首问负责、一次性告知制度落实不到位，群众反映办事需来回跑",
+                    ],
+                    issued_date=office.today,
+                    deadline_days=15,
+                    notice_kind=RectificationNoticeKind.RECTIFICATION,
+                ),
             )
-            print(stem.with_suffix(".png").relative_to(ROOT))
-        finally:
-            db.dispose()
+            doc = notice.create_notice_draft(s, actor, rect.id, rect.version, office.today)
+            notice.issue_notice(s, actor, rect.id, db.files_dir, doc.version)
+            pdf = documents.stored_pdf(s, actor, doc.id, db.files_dir).path
+        office.pdf_page(pdf, 1, "accountability-notice-p1")
     return 0
 
 

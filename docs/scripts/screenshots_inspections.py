@@ -16,18 +16,14 @@ Uses docs/scripts/screenshots.py for the window setup; nothing touches the user'
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import screenshots as base
+from shot_office import ROOT, demo_office
 
-ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "screenshots"
 USER = "inspector1"
 
@@ -100,123 +96,48 @@ def main(argv: list[str] | None = None) -> int:
     # duplicate campaign target (reported); any seed that builds gives the same kind of office.
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="effdesk-shots-insp-") as tmp:
-        work = Path(tmp)
-        base._prepare_environment(work)
-        os.environ["EFFDESK_NO_SYSTEM_FONTS"] = "1"
-
-        from PySide6.QtCore import QSettings
-        from PySide6.QtWidgets import QApplication, QWidget
-
+    with demo_office(
+        "effdesk-shots-insp-", args.out, seed=args.seed, complaints=args.complaints
+    ) as office:
         from effdesk.auth import SYSTEM
         from effdesk.db.engine import open_database
-        from effdesk.demo.generator import build_demo
-        from effdesk.evidence.store import EvidenceStore
         from effdesk.field.campaign_package import export_campaign, open_campaign_package
         from effdesk.reports.inspection_report import render_inspection_report
         from effdesk.services import inspections, users
-        from effdesk.ui.app import create_application
-        from effdesk.ui.context import AppContext
-        from effdesk.ui.main_window import MainWindow
-        from effdesk.ui.tasks import TaskRunner
-        from effdesk.ui.widgets import clock
 
-        clock.pin_today(base.DEMO_TODAY)
-        app = create_application([sys.argv[0]])
-        app.setApplicationName("EffDeskScreenshots")
-        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qs"))
+        db = office.db
+        actor = office.actor(USER)
+        office.shoot(actor, "inspections", SHOTS)
 
-        db = open_database(f"sqlite:///{work / 'demo.sqlite'}", create=True)
-        build_demo(db, seed=args.seed, complaints=args.complaints, today=base.DEMO_TODAY)
+        # The field laptop: export the busiest running campaign, open it in a new database.
         with db.session() as s:
-            actor = users.actor_of(users.find_user(s, SYSTEM, USER))
-        args.out.mkdir(parents=True, exist_ok=True)
-        written: list[Path] = []
-
-        def grab(name: str, target: QWidget) -> None:
-            path = args.out / f"{name}.png"
-            if not target.grab().save(str(path)):
-                raise SystemExit(f"could not write {path}")
-            written.append(path)
-            print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
-
-        def fresh_window(ctx: AppContext) -> tuple[MainWindow, QWidget]:
-            window = MainWindow(ctx)
-            window.resize(*base.WINDOW_SIZE)
-            window.show()
-            page = window.show_module("inspections")
-            base._settle(app)
-            return window, page
-
-        def close_all(window: MainWindow) -> None:
-            for w in QApplication.topLevelWidgets():
-                if w is not window and w.isVisible():
-                    w.close()
-            window.close()
-            window.deleteLater()
-            base._settle(app)
-
+            rows = inspections.list_campaigns(s, actor).rows
+            live = [r for r in rows if r.status.value in ("planned", "in_progress")] or rows
+            campaign = max(live, key=lambda r: r.target_count)
+            task = office.work / "task.zip"
+            export_campaign(s, SYSTEM, campaign.id, task)
+        laptop = open_database(f"sqlite:///{office.work / 'laptop' / 'laptop.sqlite'}", create=True)
         try:
-            for name, prepare in SHOTS:
-                ctx = AppContext(db=db, actor=actor, tasks=TaskRunner(synchronous=True))
-                window, page = fresh_window(ctx)
-                result = prepare(window, page)
-                target = result if isinstance(result, QWidget) else window
-                target.show()
-                base._settle(app)
-                grab(name, target)
-                close_all(window)
-
-            # The field laptop: export the busiest running campaign, open it in a new database.
-            with db.session() as s:
-                rows = inspections.list_campaigns(s, actor).rows
-                live = [r for r in rows if r.status.value in ("planned", "in_progress")] or rows
-                campaign = max(live, key=lambda r: r.target_count)
-                task = work / "task.zip"
-                export_campaign(s, SYSTEM, campaign.id, task)
-            laptop = open_database(f"sqlite:///{work / 'laptop' / 'laptop.sqlite'}", create=True)
             with laptop.session() as s:
                 result = open_campaign_package(s, SYSTEM, task)
                 lap_actor = users.actor_of(users.find_user(s, SYSTEM, USER))
             print(result.summary().splitlines()[0])
-            ctx = AppContext(db=laptop, actor=lap_actor, tasks=TaskRunner(synchronous=True))
-            window, page = fresh_window(ctx)
-            page.campaigns_view.select_row(0)  # type: ignore[attr-defined]
-            base._settle(app)
-            grab("inspections-field-mode", window)
-            close_all(window)
+            window, page = office.window(lap_actor, "inspections", db=laptop)
+            page.campaigns_view.select_row(0)  # type: ignore[union-attr]
+            office.grab("inspections-field-mode", window)
+            office.close(window)
+        finally:
             laptop.dispose()
 
-            # The inspection report of the campaign with most findings.
-            with db.session() as s:
-                rows = inspections.list_campaigns(s, actor).rows
-                best = max(rows, key=lambda r: r.finding_count)
-                pdf = work / "report.pdf"
-                info = render_inspection_report(s, actor, EvidenceStore(db.files_dir), best.id, pdf)
-            print(info.summary(pdf))
-            for page_no in (1, 2):
-                stem = args.out / f"inspection-report-p{page_no}"
-                subprocess.run(
-                    [
-                        "pdftoppm",
-                        "-r",
-                        "70",
-                        "-png",
-                        "-singlefile",
-                        "-f",
-                        str(page_no),
-                        "-l",
-                        str(page_no),
-                        str(pdf),
-                        str(stem),
-                    ],
-                    check=True,
-                )
-                written.append(stem.with_suffix(".png"))
-                print(stem.with_suffix(".png"))
-        finally:
-            db.dispose()
+        # The inspection report of the campaign with most findings.
+        with db.session() as s:
+            rows = inspections.list_campaigns(s, actor).rows
+            best = max(rows, key=lambda r: r.finding_count)
+            pdf = office.work / "report.pdf"
+            info = render_inspection_report(s, actor, db.evidence, best.id, pdf)
+        print(info.summary(pdf))
+        for page_no in (1, 2):
+            office.pdf_page(pdf, page_no, f"inspection-report-p{page_no}", dpi=70)
     return 0
 
 

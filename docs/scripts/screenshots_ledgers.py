@@ -15,9 +15,7 @@ ledgers the way tests/unit/ledgers/ledger_builders.py does, and writes
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -25,8 +23,9 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "tests" / "unit" / "ledgers"))
 
-import screenshots as base  # noqa: E402
 from ledger_builders import HEADERS, ROWS, build_xlsx  # noqa: E402
+from screenshots import DEMO_SEED, SCREENSHOT_USER  # noqa: E402
+from shot_office import demo_office  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -36,37 +35,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--complaints", type=int, default=60)
     args = ap.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="effdesk-shots-ledgers-") as tmp:
-        work = Path(tmp)
-        base._prepare_environment(work)
-
+    with demo_office(
+        "effdesk-shots-ledgers-", args.out, seed=DEMO_SEED, complaints=args.complaints
+    ) as office:
         from openpyxl import load_workbook
-        from PySide6.QtCore import QSettings
-        from PySide6.QtWidgets import QApplication, QWidget
+        from PySide6.QtWidgets import QApplication
 
-        from effdesk.ui.app import create_application
-        from effdesk.ui.context import AppContext
         from effdesk.ui.ledgers.export_dialog import ExportDialog
         from effdesk.ui.ledgers.import_dialog import ImportDialog
-        from effdesk.ui.tasks import TaskRunner
-        from effdesk.ui.widgets import clock
 
-        clock.pin_today(base.DEMO_TODAY)
-        app = create_application([sys.argv[0]])
-        app.setApplicationName("EffDeskScreenshots")
-        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qs"))
-        db = base._build_database(f"sqlite:///{work / 'demo.sqlite'}", args.complaints)
-        actor = base._actor(db)
-        ctx = AppContext(db=db, actor=actor, tasks=TaskRunner(synchronous=True))
-        args.out.mkdir(parents=True, exist_ok=True)
-
-        def grab(name: str, target: QWidget) -> None:
-            base._settle(app)
-            path = args.out / f"{name}.png"
-            if not target.grab().save(str(path)):
-                raise SystemExit(f"could not write {path}")
-            print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+        work = office.work
+        grab = office.grab
+        ctx = office.context(office.actor(SCREENSHOT_USER))
 
         # An office ledger: one header written the office's own way, one unit not yet listed.
         rows = [list(r) for r in ROWS]
@@ -110,10 +90,8 @@ def main(argv: list[str] | None = None) -> int:
                 w.close()
         grab("ledgers-export", export)
         export.close()
-        db.dispose()
     return 0
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("EFFDESK_NO_SYSTEM_FONTS", "1")
     raise SystemExit(main())

@@ -12,16 +12,13 @@ dashboard-clerk.png, dashboard-inspector.png.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import screenshots as base
+from shot_office import ROOT, demo_office
 
-ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "screenshots"
 
 
@@ -31,91 +28,37 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--complaints", type=int, default=1500)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="effdesk-shots-stats-") as tmp:
-        work = Path(tmp)
-        base._prepare_environment(work)
-        os.environ["EFFDESK_NO_SYSTEM_FONTS"] = "1"
-
-        from PySide6.QtCore import QSettings
-        from PySide6.QtWidgets import QApplication, QWidget
-
-        from effdesk.auth import SYSTEM
-        from effdesk.db.engine import open_database
-        from effdesk.demo.generator import build_demo
-        from effdesk.services import users
+    with demo_office(
+        "effdesk-shots-stats-", args.out, seed=args.seed, complaints=args.complaints
+    ) as office:
         from effdesk.services.statistics import GroupBy
-        from effdesk.ui.app import create_application
-        from effdesk.ui.context import AppContext
-        from effdesk.ui.main_window import MainWindow
         from effdesk.ui.statistics.page import COLUMNS, StatisticsPage
-        from effdesk.ui.tasks import TaskRunner
-        from effdesk.ui.widgets import clock
-
-        today = base.DEMO_TODAY
-        clock.pin_today(today)
-        app = create_application([sys.argv[0]])
-        app.setApplicationName("EffDeskScreenshots")
-        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qs"))
-        db = open_database(f"sqlite:///{work / 'demo.sqlite'}", create=True)
-        build_demo(db, seed=args.seed, complaints=args.complaints, today=today)
-        args.out.mkdir(parents=True, exist_ok=True)
-
-        def actor(username: str):  # type: ignore[no-untyped-def]
-            with db.session() as s:
-                return users.actor_of(users.find_user(s, SYSTEM, username))
-
-        def window_for(username: str) -> MainWindow:
-            ctx = AppContext(db=db, actor=actor(username), tasks=TaskRunner(synchronous=True))
-            window = MainWindow(ctx, today=today)
-            window.resize(*base.WINDOW_SIZE)
-            window.show()
-            base._settle(app)
-            return window
-
-        def grab(name: str, target: QWidget) -> None:
-            base._settle(app)
-            path = args.out / f"{name}.png"
-            if not target.grab().save(str(path)):
-                raise SystemExit(f"could not write {path}")
-            print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
-
-        def close(window: MainWindow) -> None:
-            for w in QApplication.topLevelWidgets():
-                if w is not window and w.isVisible():
-                    w.close()
-            window.close()
-            window.deleteLater()
-            base._settle(app)
 
         col = {h: i for i, (h, *_r) in enumerate(COLUMNS, start=1)}
-        window = window_for("leader1")
-        page = window.show_module("statistics")
+        window, page = office.window(office.actor("leader1"), "statistics")
         assert isinstance(page, StatisticsPage)
         page.period_combo.setCurrentIndex(page.period_combo.findData("this_year"))
-        grab("statistics-units", window)
+        office.grab("statistics-units", window)
         page.set_group(GroupBy.MONTH)
-        grab("statistics-month", window)
+        office.grab("statistics-month", window)
         page.set_group(GroupBy.UNIT)
         page.open_figure(page.table.ref_at(0, col["问责人次"]))  # type: ignore[arg-type]
-        grab("statistics-measures", page.dialogs[-1])
+        office.grab("statistics-measures", page.dialogs[-1])
         page.dialogs[-1].accept()
         ref = page.table.ref_at(1, col["按期办结率"])
         assert ref is not None
         page.open_figure(ref)
-        grab("statistics-clickthrough", window)
-        close(window)
+        office.grab("statistics-clickthrough", window)
+        office.close(window)
 
         for username, name in (
             ("leader1", "dashboard-leader"),
             ("clerk1", "dashboard-clerk"),
             ("inspector1", "dashboard-inspector"),
         ):
-            window = window_for(username)
-            window.show_module("dashboard")
-            grab(name, window)
-            close(window)
-        db.dispose()
+            window, _page = office.window(office.actor(username), "dashboard")
+            office.grab(name, window)
+            office.close(window)
     return 0
 
 
