@@ -25,7 +25,6 @@ def main() -> int:
     from effdesk.db.engine import open_database
     from effdesk.db.models import Person, Unit
     from effdesk.enums import AssessmentCategory, UnitKind
-    from effdesk.evidence.store import EvidenceStore
     from effdesk.security import backup, keys
 
     with tempfile.TemporaryDirectory(prefix="effdesk-bench-") as tmp:
@@ -37,7 +36,7 @@ def main() -> int:
             s.add(unit)
             s.flush()
             s.add_all(Person(unit_id=unit.id, name=f"人员{i}") for i in range(20_000))
-        store = EvidenceStore(db.files_dir)
+        store = db.evidence
         chunk = 4 * 1024 * 1024
         for _ in range(max(1, args.mb * 1024 * 1024 // chunk)):
             store.put_bytes(os.urandom(chunk))  # photos do not compress: random bytes are fair

@@ -30,23 +30,23 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_evidence_ingest import generate_photos, warm
+from campaign_office import build_campaign_office
 from sqlalchemy import select
 
 from effdesk.auth import SYSTEM
-from effdesk.db.engine import Database, open_database
+from effdesk.db.engine import Database
 from effdesk.db.models import Attachment
-from effdesk.enums import AssessmentCategory, CampaignKind, FindingStatus, MeasureType, UnitKind
-from effdesk.evidence.store import EvidenceStore
+from effdesk.enums import MeasureType, UnitKind
 from effdesk.reports import fonts as fonts_module
 from effdesk.reports.documents import build_spec, render_document
 from effdesk.reports.fonts import FontSet
-from effdesk.services import composition, directory, evidence, inspections
+from effdesk.services import composition, inspections
 from effdesk.services import documents as docs
 
 TARGET_SECONDS = 3.0
@@ -73,59 +73,20 @@ MEASURES = [MeasureType.EFFICIENCY_WARNING, MeasureType.CRITICISM_EDUCATION, Non
 
 
 def build_office(folder: Path, photos: list[Path]) -> tuple[Database, int]:
-    db = open_database(f"sqlite:///{folder / 'office.sqlite'}", create=True)
-    store = EvidenceStore(db.files_dir)
+    db, _campaign, finding_ids = build_campaign_office(
+        folder,
+        photos,
+        UNITS,
+        DESCRIPTIONS,
+        theme="上下班纪律和窗口服务",
+        extra=lambda i: {
+            "persons": [inspections.FindingPersonInput(description=f"{i % 5 + 1}号窗口工作人员")],
+            "proposed_measure": MEASURES[i % len(MEASURES)],
+            "rectification_required": i % 4 == 0,
+        },
+        verify=True,
+    )
     with db.session() as s:
-        unit_ids = [
-            directory.create_unit(
-                s,
-                SYSTEM,
-                directory.UnitInput(name=n, kind=k, category=AssessmentCategory.FIRST),
-            ).id
-            for n, k in UNITS
-        ]
-        campaign = inspections.create_campaign(
-            s,
-            SYSTEM,
-            inspections.CampaignInput(
-                name="2026年3月作风效能暗访",
-                kind=CampaignKind.UNDERCOVER,
-                start_date=date(2026, 3, 2),
-                end_date=date(2026, 3, 6),
-                theme="上下班纪律和窗口服务",
-                target_unit_ids=unit_ids,
-            ),
-        )
-        window = evidence.window_for_dates(campaign.start_date, campaign.end_date)
-        finding_ids = []
-        for i in range(20):
-            f = inspections.create_finding(
-                s,
-                SYSTEM,
-                inspections.FindingInput(
-                    unit_id=unit_ids[i % len(unit_ids)],
-                    observed_at=datetime(2026, 3, 3, 9, 0) + timedelta(minutes=20 * i),
-                    description=DESCRIPTIONS[i % len(DESCRIPTIONS)],
-                    campaign_id=campaign.id,
-                    place=f"{i % 3 + 1}楼服务窗口",
-                    persons=[
-                        inspections.FindingPersonInput(description=f"{i % 5 + 1}号窗口工作人员")
-                    ],
-                    proposed_measure=MEASURES[i % len(MEASURES)],
-                    rectification_required=i % 4 == 0,
-                ),
-            )
-            inspections.change_finding_status(s, SYSTEM, f.id, FindingStatus.VERIFIED)
-            report = evidence.attach_files(
-                s,
-                SYSTEM,
-                store,
-                evidence.AttachmentOwner(finding_id=f.id),
-                photos[2 * i : 2 * i + 2],
-                window=window,
-            )
-            assert not report.problems, report.summary()
-            finding_ids.append(f.id)
         doc = composition.start_circular_from_findings(s, SYSTEM, finding_ids, today=TODAY)
         doc_id = doc.id
     return db, doc_id
@@ -278,7 +239,7 @@ def main() -> int:
             f"setup (20 findings, 40 photos attached, circular composed): "
             f"{time.perf_counter() - t0:.1f} s (not timed)"
         )
-        store = EvidenceStore(db.files_dir)
+        store = db.evidence
         warm([p for p in store.objects.rglob("*") if p.is_file()])
 
         # 1. First render in a fresh process state: fonts parsed, photos decoded.

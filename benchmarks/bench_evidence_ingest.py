@@ -33,7 +33,6 @@ from effdesk.auth import SYSTEM
 from effdesk.db.engine import open_database
 from effdesk.db.models import Campaign, Finding, Unit
 from effdesk.enums import AssessmentCategory, CampaignKind, UnitKind
-from effdesk.evidence.store import EvidenceStore
 from effdesk.services import evidence as evidence_service
 from effdesk.services.evidence import AttachmentOwner, attach_files, window_for_dates
 
@@ -148,7 +147,7 @@ def run_ingest(paths: list[Path], workdir: Path, workers: int | None) -> tuple[f
             s.flush()
             owner = AttachmentOwner(finding_id=finding.id)
             window = window_for_dates(campaign.start_date, campaign.end_date)
-        store = EvidenceStore(db.files_dir)
+        store = db.evidence
         t0 = time.perf_counter()
         with db.session() as s:
             report = attach_files(s, SYSTEM, store, owner, paths, window=window, workers=workers)

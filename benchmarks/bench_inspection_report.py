@@ -30,20 +30,18 @@ import shutil
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_evidence_ingest import generate_photos, warm
+from campaign_office import build_campaign_office
 
 from effdesk.auth import SYSTEM
-from effdesk.db.engine import open_database
-from effdesk.enums import AssessmentCategory, CampaignKind, UnitKind
-from effdesk.evidence.store import EvidenceStore
+from effdesk.db.engine import Database
+from effdesk.enums import UnitKind
 from effdesk.reports.fonts import FontSet
 from effdesk.reports.inspection_report import render_inspection_report
-from effdesk.services import directory, evidence, inspections
 
 TARGET_SECONDS = 3.0
 TARGET_MB = 10.0
@@ -64,55 +62,11 @@ DESCRIPTIONS = [
 ]
 
 
-def build_office(folder: Path, photos: list[Path]) -> tuple[object, int]:
-    db = open_database(f"sqlite:///{folder / 'office.sqlite'}", create=True)
-    store = EvidenceStore(db.files_dir)
-    with db.session() as s:
-        unit_ids = [
-            directory.create_unit(
-                s,
-                SYSTEM,
-                directory.UnitInput(
-                    name=n, kind=UnitKind.DEPARTMENT, category=AssessmentCategory.FIRST
-                ),
-            ).id
-            for n in UNITS
-        ]
-        campaign = inspections.create_campaign(
-            s,
-            SYSTEM,
-            inspections.CampaignInput(
-                name="2026年3月作风效能暗访",
-                kind=CampaignKind.UNDERCOVER,
-                start_date=date(2026, 3, 2),
-                end_date=date(2026, 3, 6),
-                theme="上下班纪律、窗口服务",
-                target_unit_ids=unit_ids,
-            ),
-        )
-        window = evidence.window_for_dates(campaign.start_date, campaign.end_date)
-        for i in range(20):
-            f = inspections.create_finding(
-                s,
-                SYSTEM,
-                inspections.FindingInput(
-                    unit_id=unit_ids[i % len(unit_ids)],
-                    observed_at=datetime(2026, 3, 3, 9, 0) + timedelta(minutes=20 * i),
-                    description=DESCRIPTIONS[i % len(DESCRIPTIONS)],
-                    campaign_id=campaign.id,
-                    place=f"{i % 3 + 1}楼服务窗口",
-                ),
-            )
-            report = evidence.attach_files(
-                s,
-                SYSTEM,
-                store,
-                evidence.AttachmentOwner(finding_id=f.id),
-                photos[2 * i : 2 * i + 2],
-                window=window,
-            )
-            assert not report.problems, report.summary()
-        campaign_id = campaign.id
+def build_office(folder: Path, photos: list[Path]) -> tuple[Database, int]:
+    units = [(n, UnitKind.DEPARTMENT) for n in UNITS]
+    db, campaign_id, _findings = build_campaign_office(
+        folder, photos, units, DESCRIPTIONS, theme="上下班纪律、窗口服务"
+    )
     return db, campaign_id
 
 
@@ -139,7 +93,7 @@ def main() -> int:
         t0 = time.perf_counter()
         db, campaign_id = build_office(folder, photos)
         print(f"setup (20 findings, 40 photos attached): {time.perf_counter() - t0:.1f} s")
-        store = EvidenceStore(db.files_dir)  # type: ignore[attr-defined]
+        store = db.evidence
         warm([store.path_of(h) for h in set(before.values())])
         out = args.out or folder / "report.pdf"
         timings = []

@@ -147,9 +147,8 @@ def _setup(work: Path, iterations: int) -> tuple[str, bytes]:
                 ),
             )
     # Some evidence so that backups carry files too.
-    from effdesk.evidence.store import EvidenceStore
 
-    store = EvidenceStore(db.files_dir)
+    store = db.evidence
     for i in range(20):
         store.put_bytes(os.urandom(200_000 + i))
     db.dispose()
@@ -339,7 +338,6 @@ def _setup_restore(work: Path, url: str, key: bytes) -> RestoreOffice:
     from effdesk.db.engine import open_database
     from effdesk.db.models import StoredFile
     from effdesk.enums import AssessmentCategory, MediaKind, UnitKind
-    from effdesk.evidence.store import EvidenceStore
     from effdesk.security import backup
     from effdesk.services import directory
     from effdesk.services.evidence import gc_orphans
@@ -356,7 +354,7 @@ def _setup_restore(work: Path, url: str, key: bytes) -> RestoreOffice:
     db = open_database(t_url)
     try:
         with db.session() as s:  # the setup's loose files: not part of either state
-            gc_orphans(s, EvidenceStore(db.files_dir), min_age_s=0)
+            gc_orphans(s, db.evidence, min_age_s=0)
         archive = backup.create_backup(db, work / "restore-archive", key).path
         before = _blobs(db.files_dir)
         with db.session() as s:
@@ -366,7 +364,7 @@ def _setup_restore(work: Path, url: str, key: bytes) -> RestoreOffice:
                 directory.UnitInput(RESTORE_MARK, UnitKind.TOWN, AssessmentCategory.SECOND),
             )
             # A file stored after the backup, with its row (an unreferenced one is an orphan).
-            blob = EvidenceStore(db.files_dir).put_bytes(os.urandom(300_000))
+            blob = db.evidence.put_bytes(os.urandom(300_000))
             s.add(
                 StoredFile(
                     sha256=blob.sha256,
@@ -408,7 +406,6 @@ def _check_restore(url: str, template: RestoreOffice, tally: Tally) -> bool | st
     from effdesk.cli import CommandContext
     from effdesk.db.models import AuditEntry
     from effdesk.db.restore_journal import journal_path
-    from effdesk.evidence.store import EvidenceStore
     from effdesk.services.evidence import verify_files
 
     path = Path(url.removeprefix("sqlite:///"))
@@ -417,7 +414,7 @@ def _check_restore(url: str, template: RestoreOffice, tally: Tally) -> bool | st
         db = ctx.database()
         with db.session() as s:
             chain = audit.verify_chain(s)
-            files = verify_files(s, EvidenceStore(db.files_dir))
+            files = verify_files(s, db.evidence)
             last = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
         with db.engine.connect() as conn:
             ok = conn.exec_driver_sql("PRAGMA integrity_check").scalar()

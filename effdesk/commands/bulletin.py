@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from effdesk.auth import SYSTEM
-from effdesk.commands.documents import apply_font_option, font_option, print_fonts, write_pdf
+from effdesk.commands.common import apply_font_option, font_option, optional_date
+from effdesk.commands.documents import print_fonts, write_pdf
 from effdesk.enums import DocumentType
-from effdesk.errors import ValidationError
 
 if TYPE_CHECKING:
     from effdesk.cli import CommandContext
@@ -44,14 +44,7 @@ def _render_bulletin(args: argparse.Namespace, ctx: CommandContext) -> int:
     from effdesk.services.assessment import check_period
 
     month = check_period(args.month)
-    today = date.today()
-    if args.date:
-        try:
-            today = date.fromisoformat(args.date)
-        except ValueError:
-            raise ValidationError(
-                "date", f"日期「{args.date}」格式不对，应如 2026-03-05。"
-            ) from None
+    today = optional_date(args.date, "成文日期") or date.today()
     db = ctx.database()
     started = time.perf_counter()
     with db.session() as session:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import os
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from effdesk.auth import SYSTEM
+from effdesk.commands.common import apply_font_option, font_option, optional_date
 from effdesk.errors import EffDeskError
-from effdesk.reports.fonts import ENV_NO_SYSTEM_FONTS
 
 if TYPE_CHECKING:
     from effdesk.cli import CommandContext
@@ -33,11 +32,7 @@ def register_render(render_sub: Any) -> None:
     p.add_argument("--form", required=True, metavar="表单", help=FORM_HELP)
     p.add_argument("--out", type=Path, required=True, metavar="文件.pdf")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="以哪一天为准（默认：今天）")
-    p.add_argument(
-        "--no-system-fonts",
-        action="store_true",
-        help="不使用本机安装的字体，只用内置字体（输出在每台电脑上都相同）",
-    )
+    font_option(p)
     p.set_defaults(handler=_render_form)
 
 
@@ -50,27 +45,17 @@ def register(sub: Any) -> None:
     scan.set_defaults(handler=_overdue_scan)
 
 
-def _parse_date(text: str | None) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise EffDeskError(f"日期「{text}」格式不对，应为 YYYY-MM-DD，如 2026-03-05。") from exc
-
-
 def _render_form(args: argparse.Namespace, ctx: CommandContext) -> int:
     from effdesk.reports.complaint_forms import ComplaintForm, render_complaint_form
     from effdesk.services import complaints
 
-    if args.no_system_fonts:
-        os.environ[ENV_NO_SYSTEM_FONTS] = "1"
+    apply_font_option(args)
     wanted = args.form.strip().lower()
     form = next((f for f in ComplaintForm if wanted in (f.value, f.label.lower())), None)
     if form is None:
         names = "、".join(f"{f.value}（{f.label}）" for f in ComplaintForm)
         raise EffDeskError(f"没有名为「{args.form}」的表单。可用的表单：{names}。")
-    today = _parse_date(args.date)
+    today = optional_date(args.date)
     out: Path = args.out
     if out.suffix.lower() != ".pdf":
         raise EffDeskError(f"输出文件「{out}」应以 .pdf 结尾。")
@@ -98,7 +83,7 @@ def _render_form(args: argparse.Namespace, ctx: CommandContext) -> int:
 def _overdue_scan(args: argparse.Namespace, ctx: CommandContext) -> int:
     from effdesk.services import complaints
 
-    today = _parse_date(args.date)
+    today = optional_date(args.date)
     db = ctx.database()
     with db.session() as session:
         result = complaints.scan_overdue(session, SYSTEM, today)

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from effdesk.auth import SYSTEM
+from effdesk.commands.common import apply_font_option, font_option, optional_date
 from effdesk.db.models import Campaign
 from effdesk.enums import DocumentState
-from effdesk.errors import EffDeskError, ValidationError
-from effdesk.reports.fonts import ENV_NO_SYSTEM_FONTS
+from effdesk.errors import EffDeskError
 
 if TYPE_CHECKING:
     from effdesk.cli import CommandContext
@@ -41,19 +41,6 @@ def register_render(render_sub: Any) -> None:
     s.add_argument("--date", metavar="YYYY-MM-DD", help="成文日期（默认：今天）")
     font_option(s)
     s.set_defaults(handler=_render_sample)
-
-
-def font_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--no-system-fonts",
-        action="store_true",
-        help="不使用本机安装的字体，只用内置字体（输出在每台电脑上都相同）",
-    )
-
-
-def apply_font_option(args: argparse.Namespace) -> None:
-    if args.no_system_fonts:
-        os.environ[ENV_NO_SYSTEM_FONTS] = "1"
 
 
 def write_pdf(out: Path, data: bytes) -> None:
@@ -116,14 +103,7 @@ def _render_sample(args: argparse.Namespace, ctx: CommandContext) -> int:
     from effdesk.services import composition
     from effdesk.services import documents as docs
 
-    today = date.today()
-    if args.date:
-        try:
-            today = date.fromisoformat(args.date)
-        except ValueError:
-            raise ValidationError(
-                "date", f"日期「{args.date}」格式不对，应如 2026-03-05。"
-            ) from None
+    today = optional_date(args.date, "成文日期") or date.today()
     db = ctx.database()
     with db.session() as session:
         campaign_id = args.campaign or composition.campaign_with_most_findings(session)

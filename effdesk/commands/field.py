@@ -13,13 +13,12 @@ The command line acts as the system user (all permissions), as every admin comma
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from effdesk.auth import SYSTEM
-from effdesk.reports.fonts import ENV_NO_SYSTEM_FONTS
+from effdesk.commands.common import apply_font_option, font_option
 
 if TYPE_CHECKING:
     from effdesk.cli import CommandContext
@@ -55,11 +54,7 @@ def register_render(render_sub: Any) -> None:
     r.add_argument("--campaign", required=True, metavar="ID", help="督查活动编号或 UUID")
     r.add_argument("--out", type=Path, required=True, metavar="文件.pdf")
     r.add_argument("--include-dismissed", action="store_true", help="包括不予认定的问题")
-    r.add_argument(
-        "--no-system-fonts",
-        action="store_true",
-        help="不使用本机安装的字体，只用内置字体（输出在每台电脑上都相同）",
-    )
+    font_option(r)
     r.set_defaults(handler=_render_report)
 
 
@@ -149,8 +144,7 @@ def _import(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 
 def _render_report(args: argparse.Namespace, ctx: CommandContext) -> int:
-    if args.no_system_fonts:
-        os.environ[ENV_NO_SYSTEM_FONTS] = "1"
+    apply_font_option(args)
     from effdesk.reports.inspection_report import render_inspection_report
     from effdesk.services import inspections
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from effdesk.auth import SYSTEM
+from effdesk.commands.common import iso_date
 from effdesk.errors import EffDeskError
 
 if TYPE_CHECKING:
@@ -48,13 +48,6 @@ def register(sub: Any) -> None:
     exp.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD")
     exp.add_argument("--out", type=Path, required=True, metavar="文件.xlsx")
     exp.set_defaults(handler=_export)
-
-
-def _parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise EffDeskError(f"日期「{text}」格式不对，应为 YYYY-MM-DD，如 2026-03-05。") from exc
 
 
 def _import(args: argparse.Namespace, ctx: CommandContext) -> int:
@@ -104,7 +97,7 @@ def _export(args: argparse.Namespace, ctx: CommandContext) -> int:
     from effdesk.reports.excel import write_ledger
     from effdesk.services import ledger_export as le
 
-    start, end = _parse_date(args.start), _parse_date(args.end)
+    start, end = iso_date(args.start, "开始日期"), iso_date(args.end, "结束日期")
     kind = next(k for k in le.LedgerExportKind if k.value == args.kind)
     db = ctx.database()
     with db.session() as session:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import argparse
 import unicodedata
 from collections.abc import Sequence
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from effdesk.auth import SYSTEM
-from effdesk.errors import EffDeskError
+from effdesk.commands.common import optional_date
 
 if TYPE_CHECKING:
     from effdesk.cli import CommandContext
@@ -48,25 +47,16 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=_stats)
 
 
-def _parse_date(text: str | None, what: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise EffDeskError(f"{what}「{text}」格式不对，应为 YYYY-MM-DD，如 2026-03-05。") from exc
-
-
 def _stats(args: argparse.Namespace, ctx: CommandContext) -> int:
     from effdesk.services import statistics
 
-    date_from = _parse_date(args.date_from, "开始日期")
-    date_to = _parse_date(args.date_to, "结束日期")
+    date_from = optional_date(args.date_from, "开始日期")
+    date_to = optional_date(args.date_to, "结束日期")
     assert date_from is not None and date_to is not None  # required arguments
     query = statistics.StatsQuery(
         date_from=date_from,
         date_to=date_to,
-        as_of=_parse_date(args.as_of, "截止日期"),
+        as_of=optional_date(args.as_of, "截止日期"),
         by=next(g for g in statistics.GroupBy if g.value == args.by),
     )
     with ctx.database().session() as session:
