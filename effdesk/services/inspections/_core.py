@@ -1,0 +1,123 @@
+"""Rules and plumbing shared by the inspection modules: the audited fields, the time slack
+allowed to a finding, the two status tables, field mode, and starting a planned campaign on its
+first recorded check.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from effdesk import audit
+from effdesk.auth import Actor
+from effdesk.db.models import (
+    Campaign,
+    Setting,
+)
+from effdesk.enums import (
+    AuditAction,
+    CampaignStatus,
+    FindingStatus,
+)
+from effdesk.permissions import Permission
+
+CAMPAIGN_FIELDS = [
+    "name",
+    "kind",
+    "theme",
+    "start_date",
+    "end_date",
+    "status",
+    "description",
+    "leader_id",
+]
+
+
+FINDING_FIELDS = [
+    "campaign_id",
+    "unit_id",
+    "place",
+    "observed_at",
+    "category_id",
+    "description",
+    "status",
+    "proposed_measure",
+    "rectification_required",
+    "verification_note",
+]
+
+
+TARGET_FIELDS = ["unit_id", "status", "visited_at", "notes"]
+
+
+# A finding may be observed a day before or after the campaign's dates (a check starting at
+# 8:30 on the eve of a holiday, a visit logged just after midnight) without being refused.
+OBSERVED_SLACK = timedelta(days=1)
+
+
+# Clocks of laptops and office PCs drift; a few minutes "in the future" is not an error.
+CLOCK_SKEW = timedelta(minutes=10)
+
+
+# The setting that marks a database as an inspector's field laptop database.
+FIELD_MODE_KEY = "field.mode"
+
+
+MAX_DESCRIPTION = 4000
+
+
+# Allowed finding status moves → the permission each needs.
+FINDING_TRANSITIONS: dict[tuple[FindingStatus, FindingStatus], Permission] = {
+    (FindingStatus.PENDING, FindingStatus.VERIFIED): Permission.VERIFY_FINDINGS,
+    (FindingStatus.PENDING, FindingStatus.DISMISSED): Permission.VERIFY_FINDINGS,
+    (FindingStatus.VERIFIED, FindingStatus.HANDLED): Permission.VERIFY_FINDINGS,
+    # Second thoughts: a verification withdrawn, a dismissed finding looked at again.
+    (FindingStatus.VERIFIED, FindingStatus.PENDING): Permission.VERIFY_FINDINGS,
+    (FindingStatus.DISMISSED, FindingStatus.PENDING): Permission.VERIFY_FINDINGS,
+}
+
+
+# Campaign status moves (all need MANAGE_CAMPAIGNS).
+CAMPAIGN_TRANSITIONS: dict[CampaignStatus, frozenset[CampaignStatus]] = {
+    CampaignStatus.PLANNED: frozenset({CampaignStatus.IN_PROGRESS, CampaignStatus.CANCELLED}),
+    CampaignStatus.IN_PROGRESS: frozenset({CampaignStatus.COMPLETED, CampaignStatus.CANCELLED}),
+    CampaignStatus.COMPLETED: frozenset({CampaignStatus.IN_PROGRESS}),
+    CampaignStatus.CANCELLED: frozenset({CampaignStatus.PLANNED}),
+}
+
+
+# Findings in these states can no longer be edited (move them back first).
+LOCKED_FINDING_STATES = frozenset({FindingStatus.HANDLED})
+
+
+def field_mode(session: Session) -> dict[str, Any] | None:
+    """The field-mode marker of this database ({"campaigns": [...]}) or None in the office."""
+    value = session.scalar(select(Setting.value).where(Setting.key == FIELD_MODE_KEY))
+    return value if isinstance(value, dict) and value.get("campaigns") else None
+
+
+def campaign_window(c: Campaign) -> tuple[datetime, datetime]:
+    """The campaign's dates as a time window, widened by :data:`OBSERVED_SLACK`."""
+    return (
+        datetime.combine(c.start_date, time.min) - OBSERVED_SLACK,
+        datetime.combine(c.end_date, time.max) + OBSERVED_SLACK,
+    )
+
+
+def start_if_planned(session: Session, actor: Actor, c: Campaign) -> None:
+    if c.status is CampaignStatus.PLANNED:
+        c.status = CampaignStatus.IN_PROGRESS
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            AuditAction.UPDATE,
+            "campaign",
+            c.uuid,
+            f"督查活动 {c.name}：首次记录检查情况，自动转为「进行中」",
+            {"status": CampaignStatus.PLANNED.value},
+            {"status": CampaignStatus.IN_PROGRESS.value},
+        )
