@@ -5,7 +5,7 @@ moves of :data:`FINDING_TRANSITIONS`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -290,24 +290,47 @@ def create_finding(
     ``uuid`` keeps the identity a finding was given elsewhere (a field package import).
     """
     require(actor, Permission.RECORD_FINDINGS)
+
+    def shell() -> Finding:
+        f = Finding(
+            status=FindingStatus.PENDING,
+            recorded_by_id=actor.user_id,
+            origin=FindingOrigin.FIELD if field_mode(session) else FindingOrigin.OFFICE,
+        )
+        if uuid is not None:
+            f.uuid = uuid
+        return f
+
+    return _record_finding(session, actor, data, shell, AuditAction.CREATE, "记录督查发现问题")
+
+
+def _record_finding(
+    session: Session,
+    actor: Actor,
+    data: FindingInput,
+    shell: Callable[[], Finding],
+    action: AuditAction,
+    what: str,
+) -> Finding:
+    """The one way a new finding is written, whoever recorded it and wherever.
+
+    Validates ``data``, fills the finding ``shell()`` makes (its status, author, origin and
+    identity: what differs between the office, the field laptop and a field package) and
+    writes it with its audit entry (``what``: the entry's words); then the campaign starts if it
+    was only planned and the unit's target shows the finding (added if it was not planned).
+    """
     campaign = _validate_finding(session, data)
-    f = Finding(
-        status=FindingStatus.PENDING,
-        recorded_by_id=actor.user_id,
-        origin=FindingOrigin.FIELD if field_mode(session) else FindingOrigin.OFFICE,
-    )
-    if uuid is not None:
-        f.uuid = uuid
+    f = shell()
     _apply_finding(f, data)
     session.add(f)
     session.flush()
     audit.record(
         session,
         actor,
-        AuditAction.CREATE,
+        action,
         "finding",
         f.uuid,
-        f"记录督查发现问题：{_unit_name(session, f.unit_id)} {f.observed_at:%Y-%m-%d %H:%M}",
+        f"{what}：{_unit_name(session, f.unit_id)} {f.observed_at:%Y-%m-%d %H:%M}",
         None,
         _finding_snapshot(f),
     )
@@ -369,33 +392,19 @@ def import_finding(
 ) -> Finding:
     """Create a finding recorded on a field laptop, keeping its UUID, status and author."""
     require(actor, Permission.IMPORT_FIELD_PACKAGE)
-    campaign = _validate_finding(session, data)
-    f = Finding(
-        uuid=meta.uuid,
-        status=meta.status,
-        verification_note=meta.verification_note,
-        recorded_by_id=meta.recorded_by_id,
-        origin=FindingOrigin.FIELD,
-        package_uuid=meta.package_uuid,
-        created_at=meta.recorded_at,
-    )
-    _apply_finding(f, data)
-    session.add(f)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        AuditAction.IMPORT,
-        "finding",
-        f.uuid,
-        f"导入现场记录的问题：{_unit_name(session, f.unit_id)} {f.observed_at:%Y-%m-%d %H:%M}",
-        None,
-        _finding_snapshot(f),
-    )
-    if campaign is not None:
-        start_if_planned(session, actor, campaign)
-        refresh_target(session, actor, campaign, f.unit_id, add_missing=True)
-    return f
+
+    def shell() -> Finding:
+        return Finding(
+            uuid=meta.uuid,
+            status=meta.status,
+            verification_note=meta.verification_note,
+            recorded_by_id=meta.recorded_by_id,
+            origin=FindingOrigin.FIELD,
+            package_uuid=meta.package_uuid,
+            created_at=meta.recorded_at,
+        )
+
+    return _record_finding(session, actor, data, shell, AuditAction.IMPORT, "导入现场记录的问题")
 
 
 def allowed_transitions(status: FindingStatus, actor: Actor) -> list[FindingStatus]:
