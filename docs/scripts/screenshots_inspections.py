@@ -112,9 +112,10 @@ def main(argv: list[str] | None = None) -> int:
         from effdesk.db.engine import open_database
         from effdesk.demo.generator import build_demo
         from effdesk.evidence.store import EvidenceStore
-        from effdesk.field.campaign_package import export_campaign, open_campaign_package
         from effdesk.reports.inspection_report import render_inspection_report
         from effdesk.services import inspections, users
+        from effdesk.services.inspections.field_export import export_campaign
+        from effdesk.services.inspections.field_import import open_campaign_package
         from effdesk.ui.app import create_application
         from effdesk.ui.context import AppContext
         from effdesk.ui.main_window import MainWindow

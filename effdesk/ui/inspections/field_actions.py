@@ -21,9 +21,9 @@ from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
 
-from effdesk.field.campaign_package import CampaignExport, FieldOpenResult
-from effdesk.field.findings_package import ImportResult, PackResult
 from effdesk.reports.inspection_report import ReportInfo
+from effdesk.services.inspections.field_export import CampaignExport, PackResult
+from effdesk.services.inspections.field_import import FieldOpenResult, ImportResult
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.tasks import Progress
@@ -109,7 +109,7 @@ class FieldActions(QObject):
         ctx, out = self.ctx, path
 
         def work(_p: Progress) -> CampaignExport:
-            from effdesk.field.campaign_package import export_campaign
+            from effdesk.services.inspections.field_export import export_campaign
 
             with ctx.session() as s:
                 return export_campaign(s, ctx.actor, campaign_id, out)
@@ -132,7 +132,7 @@ class FieldActions(QObject):
         ctx, src = self.ctx, path
 
         def work(_p: Progress) -> FieldOpenResult:
-            from effdesk.field.campaign_package import open_campaign_package
+            from effdesk.services.inspections.field_import import open_campaign_package
 
             with ctx.session() as s:
                 return open_campaign_package(s, ctx.actor, src)
@@ -157,7 +157,7 @@ class FieldActions(QObject):
         ctx, store, out = self.ctx, self.store, path
 
         def work(progress: Progress) -> PackResult:
-            from effdesk.field.findings_package import pack_findings
+            from effdesk.services.inspections.field_export import pack_findings
 
             with ctx.session() as s:
                 return pack_findings(
@@ -184,7 +184,7 @@ class FieldActions(QObject):
         ctx, store, src = self.ctx, self.store, path
 
         def work(progress: Progress) -> ImportResult:
-            from effdesk.field.findings_package import import_findings_package
+            from effdesk.services.inspections.field_import import import_findings_package
 
             with ctx.session() as s:
                 return import_findings_package(
