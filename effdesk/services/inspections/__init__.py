@@ -60,6 +60,7 @@ from effdesk.services.inspections.findings import (
 )
 from effdesk.services.inspections.report import report_data
 from effdesk.services.inspections.schema import (
+    CampaignHead,
     CampaignInput,
     CampaignReport,
     CampaignRow,
@@ -96,6 +97,7 @@ __all__ = [
     "MAX_DESCRIPTION",
     "OBSERVED_SLACK",
     "TARGET_FIELDS",
+    "CampaignHead",
     "CampaignInput",
     "CampaignReport",
     "CampaignRow",

@@ -109,15 +109,25 @@ def campaign_window(c: Campaign) -> tuple[datetime, datetime]:
 
 def start_if_planned(session: Session, actor: Actor, c: Campaign) -> None:
     if c.status is CampaignStatus.PLANNED:
-        c.status = CampaignStatus.IN_PROGRESS
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            AuditAction.UPDATE,
-            "campaign",
-            c.uuid,
-            f"督查活动 {c.name}：首次记录检查情况，自动转为「进行中」",
-            {"status": CampaignStatus.PLANNED.value},
-            {"status": CampaignStatus.IN_PROGRESS.value},
+        move_campaign(
+            session, actor, c, CampaignStatus.IN_PROGRESS, "首次记录检查情况，自动转为「进行中」"
         )
+
+
+def move_campaign(
+    session: Session, actor: Actor, c: Campaign, status: CampaignStatus, what: str
+) -> None:
+    """Set the campaign's status and record the move (``what``: the audit entry's words)."""
+    old = c.status
+    c.status = status
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        "campaign",
+        c.uuid,
+        f"督查活动 {c.name}：{what}",
+        {"status": old.value},
+        {"status": status.value},
+    )

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -36,8 +37,18 @@ from effdesk.errors import (
 )
 from effdesk.permissions import Permission, require
 from effdesk.services.common import Page, check_version, get_or_404, like_escape
-from effdesk.services.inspections._core import CAMPAIGN_FIELDS, CAMPAIGN_TRANSITIONS
-from effdesk.services.inspections.schema import CampaignInput, CampaignRow, CampaignView, MemberRow
+from effdesk.services.inspections._core import (
+    CAMPAIGN_FIELDS,
+    CAMPAIGN_TRANSITIONS,
+    move_campaign,
+)
+from effdesk.services.inspections.schema import (
+    CampaignHead,
+    CampaignInput,
+    CampaignRow,
+    CampaignView,
+    MemberRow,
+)
 from effdesk.services.inspections.targets import target_rows
 
 
@@ -50,6 +61,11 @@ def _finding_counts(session: Session, campaign_ids: Sequence[int]) -> dict[int, 
         .group_by(Finding.campaign_id)
     ).all()
     return {cid: n for cid, n in rows if cid is not None}
+
+
+def _head(c: Campaign) -> dict[str, Any]:
+    """The :class:`CampaignHead` fields of ``c``, for a row or a view."""
+    return {f.name: getattr(c, f.name) for f in fields(CampaignHead)}
 
 
 def list_campaigns(
@@ -94,14 +110,7 @@ def list_campaigns(
     return Page(
         rows=[
             CampaignRow(
-                id=c.id,
-                uuid=c.uuid,
-                name=c.name,
-                kind=c.kind,
-                theme=c.theme,
-                start_date=c.start_date,
-                end_date=c.end_date,
-                status=c.status,
+                **_head(c),
                 target_count=tc or 0,
                 visited_count=vc or 0,
                 finding_count=counts.get(c.id, 0),
@@ -140,14 +149,7 @@ def get_campaign(session: Session, actor: Actor, campaign_id: int) -> CampaignVi
     ).scalars()
     leader = session.get(User, c.leader_id) if c.leader_id is not None else None
     return CampaignView(
-        id=c.id,
-        uuid=c.uuid,
-        name=c.name,
-        kind=c.kind,
-        theme=c.theme,
-        start_date=c.start_date,
-        end_date=c.end_date,
-        status=c.status,
+        **_head(c),
         description=c.description,
         leader_id=c.leader_id,
         leader_name=leader.display_name if leader else "",
@@ -335,17 +337,5 @@ def set_campaign_status(
         raise TransitionNotAllowed(
             f"督查活动「{c.name}」当前为「{c.status.label}」，不能改为「{status.label}」。"
         )
-    old = c.status
-    c.status = status
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        AuditAction.UPDATE,
-        "campaign",
-        c.uuid,
-        f"督查活动 {c.name}：{old.label}→{status.label}",
-        {"status": old.value},
-        {"status": status.value},
-    )
+    move_campaign(session, actor, c, status, f"{c.status.label}→{status.label}")
     return c

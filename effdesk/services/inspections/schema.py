@@ -33,7 +33,9 @@ class CampaignInput:
 
 
 @dataclass(frozen=True)
-class CampaignRow:
+class CampaignHead:
+    """What a list row and the full view of a campaign both show (columns of the same names)."""
+
     id: int
     uuid: str
     name: str
@@ -42,14 +44,18 @@ class CampaignRow:
     start_date: date
     end_date: date
     status: CampaignStatus
-    target_count: int
-    visited_count: int
-    finding_count: int
-    version: int
 
     @property
     def dates_text(self) -> str:
         return format_dates(self.start_date, self.end_date)
+
+
+@dataclass(frozen=True)
+class CampaignRow(CampaignHead):
+    target_count: int
+    visited_count: int
+    finding_count: int
+    version: int
 
 
 @dataclass(frozen=True)
@@ -73,15 +79,7 @@ class TargetRow:
 
 
 @dataclass(frozen=True)
-class CampaignView:
-    id: int
-    uuid: str
-    name: str
-    kind: CampaignKind
-    theme: str
-    start_date: date
-    end_date: date
-    status: CampaignStatus
+class CampaignView(CampaignHead):
     description: str
     leader_id: int | None
     leader_name: str
@@ -97,10 +95,6 @@ class CampaignView:
     def recorded_count(self) -> int:
         """Every finding recorded in the campaign (what its findings list counts)."""
         return self.finding_count + self.dismissed_count
-
-    @property
-    def dates_text(self) -> str:
-        return format_dates(self.start_date, self.end_date)
 
     @property
     def visited_count(self) -> int:

@@ -6,6 +6,7 @@ office (:func:`record_visit`) or folded in from a field package (:func:`merge_fi
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -73,11 +74,7 @@ def refresh_target(
     ``add_missing`` adds the unit to the campaign when a finding is made at a unit that was not
     planned (inspectors do walk into the office next door).
     """
-    target = session.scalar(
-        select(CampaignTarget).where(
-            CampaignTarget.campaign_id == campaign.id, CampaignTarget.unit_id == unit_id
-        )
-    )
+    target = _target(session, campaign.id, unit_id)
     live = session.scalar(
         select(func.count(Finding.id)).where(
             Finding.campaign_id == campaign.id,
@@ -100,16 +97,13 @@ def refresh_target(
             notes="检查中新增的检查对象",
         )
         session.add(target)
-        session.flush()
-        audit.record(
+        _target_changed(
             session,
             actor,
             AuditAction.CREATE,
-            "campaign_target",
-            target.uuid,
-            f"督查活动 {campaign.name}：新增检查对象（单位编号 {unit_id}）",
-            None,
-            audit.snapshot(target, TARGET_FIELDS),
+            campaign,
+            target,
+            f"新增检查对象（单位编号 {unit_id}）",
         )
     before = audit.snapshot(target, TARGET_FIELDS)
     visited = target.visited_at
@@ -124,16 +118,14 @@ def refresh_target(
     if status != target.status or visited != target.visited_at:
         target.status = status
         target.visited_at = visited
-        session.flush()
-        audit.record(
+        _target_changed(
             session,
             actor,
             AuditAction.UPDATE,
-            "campaign_target",
-            target.uuid,
-            f"督查活动 {campaign.name}：检查对象进度 → {status.label}",
+            campaign,
+            target,
+            f"检查对象进度 → {status.label}",
             before,
-            audit.snapshot(target, TARGET_FIELDS),
         )
     return target
 
@@ -150,12 +142,7 @@ def record_visit(
     """Record that a target unit was checked (``None`` clears a visit with no findings)."""
     require(actor, Permission.RECORD_FINDINGS)
     c = get_or_404(session.get(Campaign, campaign_id), "该督查活动")
-    target = session.scalar(
-        select(CampaignTarget).where(
-            CampaignTarget.campaign_id == c.id, CampaignTarget.unit_id == unit_id
-        )
-    )
-    target = get_or_404(target, "该检查对象")
+    target = get_or_404(_target(session, c.id, unit_id), "该检查对象")
     check_version(target, expected_version, "该检查对象的进度")
     if c.status is CampaignStatus.CANCELLED:
         raise TransitionNotAllowed(f"督查活动「{c.name}」已取消，不能再记录检查情况。")
@@ -167,17 +154,7 @@ def record_visit(
         target.notes = notes.strip()
     if visited_at is None:
         target.status = TargetStatus.PENDING
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        AuditAction.UPDATE,
-        "campaign_target",
-        target.uuid,
-        f"督查活动 {c.name}：记录检查情况",
-        before,
-        audit.snapshot(target, TARGET_FIELDS),
-    )
+    _target_changed(session, actor, AuditAction.UPDATE, c, target, "记录检查情况", before)
     if visited_at is not None:
         start_if_planned(session, actor, c)
     refresh_target(session, actor, c, unit_id, add_missing=False)
@@ -196,11 +173,7 @@ def merge_field_visit(
 
     The earlier visit time wins; office notes are kept, field notes fill an empty field.
     """
-    target = session.scalar(
-        select(CampaignTarget).where(
-            CampaignTarget.campaign_id == campaign.id, CampaignTarget.unit_id == unit_id
-        )
-    )
+    target = _target(session, campaign.id, unit_id)
     if target is None:
         return False
     before = audit.snapshot(target, TARGET_FIELDS)
@@ -212,18 +185,41 @@ def merge_field_visit(
         target.notes = notes.strip()
         changed = True
     if changed:
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            AuditAction.IMPORT,
-            "campaign_target",
-            target.uuid,
-            f"督查活动 {campaign.name}：导入现场检查情况",
-            before,
-            audit.snapshot(target, TARGET_FIELDS),
+        _target_changed(
+            session, actor, AuditAction.IMPORT, campaign, target, "导入现场检查情况", before
         )
         start_if_planned(session, actor, campaign)
     refreshed_before = (target.status, target.visited_at)
     refresh_target(session, actor, campaign, unit_id, add_missing=False)
     return changed or refreshed_before != (target.status, target.visited_at)
+
+
+def _target(session: Session, campaign_id: int, unit_id: int) -> CampaignTarget | None:
+    return session.scalar(
+        select(CampaignTarget).where(
+            CampaignTarget.campaign_id == campaign_id, CampaignTarget.unit_id == unit_id
+        )
+    )
+
+
+def _target_changed(
+    session: Session,
+    actor: Actor,
+    action: AuditAction,
+    campaign: Campaign,
+    target: CampaignTarget,
+    what: str,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """Save a change of ``target`` and its audit entry (``before``: None for a new target)."""
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        action,
+        "campaign_target",
+        target.uuid,
+        f"督查活动 {campaign.name}：{what}",
+        before,
+        audit.snapshot(target, TARGET_FIELDS),
+    )
