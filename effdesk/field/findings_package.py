@@ -18,12 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from effdesk.db.base import now
-from effdesk.enums import (
-    FindingStatus,
-    MeasureType,
-    MediaKind,
-    TargetStatus,
-)
+from effdesk.enums import FindingStatus, MeasureType, MediaKind, TargetStatus
 from effdesk.errors import PackageRejected
 from effdesk.evidence.store import CHUNK, EvidenceStore
 from effdesk.field.manifest import (

@@ -13,15 +13,8 @@ from sqlalchemy.orm import Session
 
 from effdesk import audit
 from effdesk.auth import Actor
-from effdesk.db.models import (
-    Campaign,
-    Setting,
-)
-from effdesk.enums import (
-    AuditAction,
-    CampaignStatus,
-    FindingStatus,
-)
+from effdesk.db.models import Campaign, Setting
+from effdesk.enums import AuditAction, CampaignStatus, FindingStatus
 from effdesk.permissions import Permission
 
 CAMPAIGN_FIELDS = [

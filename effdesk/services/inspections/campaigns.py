@@ -14,34 +14,12 @@ from sqlalchemy.orm import Session
 from effdesk import audit
 from effdesk.auth import Actor
 from effdesk.db.base import now
-from effdesk.db.models import (
-    Campaign,
-    CampaignMember,
-    CampaignTarget,
-    Finding,
-    Unit,
-    User,
-)
-from effdesk.enums import (
-    AuditAction,
-    CampaignKind,
-    CampaignStatus,
-    FindingStatus,
-    TargetStatus,
-)
-from effdesk.errors import (
-    FieldProblem,
-    NotFound,
-    TransitionNotAllowed,
-    ValidationErrors,
-)
+from effdesk.db.models import Campaign, CampaignMember, CampaignTarget, Finding, Unit, User
+from effdesk.enums import AuditAction, CampaignKind, CampaignStatus, FindingStatus, TargetStatus
+from effdesk.errors import FieldProblem, NotFound, TransitionNotAllowed, ValidationErrors
 from effdesk.permissions import Permission, require
 from effdesk.services.common import Page, check_version, get_or_404, like_escape
-from effdesk.services.inspections._core import (
-    CAMPAIGN_FIELDS,
-    CAMPAIGN_TRANSITIONS,
-    move_campaign,
-)
+from effdesk.services.inspections._core import CAMPAIGN_FIELDS, CAMPAIGN_TRANSITIONS, move_campaign
 from effdesk.services.inspections.schema import (
     CampaignHead,
     CampaignInput,
@@ -276,17 +254,17 @@ def create_campaign(session: Session, actor: Actor, data: CampaignInput) -> Camp
     c = Campaign(status=CampaignStatus.PLANNED, created_by_id=actor.user_id)
     _apply_campaign(session, c, data)
     session.add(c)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        AuditAction.CREATE,
-        "campaign",
-        c.uuid,
-        f"新建督查活动 {c.name}",
-        None,
-        _campaign_snapshot(session, c),
-    )
+    _campaign_saved(session, actor, AuditAction.CREATE, c, f"新建督查活动 {c.name}", None)
+    return c
+
+
+def _campaign_to_change(
+    session: Session, actor: Actor, campaign_id: int, expected_version: int | None
+) -> Campaign:
+    """The campaign a manager changes, as the manager's screen last saw it."""
+    require(actor, Permission.MANAGE_CAMPAIGNS)
+    c = get_or_404(session.get(Campaign, campaign_id), "该督查活动")
+    check_version(c, expected_version, f"督查活动「{c.name}」")
     return c
 
 
@@ -298,26 +276,29 @@ def update_campaign(
     expected_version: int | None,
 ) -> Campaign:
     """Change a campaign's plan (team, targets, dates...)."""
-    require(actor, Permission.MANAGE_CAMPAIGNS)
-    c = get_or_404(session.get(Campaign, campaign_id), "该督查活动")
-    check_version(c, expected_version, f"督查活动「{c.name}」")
+    c = _campaign_to_change(session, actor, campaign_id, expected_version)
     _validate_campaign(session, data, c)
     before = _campaign_snapshot(session, c)
     _apply_campaign(session, c, data)
     # Membership rows do not bump the campaign's version by themselves; the plan changed.
     c.updated_at = now()
+    _campaign_saved(session, actor, AuditAction.UPDATE, c, f"修改督查活动 {c.name}", before)
+    return c
+
+
+def _campaign_saved(
+    session: Session,
+    actor: Actor,
+    action: AuditAction,
+    c: Campaign,
+    text: str,
+    before: dict[str, Any] | None,
+) -> None:
+    """Save the campaign's plan and its audit entry (``before``: None for a new campaign)."""
     session.flush()
     audit.record(
-        session,
-        actor,
-        AuditAction.UPDATE,
-        "campaign",
-        c.uuid,
-        f"修改督查活动 {c.name}",
-        before,
-        _campaign_snapshot(session, c),
+        session, actor, action, "campaign", c.uuid, text, before, _campaign_snapshot(session, c)
     )
-    return c
 
 
 def set_campaign_status(
@@ -328,9 +309,7 @@ def set_campaign_status(
     expected_version: int | None,
 ) -> Campaign:
     """Start, complete, cancel or reopen a campaign."""
-    require(actor, Permission.MANAGE_CAMPAIGNS)
-    c = get_or_404(session.get(Campaign, campaign_id), "该督查活动")
-    check_version(c, expected_version, f"督查活动「{c.name}」")
+    c = _campaign_to_change(session, actor, campaign_id, expected_version)
     if status == c.status:
         return c
     if status not in CAMPAIGN_TRANSITIONS[c.status]:

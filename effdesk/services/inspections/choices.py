@@ -8,10 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from effdesk.auth import Actor
-from effdesk.db.models import (
-    ProblemCategory,
-    User,
-)
+from effdesk.db.models import ProblemCategory, User
 from effdesk.permissions import Permission, require
 from effdesk.services.inspections.schema import CategoryRow, MemberRow
 

@@ -36,24 +36,12 @@ from effdesk.db.models import (
     Unit,
     User,
 )
-from effdesk.enums import (
-    AuditAction,
-    CampaignStatus,
-)
+from effdesk.enums import AuditAction, CampaignStatus
 from effdesk.errors import NotFound, TransitionNotAllowed
 from effdesk.evidence.store import EvidenceStore
-from effdesk.field.campaign_package import (
-    CARRIED_SETTINGS,
-)
-from effdesk.field.common import (
-    CancelledFn,
-    ProgressFn,
-    atomic_zip,
-    check_cancel,
-)
-from effdesk.field.findings_package import (
-    add_blob,
-)
+from effdesk.field.campaign_package import CARRIED_SETTINGS
+from effdesk.field.common import CancelledFn, ProgressFn, atomic_zip, check_cancel
+from effdesk.field.findings_package import add_blob
 from effdesk.field.manifest import (
     CAMPAIGN_FORMAT,
     FINDINGS_FORMAT,
@@ -66,9 +54,7 @@ from effdesk.field.manifest import (
 from effdesk.permissions import Permission, require
 from effdesk.services import settings
 from effdesk.services.common import get_or_404
-from effdesk.services.inspections._core import (
-    field_mode,
-)
+from effdesk.services.inspections._core import field_mode
 from effdesk.services.inspections.campaigns import find_campaign
 
 
@@ -186,15 +172,13 @@ def export_campaign(session: Session, actor: Actor, campaign_id: int, out: Path)
     with atomic_zip(out) as zf:
         zf.writestr(MANIFEST, raw, compress_type=zipfile.ZIP_DEFLATED)
         zf.writestr(MANIFEST_SUM, hashlib.sha256(raw).hexdigest() + "\n")
-    audit.record(
+    _exported(
         session,
         actor,
-        AuditAction.EXPORT,
-        "campaign",
-        c.uuid,
+        c,
         f"导出督查任务包：{c.name}（{len(units)} 个单位，{len(persons)} 名人员）",
-        None,
-        {"package_uuid": package_uuid, "file": Path(out).name},
+        package_uuid,
+        out,
     )
     return CampaignExport(
         path=Path(out),
@@ -350,15 +334,13 @@ def pack_findings(
             add_blob(zf, store, sha, size)
     if progress:
         progress(total, total, "")
-    audit.record(
+    _exported(
         session,
         actor,
-        AuditAction.EXPORT,
-        "campaign",
-        c.uuid,
+        c,
         f"生成现场数据包：{c.name}（问题 {len(entries)} 条，文件 {total} 个）",
-        None,
-        {"package_uuid": package_uuid, "file": Path(out).name},
+        package_uuid,
+        out,
     )
     return PackResult(
         path=Path(out),
@@ -367,4 +349,20 @@ def pack_findings(
         findings=len(entries),
         files=total,
         size=Path(out).stat().st_size,
+    )
+
+
+def _exported(
+    session: Session, actor: Actor, c: Campaign, text: str, package_uuid: str, out: Path
+) -> None:
+    """The audit entry of a package written: which package, to which file."""
+    audit.record(
+        session,
+        actor,
+        AuditAction.EXPORT,
+        "campaign",
+        c.uuid,
+        text,
+        None,
+        {"package_uuid": package_uuid, "file": Path(out).name},
     )

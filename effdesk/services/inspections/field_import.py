@@ -44,19 +44,11 @@ from effdesk.db.models import (
     User,
     UserRole,
 )
-from effdesk.enums import (
-    AuditAction,
-    CampaignStatus,
-    Role,
-)
+from effdesk.enums import AuditAction, CampaignStatus, Role
 from effdesk.errors import PackageRejected, ValidationErrors
 from effdesk.evidence.media import BadEvidenceFile, inspect_file
 from effdesk.evidence.store import EvidenceStore
-from effdesk.field.campaign_package import (
-    CampaignPackage,
-    PkgCategory,
-    read_campaign_package,
-)
+from effdesk.field.campaign_package import CampaignPackage, PkgCategory, read_campaign_package
 from effdesk.field.common import (
     CancelledFn,
     OperationCancelled,
@@ -71,10 +63,7 @@ from effdesk.field.findings_package import (
     check_entries,
     read_findings_manifest,
 )
-from effdesk.field.manifest import (
-    file_entry,
-    iso,
-)
+from effdesk.field.manifest import file_entry, iso
 from effdesk.field.safezip import Limits, SafeZip
 from effdesk.permissions import Permission, allowed, require
 from effdesk.security.passwords import generate_password, hash_password

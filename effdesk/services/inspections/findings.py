@@ -24,12 +24,7 @@ from effdesk.db.models import (
     Unit,
     User,
 )
-from effdesk.enums import (
-    AuditAction,
-    CampaignStatus,
-    FindingOrigin,
-    FindingStatus,
-)
+from effdesk.enums import AuditAction, CampaignStatus, FindingOrigin, FindingStatus
 from effdesk.errors import (
     FieldProblem,
     NotFound,
@@ -323,21 +318,28 @@ def _record_finding(
     f = shell()
     _apply_finding(f, data)
     session.add(f)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        action,
-        "finding",
-        f.uuid,
-        f"{what}：{_unit_name(session, f.unit_id)} {f.observed_at:%Y-%m-%d %H:%M}",
-        None,
-        _finding_snapshot(f),
-    )
+    _finding_saved(session, actor, action, f, what, None)
     if campaign is not None:
         start_if_planned(session, actor, campaign)
         refresh_target(session, actor, campaign, f.unit_id, add_missing=True)
     return f
+
+
+def _finding_saved(
+    session: Session,
+    actor: Actor,
+    action: AuditAction,
+    f: Finding,
+    what: str,
+    before: dict[str, Any] | None,
+) -> None:
+    """Save the finding and its audit entry: ``what`` and the unit, then the time for a new
+    finding (``before`` None)."""
+    session.flush()
+    text = f"{what}：{_unit_name(session, f.unit_id)}"
+    if before is None:
+        text += f" {f.observed_at:%Y-%m-%d %H:%M}"
+    audit.record(session, actor, action, "finding", f.uuid, text, before, _finding_snapshot(f))
 
 
 def _unit_name(session: Session, unit_id: int) -> str:
@@ -364,17 +366,7 @@ def update_finding(
     old_unit = f.unit_id
     _apply_finding(f, data)
     f.updated_at = now()
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        AuditAction.UPDATE,
-        "finding",
-        f.uuid,
-        f"修改督查发现问题：{_unit_name(session, f.unit_id)}",
-        before,
-        _finding_snapshot(f),
-    )
+    _finding_saved(session, actor, AuditAction.UPDATE, f, "修改督查发现问题", before)
     if campaign is not None:
         refresh_target(session, actor, campaign, f.unit_id, add_missing=True)
         if old_unit != f.unit_id:

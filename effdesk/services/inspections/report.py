@@ -10,15 +10,8 @@ from sqlalchemy.orm import Session
 from effdesk import audit
 from effdesk.auth import Actor
 from effdesk.db.base import now
-from effdesk.db.models import (
-    Attachment,
-    Finding,
-    StoredFile,
-)
-from effdesk.enums import (
-    AuditAction,
-    FindingStatus,
-)
+from effdesk.db.models import Attachment, Finding, StoredFile
+from effdesk.enums import AuditAction, FindingStatus
 from effdesk.services.inspections.campaigns import get_campaign
 from effdesk.services.inspections.findings import finding_rows, finding_select, person_rows
 from effdesk.services.inspections.schema import (

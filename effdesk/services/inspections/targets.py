@@ -14,22 +14,9 @@ from sqlalchemy.orm import Session
 from effdesk import audit
 from effdesk.auth import Actor
 from effdesk.db.base import now
-from effdesk.db.models import (
-    Campaign,
-    CampaignTarget,
-    Finding,
-    Unit,
-)
-from effdesk.enums import (
-    AuditAction,
-    CampaignStatus,
-    FindingStatus,
-    TargetStatus,
-)
-from effdesk.errors import (
-    TransitionNotAllowed,
-    ValidationError,
-)
+from effdesk.db.models import Campaign, CampaignTarget, Finding, Unit
+from effdesk.enums import AuditAction, CampaignStatus, FindingStatus, TargetStatus
+from effdesk.errors import TransitionNotAllowed, ValidationError
 from effdesk.permissions import Permission, require
 from effdesk.services.common import check_version, get_or_404
 from effdesk.services.inspections._core import CLOCK_SKEW, TARGET_FIELDS, start_if_planned
