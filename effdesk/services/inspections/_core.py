@@ -5,10 +5,11 @@ first recorded check.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from effdesk import audit
@@ -16,6 +17,10 @@ from effdesk.auth import Actor
 from effdesk.db.models import Campaign, Setting
 from effdesk.enums import AuditAction, CampaignStatus, FindingStatus
 from effdesk.permissions import Permission
+from effdesk.services.common import like_escape
+
+C = TypeVar("C")
+K = TypeVar("K")
 
 CAMPAIGN_FIELDS = [
     "name",
@@ -124,3 +129,28 @@ def move_campaign(
         {"status": old.value},
         {"status": status.value},
     )
+
+
+def sync_children(
+    children: list[C], key: Callable[[C], K], wanted: Sequence[K], make: Callable[[K], C]
+) -> None:
+    """Make a one-to-many collection hold a child for each key in ``wanted``.
+
+    Children whose key is not wanted are removed, missing keys get a ``make(key)`` appended in
+    ``wanted``'s order; children kept are not touched (their ids, UUIDs and history stay).
+    """
+    current = {key(child): child for child in children}
+    for k, child in current.items():
+        if k not in wanted:
+            children.remove(child)
+    for k in wanted:
+        if k not in current:
+            children.append(make(k))
+
+
+def text_filter(query: str, *columns: Any) -> ColumnElement[bool] | None:
+    """A case-insensitive "contains ``query``" over any of ``columns``; None for a blank query."""
+    if not query.strip():
+        return None
+    pattern = f"%{like_escape(query.strip().lower())}%"
+    return or_(*(func.lower(column).like(pattern, escape="\\") for column in columns))

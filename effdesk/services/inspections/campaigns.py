@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from effdesk import audit
@@ -18,8 +18,14 @@ from effdesk.db.models import Campaign, CampaignMember, CampaignTarget, Finding,
 from effdesk.enums import AuditAction, CampaignKind, CampaignStatus, FindingStatus, TargetStatus
 from effdesk.errors import FieldProblem, NotFound, TransitionNotAllowed, ValidationErrors
 from effdesk.permissions import Permission, require
-from effdesk.services.common import Page, check_version, get_or_404, like_escape
-from effdesk.services.inspections._core import CAMPAIGN_FIELDS, CAMPAIGN_TRANSITIONS, move_campaign
+from effdesk.services.common import Page, check_version, get_or_404
+from effdesk.services.inspections._core import (
+    CAMPAIGN_FIELDS,
+    CAMPAIGN_TRANSITIONS,
+    move_campaign,
+    sync_children,
+    text_filter,
+)
 from effdesk.services.inspections.schema import (
     CampaignHead,
     CampaignInput,
@@ -70,14 +76,8 @@ def list_campaigns(
         .scalar_subquery()
     )
     stmt = select(Campaign, target_count, visited_count)
-    if query.strip():
-        pattern = f"%{like_escape(query.strip().lower())}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(Campaign.name).like(pattern, escape="\\"),
-                func.lower(Campaign.theme).like(pattern, escape="\\"),
-            )
-        )
+    if (match := text_filter(query, Campaign.name, Campaign.theme)) is not None:
+        stmt = stmt.where(match)
     if status is not None:
         stmt = stmt.where(Campaign.status == status)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
@@ -230,21 +230,15 @@ def _apply_campaign(session: Session, c: Campaign, data: CampaignInput) -> None:
     wanted_members = list(dict.fromkeys(data.member_ids))
     if data.leader_id is not None and data.leader_id not in wanted_members:
         wanted_members.insert(0, data.leader_id)
-    current = {m.user_id: m for m in c.members}
-    for uid, m in current.items():
-        if uid not in wanted_members:
-            c.members.remove(m)
-    for uid in wanted_members:
-        if uid not in current:
-            c.members.append(CampaignMember(user_id=uid))
-    wanted_units = list(dict.fromkeys(data.target_unit_ids))
-    targets = {t.unit_id: t for t in c.targets}
-    for uid, t in targets.items():
-        if uid not in wanted_units:
-            c.targets.remove(t)
-    for uid in wanted_units:
-        if uid not in targets:
-            c.targets.append(CampaignTarget(unit_id=uid, status=TargetStatus.PENDING))
+    sync_children(
+        c.members, lambda m: m.user_id, wanted_members, lambda uid: CampaignMember(user_id=uid)
+    )
+    sync_children(
+        c.targets,
+        lambda t: t.unit_id,
+        list(dict.fromkeys(data.target_unit_ids)),
+        lambda uid: CampaignTarget(unit_id=uid, status=TargetStatus.PENDING),
+    )
 
 
 def create_campaign(session: Session, actor: Actor, data: CampaignInput) -> Campaign:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from effdesk import audit
@@ -33,7 +33,7 @@ from effdesk.errors import (
     ValidationErrors,
 )
 from effdesk.permissions import Permission, require
-from effdesk.services.common import Page, check_version, get_or_404, like_escape
+from effdesk.services.common import Page, check_version, get_or_404
 from effdesk.services.inspections._core import (
     CLOCK_SKEW,
     FINDING_FIELDS,
@@ -43,6 +43,8 @@ from effdesk.services.inspections._core import (
     campaign_window,
     field_mode,
     start_if_planned,
+    sync_children,
+    text_filter,
 )
 from effdesk.services.inspections.schema import (
     FindingInput,
@@ -149,15 +151,8 @@ def list_findings(
         stmt = stmt.where(Finding.unit_id == unit_id)
     if status is not None:
         stmt = stmt.where(Finding.status == status)
-    if query.strip():
-        pattern = f"%{like_escape(query.strip().lower())}%"
-        stmt = stmt.where(
-            or_(
-                func.lower(Finding.description).like(pattern, escape="\\"),
-                func.lower(Finding.place).like(pattern, escape="\\"),
-                func.lower(Unit.name).like(pattern, escape="\\"),
-            )
-        )
+    if (match := text_filter(query, Finding.description, Finding.place, Unit.name)) is not None:
+        stmt = stmt.where(match)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     results = session.execute(
         stmt.order_by(Finding.observed_at.desc(), Finding.id.desc()).offset(offset).limit(limit)
@@ -267,14 +262,12 @@ def _apply_finding(f: Finding, data: FindingInput) -> None:
     f.description = data.description.strip()
     f.proposed_measure = data.proposed_measure
     f.rectification_required = data.rectification_required
-    wanted = [(p.person_id, p.description.strip()) for p in data.persons]
-    existing = {(p.person_id, p.description): p for p in f.persons}
-    for key, p in existing.items():
-        if key not in wanted:
-            f.persons.remove(p)
-    for key in wanted:
-        if key not in existing:
-            f.persons.append(FindingPerson(person_id=key[0], description=key[1]))
+    sync_children(
+        f.persons,
+        lambda p: (p.person_id, p.description),
+        [(p.person_id, p.description.strip()) for p in data.persons],
+        lambda k: FindingPerson(person_id=k[0], description=k[1]),
+    )
 
 
 def create_finding(
