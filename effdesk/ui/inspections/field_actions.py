@@ -90,20 +90,30 @@ class FieldActions(QObject):
         title: str,
         label: str,
         work: Callable[[Progress], Any],
-        done: Callable[[Any], None],
+        done: Callable[[Any], None] | None = None,
     ) -> None:
+        """Run ``work`` on the task runner; its result is kept in :attr:`last_result` and handed
+        to ``done`` (by default: its summary in a message box titled ``title``)."""
+
+        def finished(result: Any) -> None:
+            self.last_result = result
+            if done is None:
+                self._message(title, result.summary())
+            else:
+                done(result)
+
         self.ctx.tasks.run(
-            work, done, self._failed(title), parent=self.widget, title=title, label=label
+            work, finished, self._failed(title), parent=self.widget, title=title, label=label
         )
+
+    def _ask_save_zip(self, title: str, kind: str, name: str) -> Path | None:
+        suggested = f"{kind}-{safe_file_name(name)}-{date.today():%Y%m%d}.zip"
+        return self._ask_save(title, suggested, ZIP_FILTER)
 
     # --- office → laptop --------------------------------------------------------------
     def export_campaign(self, campaign_id: int, name: str, path: Path | None = None) -> None:
         if path is None:
-            path = self._ask_save(
-                "导出督查任务包",
-                f"督查任务包-{safe_file_name(name)}-{date.today():%Y%m%d}.zip",
-                ZIP_FILTER,
-            )
+            path = self._ask_save_zip("导出督查任务包", "督查任务包", name)
         if path is None:
             return
         ctx, out = self.ctx, path
@@ -115,7 +125,6 @@ class FieldActions(QObject):
                 return export_campaign(s, ctx.actor, campaign_id, out)
 
         def done(result: CampaignExport) -> None:
-            self.last_result = result
             self._message(
                 "导出督查任务包",
                 result.summary()
@@ -138,7 +147,6 @@ class FieldActions(QObject):
                 return open_campaign_package(s, ctx.actor, src)
 
         def done(result: FieldOpenResult) -> None:
-            self.last_result = result
             self.on_changed(result.campaign_id)
             self._message("打开现场任务包", result.summary())
 
@@ -147,11 +155,7 @@ class FieldActions(QObject):
     # --- laptop → office --------------------------------------------------------------
     def pack_findings(self, campaign_id: int, name: str, path: Path | None = None) -> None:
         if path is None:
-            path = self._ask_save(
-                "生成现场数据包",
-                f"现场数据包-{safe_file_name(name)}-{date.today():%Y%m%d}.zip",
-                ZIP_FILTER,
-            )
+            path = self._ask_save_zip("生成现场数据包", "现场数据包", name)
         if path is None:
             return
         ctx, store, out = self.ctx, self.store, path
@@ -170,11 +174,7 @@ class FieldActions(QObject):
                     cancelled=lambda: progress.cancelled,
                 )
 
-        def done(result: PackResult) -> None:
-            self.last_result = result
-            self._message("生成现场数据包", result.summary())
-
-        self._run("生成现场数据包", "正在打包问题记录和证据文件…", work, done)
+        self._run("生成现场数据包", "正在打包问题记录和证据文件…", work)
 
     def import_findings(self, expected_campaign_id: int | None, path: Path | None = None) -> None:
         if path is None:
@@ -198,7 +198,6 @@ class FieldActions(QObject):
                 )
 
         def done(result: ImportResult) -> None:
-            self.last_result = result
             self.on_changed(result.campaign_id)
             self._message("导入现场数据包", result.summary())
 
@@ -223,7 +222,6 @@ class FieldActions(QObject):
                 )
 
         def done(info: ReportInfo) -> None:
-            self.last_result = info
             box = self._message("督查情况报告", info.summary(out), warning=bool(info.unreadable))
             open_button = QPushButton("打开")
             box.addButton(open_button, QMessageBox.ButtonRole.ActionRole)
