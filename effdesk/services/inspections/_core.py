@@ -1,6 +1,7 @@
 """Rules and plumbing shared by the inspection modules: the audited fields, the time slack
-allowed to a finding, the two status tables, field mode, and starting a planned campaign on its
-first recorded check.
+allowed to a finding, the two status tables, field mode, a campaign's status moves (and starting
+a planned campaign on its first recorded check), syncing a child collection to the wanted keys,
+and the text filter of the lists.
 """
 
 from __future__ import annotations
