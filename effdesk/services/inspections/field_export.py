@@ -57,6 +57,8 @@ from effdesk.services.common import get_or_404
 from effdesk.services.inspections._core import field_mode
 from effdesk.services.inspections.campaigns import find_campaign
 
+# --------------------------------------------------------------------------- office → laptop
+
 
 @dataclass(frozen=True)
 class CampaignExport:
@@ -188,6 +190,9 @@ def export_campaign(session: Session, actor: Actor, campaign_id: int, out: Path)
         members=len(members),
         size=Path(out).stat().st_size,
     )
+
+
+# --------------------------------------------------------------------------- laptop → office
 
 
 @dataclass(frozen=True)

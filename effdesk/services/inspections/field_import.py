@@ -79,6 +79,8 @@ from effdesk.services.inspections.schema import FindingInput, FindingPersonInput
 from effdesk.services.inspections.targets import merge_field_visit
 from effdesk.textutil import pinyin_key
 
+# --------------------------------------------------------------------------- opening (laptop)
+
 
 @dataclass
 class FieldOpenResult:
@@ -324,6 +326,9 @@ def _mark_field_mode(
     settings.seed_defaults(session, actor, values)
 
 
+# --------------------------------------------------------------------------- importing (office)
+
+# A rejected package names at most this many of its problems.
 MAX_PROBLEMS_SHOWN = 20
 
 
