@@ -101,9 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     ) as office:
         from effdesk.auth import SYSTEM
         from effdesk.db.engine import open_database
-        from effdesk.field.campaign_package import export_campaign, open_campaign_package
         from effdesk.reports.inspection_report import render_inspection_report
         from effdesk.services import inspections, users
+        from effdesk.services.inspections.field_export import export_campaign
+        from effdesk.services.inspections.field_import import open_campaign_package
 
         db = office.db
         actor = office.actor(USER)

@@ -71,8 +71,8 @@ def _progress(label: str) -> Any:
 
 
 def _export(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from effdesk.field.campaign_package import export_campaign
     from effdesk.services import inspections
+    from effdesk.services.inspections.field_export import export_campaign
 
     _check_out_file(args.out)
     db = ctx.database()
@@ -94,7 +94,7 @@ def _check_out_file(out: Path) -> None:
 
 
 def _open(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from effdesk.field.campaign_package import open_campaign_package
+    from effdesk.services.inspections.field_import import open_campaign_package
 
     # Setting up a field laptop makes its database, on an explicitly named path only.
     db = ctx.database(create=ctx.db_url is not None)
@@ -105,7 +105,7 @@ def _open(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 
 def _pack(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from effdesk.field.findings_package import pack_findings
+    from effdesk.services.inspections.field_export import pack_findings
 
     _check_out_file(args.out)
     db = ctx.database()
@@ -123,8 +123,8 @@ def _pack(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 
 def _import(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from effdesk.field.findings_package import import_findings_package
     from effdesk.services import inspections
+    from effdesk.services.inspections.field_import import import_findings_package
 
     db = ctx.database()
     with db.session() as s:

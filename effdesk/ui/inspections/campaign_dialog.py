@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +24,7 @@ from effdesk.enums import CampaignKind
 from effdesk.services import directory, inspections
 from effdesk.services.inspections import CampaignInput
 from effdesk.ui.context import AppContext
+from effdesk.ui.inspections.picked_list import PickedList
 from effdesk.ui.widgets.forms import FieldForm, enum_combo, enum_member
 from effdesk.ui.widgets.pickers import UnitPicker
 from effdesk.ui.widgets.record_dialog import RecordDialog, set_widget_value, widget_value
@@ -43,21 +43,15 @@ CUSTOM_FIELDS = ("theme", "member_ids", "target_unit_ids")
 _ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class TargetUnitsEditor(QWidget):
+class TargetUnitsEditor(PickedList):
     """The target units: add with a type-ahead picker, remove from the list."""
 
-    changed = Signal()
-
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, "移除选中", parent)
         self.picker = UnitPicker(ctx, placeholder="添加检查对象：输入单位名称或拼音首字母")
         self.picker.picked.connect(self._picked)
-        self.list = QListWidget()
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
         self.list.setMinimumHeight(120)
-        self.remove_button = QPushButton("移除选中")
-        self.remove_button.clicked.connect(lambda _c=False: self.remove_selected())
         self.count_label = QLabel()
         row = QHBoxLayout()
         row.addWidget(self.count_label, 1)
@@ -68,7 +62,7 @@ class TargetUnitsEditor(QWidget):
         layout.addWidget(self.picker)
         layout.addWidget(self.list)
         layout.addLayout(row)
-        self._update()
+        self._changed()
 
     def _picked(self, unit_id: object) -> None:
         if unit_id is None:
@@ -77,30 +71,20 @@ class TargetUnitsEditor(QWidget):
         self.picker.set_current(None)
 
     def add(self, unit_id: int, name: str) -> None:
-        if unit_id in self.value():
-            return
-        item = QListWidgetItem(name)
-        item.setData(_ID_ROLE, unit_id)
-        self.list.addItem(item)
-        self._update()
-
-    def remove_selected(self) -> None:
-        for item in self.list.selectedItems():
-            self.list.takeItem(self.list.row(item))
-        self._update()
+        self.add_item(unit_id, name)
 
     def value(self) -> list[int]:
-        return [int(self.list.item(i).data(_ID_ROLE)) for i in range(self.list.count())]
+        return [int(v) for v in self.values()]
 
     def set_value(self, units: list[tuple[int, str]]) -> None:
         self.list.clear()
         for uid, name in units:
             self.add(uid, name)
-        self._update()
+        self._changed()
 
-    def _update(self) -> None:
+    def _changed(self) -> None:
         self.count_label.setText(f"共 {self.list.count()} 个单位")
-        self.changed.emit()
+        super()._changed()
 
 
 class CampaignDialog(RecordDialog):

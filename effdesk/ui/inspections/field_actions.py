@@ -21,9 +21,9 @@ from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton, QWidget
 
-from effdesk.field.campaign_package import CampaignExport, FieldOpenResult
-from effdesk.field.findings_package import ImportResult, PackResult
 from effdesk.reports.inspection_report import ReportInfo
+from effdesk.services.inspections.field_export import CampaignExport, PackResult
+from effdesk.services.inspections.field_import import FieldOpenResult, ImportResult
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.tasks import Progress
@@ -90,32 +90,41 @@ class FieldActions(QObject):
         title: str,
         label: str,
         work: Callable[[Progress], Any],
-        done: Callable[[Any], None],
+        done: Callable[[Any], None] | None = None,
     ) -> None:
+        """Run ``work`` on the task runner; its result is kept in :attr:`last_result` and handed
+        to ``done`` (by default: its summary in a message box titled ``title``)."""
+
+        def finished(result: Any) -> None:
+            self.last_result = result
+            if done is None:
+                self._message(title, result.summary())
+            else:
+                done(result)
+
         self.ctx.tasks.run(
-            work, done, self._failed(title), parent=self.widget, title=title, label=label
+            work, finished, self._failed(title), parent=self.widget, title=title, label=label
         )
+
+    def _ask_save_zip(self, title: str, kind: str, name: str) -> Path | None:
+        suggested = f"{kind}-{safe_file_name(name)}-{date.today():%Y%m%d}.zip"
+        return self._ask_save(title, suggested, ZIP_FILTER)
 
     # --- office → laptop --------------------------------------------------------------
     def export_campaign(self, campaign_id: int, name: str, path: Path | None = None) -> None:
         if path is None:
-            path = self._ask_save(
-                "导出督查任务包",
-                f"督查任务包-{safe_file_name(name)}-{date.today():%Y%m%d}.zip",
-                ZIP_FILTER,
-            )
+            path = self._ask_save_zip("导出督查任务包", "督查任务包", name)
         if path is None:
             return
         ctx, out = self.ctx, path
 
         def work(_p: Progress) -> CampaignExport:
-            from effdesk.field.campaign_package import export_campaign
+            from effdesk.services.inspections.field_export import export_campaign
 
             with ctx.session() as s:
                 return export_campaign(s, ctx.actor, campaign_id, out)
 
         def done(result: CampaignExport) -> None:
-            self.last_result = result
             self._message(
                 "导出督查任务包",
                 result.summary()
@@ -132,13 +141,12 @@ class FieldActions(QObject):
         ctx, src = self.ctx, path
 
         def work(_p: Progress) -> FieldOpenResult:
-            from effdesk.field.campaign_package import open_campaign_package
+            from effdesk.services.inspections.field_import import open_campaign_package
 
             with ctx.session() as s:
                 return open_campaign_package(s, ctx.actor, src)
 
         def done(result: FieldOpenResult) -> None:
-            self.last_result = result
             self.on_changed(result.campaign_id)
             self._message("打开现场任务包", result.summary())
 
@@ -147,17 +155,13 @@ class FieldActions(QObject):
     # --- laptop → office --------------------------------------------------------------
     def pack_findings(self, campaign_id: int, name: str, path: Path | None = None) -> None:
         if path is None:
-            path = self._ask_save(
-                "生成现场数据包",
-                f"现场数据包-{safe_file_name(name)}-{date.today():%Y%m%d}.zip",
-                ZIP_FILTER,
-            )
+            path = self._ask_save_zip("生成现场数据包", "现场数据包", name)
         if path is None:
             return
         ctx, store, out = self.ctx, self.store, path
 
         def work(progress: Progress) -> PackResult:
-            from effdesk.field.findings_package import pack_findings
+            from effdesk.services.inspections.field_export import pack_findings
 
             with ctx.session() as s:
                 return pack_findings(
@@ -170,11 +174,7 @@ class FieldActions(QObject):
                     cancelled=lambda: progress.cancelled,
                 )
 
-        def done(result: PackResult) -> None:
-            self.last_result = result
-            self._message("生成现场数据包", result.summary())
-
-        self._run("生成现场数据包", "正在打包问题记录和证据文件…", work, done)
+        self._run("生成现场数据包", "正在打包问题记录和证据文件…", work)
 
     def import_findings(self, expected_campaign_id: int | None, path: Path | None = None) -> None:
         if path is None:
@@ -184,7 +184,7 @@ class FieldActions(QObject):
         ctx, store, src = self.ctx, self.store, path
 
         def work(progress: Progress) -> ImportResult:
-            from effdesk.field.findings_package import import_findings_package
+            from effdesk.services.inspections.field_import import import_findings_package
 
             with ctx.session() as s:
                 return import_findings_package(
@@ -198,7 +198,6 @@ class FieldActions(QObject):
                 )
 
         def done(result: ImportResult) -> None:
-            self.last_result = result
             self.on_changed(result.campaign_id)
             self._message("导入现场数据包", result.summary())
 
@@ -223,7 +222,6 @@ class FieldActions(QObject):
                 )
 
         def done(info: ReportInfo) -> None:
-            self.last_result = info
             box = self._message("督查情况报告", info.summary(out), warning=bool(info.unreadable))
             open_button = QPushButton("打开")
             box.addButton(open_button, QMessageBox.ButtonRole.ActionRole)

@@ -23,8 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -39,12 +37,12 @@ from effdesk.services.evidence import IngestReport
 from effdesk.services.inspections import FindingInput, FindingPersonInput
 from effdesk.ui.context import AppContext
 from effdesk.ui.inspections.evidence_grid import EvidencePanel
+from effdesk.ui.inspections.picked_list import PickedList
 from effdesk.ui.widgets.forms import FieldForm, enum_combo, enum_member
 from effdesk.ui.widgets.pickers import PersonPicker, UnitPicker
 from effdesk.ui.widgets.record_dialog import RecordDialog, set_widget_value, widget_value
 
 CUSTOM_FIELDS = ("observed_at", "persons")
-_PERSON_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def to_qdatetime(value: datetime) -> QDateTime:
@@ -56,14 +54,11 @@ def from_qdatetime(value: QDateTime) -> datetime:
     return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute())
 
 
-class PersonsEditor(QWidget):
+class PersonsEditor(PickedList):
     """Persons involved: chosen from the unit's staff, or described when the name is unknown."""
 
-    changed = Signal()
-
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, "移除", parent)
         self.picker = PersonPicker(ctx, placeholder="从名录选择：姓名、职务或拼音首字母")
         self.picker.picked.connect(self._picked)
         self.describe_edit = QLineEdit()
@@ -71,10 +66,7 @@ class PersonsEditor(QWidget):
         self.describe_button = QPushButton("添加描述")
         self.describe_button.clicked.connect(lambda _c=False: self.add_description())
         self.describe_edit.returnPressed.connect(self.add_description)
-        self.list = QListWidget()
         self.list.setMaximumHeight(74)
-        self.remove_button = QPushButton("移除")
-        self.remove_button.clicked.connect(lambda _c=False: self.remove_selected())
 
         row1 = QHBoxLayout()
         row1.addWidget(self.picker, 1)
@@ -108,20 +100,10 @@ class PersonsEditor(QWidget):
             self.describe_edit.clear()
 
     def _add(self, person: FindingPersonInput, label: str) -> None:
-        if any(p == person for p in self.value()):
-            return
-        item = QListWidgetItem(label if person.person_id is None else f"{label}（名录）")
-        item.setData(_PERSON_ROLE, person)
-        self.list.addItem(item)
-        self.changed.emit()
-
-    def remove_selected(self) -> None:
-        for item in self.list.selectedItems():
-            self.list.takeItem(self.list.row(item))
-        self.changed.emit()
+        self.add_item(person, label if person.person_id is None else f"{label}（名录）")
 
     def value(self) -> list[FindingPersonInput]:
-        return [self.list.item(i).data(_PERSON_ROLE) for i in range(self.list.count())]
+        return self.values()
 
     def set_value(self, persons: list[tuple[FindingPersonInput, str]]) -> None:
         self.list.clear()

@@ -38,10 +38,10 @@ from effdesk.enums import (
 )
 from effdesk.errors import PackageRejected
 from effdesk.evidence.store import EvidenceStore
-from effdesk.field.campaign_package import export_campaign, open_campaign_package
-from effdesk.field.findings_package import import_findings_package, pack_findings
 from effdesk.services import evidence, inspections, users
 from effdesk.services.inspections import FindingInput, FindingPersonInput
+from effdesk.services.inspections.field_export import export_campaign, pack_findings
+from effdesk.services.inspections.field_import import import_findings_package, open_campaign_package
 
 GPS = (26.0745, 119.2965)
 

@@ -33,11 +33,11 @@ from effdesk.db.models import Unit
 from effdesk.enums import Role
 from effdesk.errors import PackageRejected
 from effdesk.evidence.store import EvidenceStore
-from effdesk.field.campaign_package import export_campaign, open_campaign_package
-from effdesk.field.findings_package import import_findings_package, pack_findings
 from effdesk.field.safezip import Limits
 from effdesk.services import evidence, inspections, settings
 from effdesk.services.inspections import FindingInput
+from effdesk.services.inspections.field_export import export_campaign, pack_findings
+from effdesk.services.inspections.field_import import import_findings_package, open_campaign_package
 
 MANIFEST = "manifest.json"
 
