@@ -38,6 +38,7 @@ from typing import BinaryIO
 from reportlab.lib.colors import black
 from reportlab.pdfgen.canvas import Canvas
 
+from effdesk.chinese_dates import cn_date
 from effdesk.errors import FieldProblem, ValidationErrors
 from effdesk.reports._pdfutil import (
     A4_H,
@@ -385,7 +386,7 @@ class _FormRenderer:
         pitch = mm(PARA_LINE_MM)
         size = TEXT_SIZE
         issuer = self.glyphs(block.issuer.strip(), FontRole.FANGSONG, size)
-        date = self.glyphs(_cn_date(block.date), FontRole.FANGSONG, size) if block.date else []
+        date = self.glyphs(cn_date(block.date), FontRole.FANGSONG, size) if block.date else []
         two = 2 * size
         w_i, w_d = natural_width(issuer, 0.0), natural_width(date, 0.0)
         issuer_x = X1 - two - w_i
@@ -618,10 +619,6 @@ class _FormRenderer:
             self.ensure(pitch)
             self.draw(line, X0, self.y + (pitch - SMALL_SIZE) / 2, SMALL_SIZE)
             self.y += pitch
-
-
-def _cn_date(value: dt.date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def _page_number(canvas: Canvas, fonts: FontSet, log: FallbackLog, number: int) -> None:

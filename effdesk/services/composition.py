@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from effdesk.auth import Actor
 from effdesk.calendar import compute_deadline
+from effdesk.chinese_dates import cn_date, cn_date_range, cn_month_day
 from effdesk.db.models import (
     AccountabilityMeasure,
     Attachment,
@@ -98,25 +99,6 @@ def cn_number(n: int) -> str:
     if n < 100:
         return _CN_DIGITS[n // 10] + "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
     return str(n)
-
-
-def cn_date(d: date) -> str:
-    """2026年3月5日 (no padding, as GB/T 9704 writes dates)."""
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def cn_month_day(d: date) -> str:
-    return f"{d.month}月{d.day}日"
-
-
-def cn_date_range(start: date, end: date) -> str:
-    if start == end:
-        return cn_date(start)
-    if start.year == end.year and start.month == end.month:
-        return f"{cn_date(start)}至{end.day}日"
-    if start.year == end.year:
-        return f"{cn_date(start)}至{end.month}月{end.day}日"
-    return f"{cn_date(start)}至{cn_date(end)}"
 
 
 def _time_of_day(t: datetime) -> str:
