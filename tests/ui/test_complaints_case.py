@@ -32,7 +32,7 @@ from effdesk.services.complaints import ComplaintAction
 from effdesk.ui.complaints import actions
 from effdesk.ui.complaints.case_view import CaseView
 from effdesk.ui.complaints.form_preview import FormPreviewDialog
-from effdesk.ui.complaints.intake_dialog import IntakeDialog
+from effdesk.ui.complaints.intake import IntakeDialog
 from effdesk.ui.complaints.page import ComplaintsPage
 from effdesk.ui.widgets.conflict import REFRESH_TEXT
 

@@ -24,7 +24,7 @@ from effdesk.permissions import Permission
 from effdesk.services import complaints
 from effdesk.services.statistics.definitions import FigureRef
 from effdesk.ui.complaints.case_view import CaseView
-from effdesk.ui.complaints.intake_dialog import IntakeDialog
+from effdesk.ui.complaints.intake import IntakeDialog
 from effdesk.ui.complaints.list_view import ComplaintListView
 from effdesk.ui.complaints.todo_view import TodoWidget
 from effdesk.ui.context import AppContext
