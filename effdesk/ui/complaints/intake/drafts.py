@@ -129,15 +129,7 @@ class DraftKeeper(QObject):
 
     def discard_selected(self) -> None:
         draft_id = self.selected()
-        if draft_id is None:
-            return
-        try:
-            with self.ctx.session() as s:
-                complaints.discard_draft(s, self.ctx.actor, draft_id)
-        except NotFound:
-            pass
-        except EffDeskError as exc:
-            show_error(self._parent, exc)
+        if draft_id is None or not self.drop(draft_id):
             return
         self.drafts = [d_ for d_ in self.drafts if d_.id != draft_id]
         self.show_banner()
@@ -209,7 +201,8 @@ class DraftKeeper(QObject):
         self._status.setStyleSheet(f"color: {ERROR_COLOUR};")
         self._status.setText(f"草稿未能保存：{exc}")
 
-    def drop(self, draft_id: int) -> None:
+    def drop(self, draft_id: int) -> bool:
+        """Delete a draft (one deleted meanwhile is gone as well); False when refused."""
         try:
             with self.ctx.session() as s:
                 complaints.discard_draft(s, self.ctx.actor, draft_id)
@@ -217,6 +210,8 @@ class DraftKeeper(QObject):
             pass
         except EffDeskError as exc:
             show_error(self._parent, exc)
+            return False
+        return True
 
     def forget(self) -> None:
         """清空: stop saving and delete the draft kept so far."""

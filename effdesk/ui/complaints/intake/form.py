@@ -387,8 +387,9 @@ class IntakeForm(QDialog):
                 self.category_combo.setCurrentIndex(index)
             self.category_hint.setText("据摘要建议")
 
-    def _connect_changes(self) -> None:
-        for edit in (
+    def _text_fields(self) -> tuple[QLineEdit, ...]:
+        """The one-line text fields but the phone (which also looks for duplicates)."""
+        return (
             self.name_edit,
             self.company_edit,
             self.address_edit,
@@ -397,7 +398,10 @@ class IntakeForm(QDialog):
             self.summary_edit,
             self.unit_picker,
             self.person_picker,
-        ):
+        )
+
+    def _connect_changes(self) -> None:
+        for edit in self._text_fields():
             edit.textChanged.connect(lambda _t: self._changed())
         self.phone_edit.textChanged.connect(lambda _t: self._changed(duplicates=True))
         self.content_edit.textChanged.connect(lambda: self._changed())
@@ -458,17 +462,7 @@ class IntakeForm(QDialog):
 
     def is_blank(self) -> bool:
         """Nothing typed yet (defaults only): no draft is worth keeping."""
-        texts = (
-            self.name_edit,
-            self.phone_edit,
-            self.company_edit,
-            self.address_edit,
-            self.subject_edit,
-            self.person_desc_edit,
-            self.summary_edit,
-            self.unit_picker,
-            self.person_picker,
-        )
+        texts = (self.phone_edit, *self._text_fields())
         return (
             not any(w.text().strip() for w in texts)
             and not self.content_edit.toPlainText().strip()
