@@ -113,7 +113,7 @@ def _time_of_day(t: datetime) -> str:
     else:
         part = "晚上"
     hour = t.hour if t.hour <= 12 else t.hour - 12
-    return f"{t.month}月{t.day}日{part}{hour}:{t.minute:02d}"
+    return f"{cn_month_day(t)}{part}{hour}:{t.minute:02d}"
 
 
 def _sentence(text: str) -> str:
@@ -597,7 +597,7 @@ def compose_from_findings(
                 who = ""
             when = _time_of_day(f.observed_at)
             seen = f.observed_at
-            if f"{seen.month}月{seen.day}日" in desc or f"{seen.hour}:{seen.minute:02d}" in desc:
+            if cn_month_day(seen) in desc or f"{seen.hour}:{seen.minute:02d}" in desc:
                 when = ""
             if len(group) == 1:
                 lead = "，".join(x for x in (when, place) if x)
