@@ -129,7 +129,6 @@ class IntakeDialog(IntakeForm):
         columns.addWidget(self.duplicates)
 
         # --- buttons ---
-        self.status_label.setStyleSheet("color: #666;")
         self.save_button = QPushButton("保存修改" if self.edit_mode else "登记")
         self.save_button.setDefault(True)
         self.save_button.setAutoDefault(True)
@@ -151,14 +150,13 @@ class IntakeDialog(IntakeForm):
         bottom.addWidget(self.cancel_button)
         bottom.addWidget(self.save_button)
 
-        # A warning, not a refusal: the summary repeats the complainant's own identity.
         layout = QVBoxLayout(self)
         layout.addWidget(self.draft_banner)
         general = self.errors.general
         assert general is not None
         layout.addWidget(general)
         layout.addLayout(columns, 1)
-        layout.addWidget(self.identity_warning)
+        layout.addWidget(self.identity_warning)  # a warning, not a refusal
         layout.addLayout(bottom)
 
         order = [*self.call_order(), self.save_button, self.cancel_button]
