@@ -42,9 +42,9 @@ from effdesk.chinese_dates import cn_date
 from effdesk.errors import FieldProblem, ValidationErrors
 from effdesk.reports._pdfutil import (
     A4_H,
-    A4_W,
     EM_ASCENT,
     Glyph,
+    a4_canvas,
     break_lines,
     draw_glyph_line,
     justified_space,
@@ -669,17 +669,7 @@ def _render(
     flex_scale: float,
     unbounded: bool = False,
 ) -> tuple[FormRenderInfo, float]:
-    target: str | BinaryIO = str(out) if isinstance(out, Path) else out
-    canvas = Canvas(
-        target,
-        pagesize=(A4_W, A4_H),
-        pageCompression=1,
-        invariant=1,
-        initialFontName=fonts.face(FontRole.FANGSONG).load().fontName,
-        lang="zh-CN",
-    )
-    canvas.setTitle(spec.title.replace("\n", ""))
-    canvas.setCreator("EffDesk")
+    canvas = a4_canvas(out, fonts, spec.title)
     r = _FormRenderer(spec, fonts, canvas, numbering, flex_scale, unbounded)
     r.title()
     for block in spec.before:

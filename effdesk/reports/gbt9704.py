@@ -34,6 +34,7 @@ from effdesk.reports._pdfutil import (
     Glyph,
     PhotoInfo,
     Span,
+    a4_canvas,
     break_lines,
     clusters,
     draw_glyph_line,
@@ -975,19 +976,8 @@ def render_official_document(
         builder._tmp = Path(tmp)
         pages = _layout(builder)
         _prepare_photos(builder)
-        target: str | BinaryIO = str(out) if isinstance(out, Path) else out
-        canvas = Canvas(
-            target,
-            pagesize=(A4_W, A4_H),
-            pageCompression=1,
-            invariant=1,
-            # Not Helvetica: every font named in the PDF is one we embed.
-            initialFontName=fonts.face(FontRole.FANGSONG).load().fontName,
-            lang="zh-CN",
-        )
-        canvas.setTitle(spec.title.replace("\n", ""))
+        canvas = a4_canvas(out, fonts, spec.title)
         canvas.setAuthor(spec.signature or spec.authority_mark)
-        canvas.setCreator("EffDesk")
         numbered: list[int] = []
         seal = _find_seal(builder, pages) if spec.with_seal else None
         for number, page in enumerate(pages, 1):
