@@ -71,6 +71,22 @@ def _multi_line(height: int) -> QPlainTextEdit:
     return edit
 
 
+def _line(*parts: QWidget | tuple[QWidget, int] | None) -> QWidget:
+    """Widgets side by side on one row without margins: ``(widget, stretch)`` to let one
+    grow, ``None`` for a stretch at that place."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for part in parts:
+        if part is None:
+            layout.addStretch(1)
+        elif isinstance(part, tuple):
+            layout.addWidget(*part)
+        else:
+            layout.addWidget(part)
+    return row
+
+
 def _split_descriptions(text: str) -> list[str]:
     parts = text.replace(";", "；").split("；")
     return [p.strip() for p in parts if p.strip()]
@@ -177,11 +193,7 @@ class IntakeForm(QDialog):
         self._row(accept_form, "channel", "来源渠道", self.channel_combo, required=True)
         self._row(accept_form, "received_at", "受理时间", self.received_edit, required=True)
         person_form = self._form()
-        kind_row = QWidget()
-        kr = QHBoxLayout(kind_row)
-        kr.setContentsMargins(0, 0, 0, 0)
-        kr.addWidget(self.kind_combo, 1)
-        kr.addWidget(self.anonymous_check)
+        kind_row = _line((self.kind_combo, 1), self.anonymous_check)
         self._row(person_form, "complainant_kind", "投诉人类型", kind_row)
         self.errors.alias("anonymous", "complainant_kind")
         self._row(person_form, "complainant_name", "姓名", self.name_edit)
@@ -200,28 +212,18 @@ class IntakeForm(QDialog):
         self._row(subject_form, "person_ids", "被投诉人员", persons)
         self._row(subject_form, "person_descriptions", "人员特征", self.person_desc_edit)
         content_form = self._form()
-        cat_row = QWidget()
-        cr = QHBoxLayout(cat_row)
-        cr.setContentsMargins(0, 0, 0, 0)
-        cr.addWidget(self.category_combo, 1)
-        cr.addWidget(self.category_hint)
-        cr.addWidget(QLabel("复杂程度"))
-        cr.addWidget(self.complexity_combo)
-        summary_row = QWidget()
-        sr = QHBoxLayout(summary_row)
-        sr.setContentsMargins(0, 0, 0, 0)
-        sr.addWidget(self.summary_edit, 1)
-        sr.addWidget(self.summary_counter)
+        cat_row = _line(
+            (self.category_combo, 1),
+            self.category_hint,
+            QLabel("复杂程度"),
+            self.complexity_combo,
+        )
+        summary_row = _line((self.summary_edit, 1), self.summary_counter)
         self._row(content_form, "summary", "内容摘要", summary_row, required=True)
         self._row(content_form, "category_id", "问题类别", cat_row, required=True)
         self.errors.alias("complexity", "category_id")
         self._row(content_form, "content", "详细内容", self.content_edit)
-        due_row = QWidget()
-        dr = QHBoxLayout(due_row)
-        dr.setContentsMargins(0, 0, 0, 0)
-        dr.addWidget(self.due_check)
-        dr.addWidget(self.due_edit)
-        dr.addStretch(1)
+        due_row = _line(self.due_check, self.due_edit, None)
         self._row(
             content_form,
             "due_date",
