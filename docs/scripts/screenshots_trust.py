@@ -37,7 +37,7 @@ def main() -> int:
     from effdesk.services.categories import ensure_default_categories
     from effdesk.ui.app import choose_ui_font
     from effdesk.ui.complaints.case_view import CaseView
-    from effdesk.ui.complaints.intake_dialog import IntakeDialog
+    from effdesk.ui.complaints.intake import IntakeDialog
     from effdesk.ui.complaints.list_view import ComplaintListView  # noqa: F401
     from effdesk.ui.complaints.page import ComplaintsPage
     from effdesk.ui.context import AppContext

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image, ImageOps
 from reportlab import rl_config
@@ -40,6 +41,23 @@ NO_LINE_START = frozenset(
 NO_LINE_END = frozenset("$([{£¥‘“〈《「『【〔〖〝﹙﹛﹝＄（［｛￡￥")
 _UNSPLITTABLE_PAIRS = frozenset("—…")
 _WORD_RE = re.compile(r"[A-Za-z0-9\u00c0-\u024f]+(?:[.,:/\-_@'+%&#][A-Za-z0-9\u00c0-\u024f]+)*")
+
+
+def a4_canvas(out: Path | BinaryIO, fonts: FontSet, title: str) -> Canvas:
+    """An A4 canvas for one of EffDesk's PDFs: compressed, the same bytes for the same
+    content (invariant), titled, and naming no font it does not embed (FangSong, not
+    Helvetica, is the font it starts with)."""
+    canvas = Canvas(
+        str(out) if isinstance(out, Path) else out,
+        pagesize=(A4_W, A4_H),
+        pageCompression=1,
+        invariant=1,
+        initialFontName=fonts.face(FontRole.FANGSONG).load().fontName,
+        lang="zh-CN",
+    )
+    canvas.setTitle(title.replace("\n", ""))
+    canvas.setCreator("EffDesk")
+    return canvas
 
 
 def mm(value: float) -> float:

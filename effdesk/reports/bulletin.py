@@ -41,6 +41,7 @@ from reportlab.platypus.flowables import HRFlowable
 from sqlalchemy.orm import Session
 
 from effdesk.auth import SYSTEM, Actor
+from effdesk.chinese_dates import cn_date
 from effdesk.db.models import Document
 from effdesk.enums import AssessmentCategory
 from effdesk.reports.fonts import FontRole, FontSet, default_fontset
@@ -233,7 +234,7 @@ class _Story:
                 [
                     t.para(f"{self.data.office_short}编", FontRole.FANGSONG, 12),
                     self.styled(
-                        f"{when.year}年{when.month}月{when.day}日",
+                        cn_date(when),
                         FontRole.FANGSONG,
                         12,
                         alignment=TA_RIGHT,
@@ -400,11 +401,7 @@ class _Story:
             )
         )
         office = m.printing_office or self.data.office_name
-        lines.append(
-            t.para(
-                f"{office}　　{when.year}年{when.month}月{when.day}日印发", FontRole.FANGSONG, 12
-            )
-        )
+        lines.append(t.para(f"{office}　　{cn_date(when)}印发", FontRole.FANGSONG, 12))
         lines.append(
             HRFlowable(width="100%", thickness=1.0, color=colors.black, spaceBefore=2 * mm)
         )

@@ -20,6 +20,7 @@ from reportlab.pdfbase.ttfonts import TTFError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from effdesk.chinese_dates import cn_date
 from effdesk.db.models import Attachment, Document, Finding
 from effdesk.enums import DocumentState
 from effdesk.errors import EffDeskError
@@ -68,7 +69,7 @@ def _photo_caption(att: Attachment, finding: Finding | None, n: int) -> str:
     if finding is not None:
         t = finding.observed_at
         parts.append(finding.unit.name)
-        parts.append(f"{t.year}年{t.month}月{t.day}日{t.hour}:{t.minute:02d}")
+        parts.append(f"{cn_date(t)}{t.hour}:{t.minute:02d}")
         if finding.place.strip():
             parts.append(finding.place.strip())
     if att.caption.strip():

@@ -38,12 +38,13 @@ from typing import BinaryIO
 from reportlab.lib.colors import black
 from reportlab.pdfgen.canvas import Canvas
 
+from effdesk.chinese_dates import cn_date
 from effdesk.errors import FieldProblem, ValidationErrors
 from effdesk.reports._pdfutil import (
     A4_H,
-    A4_W,
     EM_ASCENT,
     Glyph,
+    a4_canvas,
     break_lines,
     draw_glyph_line,
     justified_space,
@@ -385,7 +386,7 @@ class _FormRenderer:
         pitch = mm(PARA_LINE_MM)
         size = TEXT_SIZE
         issuer = self.glyphs(block.issuer.strip(), FontRole.FANGSONG, size)
-        date = self.glyphs(_cn_date(block.date), FontRole.FANGSONG, size) if block.date else []
+        date = self.glyphs(cn_date(block.date), FontRole.FANGSONG, size) if block.date else []
         two = 2 * size
         w_i, w_d = natural_width(issuer, 0.0), natural_width(date, 0.0)
         issuer_x = X1 - two - w_i
@@ -620,10 +621,6 @@ class _FormRenderer:
             self.y += pitch
 
 
-def _cn_date(value: dt.date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
 def _page_number(canvas: Canvas, fonts: FontSet, log: FallbackLog, number: int) -> None:
     size = 14.0
     glyphs = shape_text(f"— {number} —", FontRole.SONG, fonts, size)
@@ -672,17 +669,7 @@ def _render(
     flex_scale: float,
     unbounded: bool = False,
 ) -> tuple[FormRenderInfo, float]:
-    target: str | BinaryIO = str(out) if isinstance(out, Path) else out
-    canvas = Canvas(
-        target,
-        pagesize=(A4_W, A4_H),
-        pageCompression=1,
-        invariant=1,
-        initialFontName=fonts.face(FontRole.FANGSONG).load().fontName,
-        lang="zh-CN",
-    )
-    canvas.setTitle(spec.title.replace("\n", ""))
-    canvas.setCreator("EffDesk")
+    canvas = a4_canvas(out, fonts, spec.title)
     r = _FormRenderer(spec, fonts, canvas, numbering, flex_scale, unbounded)
     r.title()
     for block in spec.before:

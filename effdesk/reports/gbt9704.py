@@ -25,6 +25,7 @@ from typing import BinaryIO
 from reportlab.lib.colors import CMYKColor, Color, black
 from reportlab.pdfgen.canvas import Canvas
 
+from effdesk.chinese_dates import cn_date
 from effdesk.errors import FieldProblem, ValidationErrors
 from effdesk.reports._pdfutil import (
     A4_H,
@@ -33,6 +34,7 @@ from effdesk.reports._pdfutil import (
     Glyph,
     PhotoInfo,
     Span,
+    a4_canvas,
     break_lines,
     clusters,
     draw_glyph_line,
@@ -209,9 +211,7 @@ class RenderInfo:
     font_notes: list[str] = field(default_factory=list)
 
 
-def format_cn_date(value: dt.date) -> str:
-    """2026-03-05 → "2026年3月5日" (Arabic numerals, no padding: rule 11)."""
-    return f"{value.year}年{value.month}月{value.day}日"
+format_cn_date = cn_date  # the name this module's callers know (rule 11: no padding)
 
 
 def heading_spans(paragraph: str) -> list[Span]:
@@ -976,19 +976,8 @@ def render_official_document(
         builder._tmp = Path(tmp)
         pages = _layout(builder)
         _prepare_photos(builder)
-        target: str | BinaryIO = str(out) if isinstance(out, Path) else out
-        canvas = Canvas(
-            target,
-            pagesize=(A4_W, A4_H),
-            pageCompression=1,
-            invariant=1,
-            # Not Helvetica: every font named in the PDF is one we embed.
-            initialFontName=fonts.face(FontRole.FANGSONG).load().fontName,
-            lang="zh-CN",
-        )
-        canvas.setTitle(spec.title.replace("\n", ""))
+        canvas = a4_canvas(out, fonts, spec.title)
         canvas.setAuthor(spec.signature or spec.authority_mark)
-        canvas.setCreator("EffDesk")
         numbered: list[int] = []
         seal = _find_seal(builder, pages) if spec.with_seal else None
         for number, page in enumerate(pages, 1):

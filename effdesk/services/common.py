@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar, TypeVarTuple
+
+from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from effdesk.db.base import Record
 from effdesk.errors import ConcurrentEditError, NotFound
 
 T = TypeVar("T")
 R = TypeVar("R", bound=Record)
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,28 @@ class Page(Generic[T]):
     rows: Sequence[T]
     total: int
     offset: int
+
+
+def fetch_page(
+    session: Session,
+    stmt: Select[*Ts],
+    *order_by: ColumnElement[Any] | InstrumentedAttribute[Any],
+    offset: int,
+    limit: int,
+    count_by: InstrumentedAttribute[Any] | None = None,
+) -> tuple[Sequence[Row[*Ts]], int]:
+    """How many rows ``stmt`` selects in all, and the ``offset``/``limit`` page of them in
+    ``order_by`` order — the count + page pair every lazy list asks for.
+
+    ``count_by`` counts over that one column instead of the whole select list, for selects
+    whose columns are costly to compute (subqueries per row).
+    """
+    counted = stmt.order_by(None)
+    if count_by is not None:
+        counted = counted.with_only_columns(count_by)
+    total = session.scalar(select(func.count()).select_from(counted.subquery()))
+    rows = session.execute(stmt.order_by(*order_by).offset(offset).limit(limit)).all()
+    return rows, int(total or 0)
 
 
 def check_version(obj: Record, expected: int | None, what: str) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from effdesk.auth import Actor
 from effdesk.calendar import compute_deadline
+from effdesk.chinese_dates import cn_date, cn_date_range, cn_month_day
 from effdesk.db.models import (
     AccountabilityMeasure,
     Attachment,
@@ -100,25 +101,6 @@ def cn_number(n: int) -> str:
     return str(n)
 
 
-def cn_date(d: date) -> str:
-    """2026年3月5日 (no padding, as GB/T 9704 writes dates)."""
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def cn_month_day(d: date) -> str:
-    return f"{d.month}月{d.day}日"
-
-
-def cn_date_range(start: date, end: date) -> str:
-    if start == end:
-        return cn_date(start)
-    if start.year == end.year and start.month == end.month:
-        return f"{cn_date(start)}至{end.day}日"
-    if start.year == end.year:
-        return f"{cn_date(start)}至{end.month}月{end.day}日"
-    return f"{cn_date(start)}至{cn_date(end)}"
-
-
 def _time_of_day(t: datetime) -> str:
     if t.hour < 6:
         part = "凌晨"
@@ -131,7 +113,7 @@ def _time_of_day(t: datetime) -> str:
     else:
         part = "晚上"
     hour = t.hour if t.hour <= 12 else t.hour - 12
-    return f"{t.month}月{t.day}日{part}{hour}:{t.minute:02d}"
+    return f"{cn_month_day(t)}{part}{hour}:{t.minute:02d}"
 
 
 def _sentence(text: str) -> str:
@@ -615,7 +597,7 @@ def compose_from_findings(
                 who = ""
             when = _time_of_day(f.observed_at)
             seen = f.observed_at
-            if f"{seen.month}月{seen.day}日" in desc or f"{seen.hour}:{seen.minute:02d}" in desc:
+            if cn_month_day(seen) in desc or f"{seen.hour}:{seen.minute:02d}" in desc:
                 when = ""
             if len(group) == 1:
                 lead = "，".join(x for x in (when, place) if x)

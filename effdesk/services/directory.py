@@ -14,7 +14,7 @@ from effdesk.enums import AssessmentCategory, AuditAction, UnitKind
 from effdesk.errors import FieldProblem, ValidationErrors
 from effdesk.permissions import Permission, require
 from effdesk.security.concurrency import translate_stale
-from effdesk.services.common import Page, check_version, get_or_404, like_escape
+from effdesk.services.common import Page, check_version, fetch_page, get_or_404, like_escape
 from effdesk.textutil import is_valid_phone, pinyin_key
 
 UNIT_FIELDS = [
@@ -124,10 +124,9 @@ def list_units(
         stmt = stmt.where(Unit.category == category)
     if not include_inactive:
         stmt = stmt.where(Unit.active.is_(True))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(
-        stmt.order_by(Unit.category, Unit.sort_order, Unit.name).offset(offset).limit(limit)
-    ).all()
+    rows, total = fetch_page(
+        session, stmt, Unit.category, Unit.sort_order, Unit.name, offset=offset, limit=limit
+    )
     return Page(
         rows=[
             UnitRow(
@@ -274,10 +273,9 @@ def list_persons(
         stmt = stmt.where(Person.unit_id == unit_id)
     if not include_inactive:
         stmt = stmt.where(Person.active.is_(True))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(
-        stmt.order_by(Unit.name, Person.name, Person.id).offset(offset).limit(limit)
-    ).all()
+    rows, total = fetch_page(
+        session, stmt, Unit.name, Person.name, Person.id, offset=offset, limit=limit
+    )
     return Page(
         rows=[
             PersonRow(

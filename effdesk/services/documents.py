@@ -50,7 +50,7 @@ from effdesk.errors import (
 from effdesk.evidence.store import MISSING, EvidenceStore
 from effdesk.permissions import Permission, require
 from effdesk.services import numbering, settings
-from effdesk.services.common import Page, check_version, get_or_404, like_escape
+from effdesk.services.common import Page, check_version, fetch_page, get_or_404, like_escape
 
 ISSUED_LOCKED = "已印发的公文不能修改，如需更正请新建公文"
 VOIDED_LOCKED = "已作废的公文不能修改，如需重新发文请新建公文"
@@ -290,17 +290,16 @@ def list_documents(
                 & (Document.doc_date <= date(year, 12, 31)),
             )
         )
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(
-        stmt.order_by(
-            Document.year.desc().nulls_first(),
-            Document.serial.desc().nulls_first(),
-            Document.updated_at.desc(),
-            Document.id.desc(),
-        )
-        .offset(offset)
-        .limit(limit)
-    ).all()
+    rows, total = fetch_page(
+        session,
+        stmt,
+        Document.year.desc().nulls_first(),
+        Document.serial.desc().nulls_first(),
+        Document.updated_at.desc(),
+        Document.id.desc(),
+        offset=offset,
+        limit=limit,
+    )
     return Page(
         rows=[
             DocumentRow(

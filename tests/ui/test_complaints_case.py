@@ -4,11 +4,13 @@ validation, conflicts, extensions, send-back, reopening, merging, masking and pr
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pdfplumber
 import pytest
 from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtPrintSupport import QPrinter
@@ -30,7 +32,7 @@ from effdesk.services.complaints import ComplaintAction
 from effdesk.ui.complaints import actions
 from effdesk.ui.complaints.case_view import CaseView
 from effdesk.ui.complaints.form_preview import FormPreviewDialog
-from effdesk.ui.complaints.intake_dialog import IntakeDialog
+from effdesk.ui.complaints.intake import IntakeDialog
 from effdesk.ui.complaints.page import ComplaintsPage
 from effdesk.ui.widgets.conflict import REFRESH_TEXT
 
@@ -72,6 +74,13 @@ def confirm(qtbot: QtBot, dialog: actions.ActionDialog, *, print_it: bool = Fals
     with qtbot.waitSignal(dialog.performed):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a rendered PDF, its lines run together (a name may wrap)."""
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        text = "".join(page.extract_text() or "" for page in pdf.pages)
+    return text.replace(" ", "").replace("\n", "")
 
 
 def wait_preview(qtbot: QtBot, view: CaseView, form: ComplaintForm) -> FormPreviewDialog:
@@ -468,7 +477,8 @@ def test_merge_into_an_unknown_number_is_refused_at_the_field(
 def test_supervision_notice(
     qtbot: QtBot, office: Office, open_view: Callable[[str, int], CaseView], type_text: TypeText
 ) -> None:
-    cid = office.register(to="routed")
+    # The clerk repeated the caller's name and number in the summary, as clerks do.
+    cid = office.register(to="routed", summary="张三丰（13812345678）说窗口让他来回跑了三趟")
     view = open_view("clerk", cid)
     assert not view.print_actions[ComplaintForm.SUPERVISION].isEnabled()
     dialog = click_action(qtbot, view, A.SUPERVISE)
@@ -477,12 +487,22 @@ def test_supervision_notice(
     confirm(qtbot, dialog, print_it=True)
     preview = wait_preview(qtbot, view, ComplaintForm.SUPERVISION)
     assert "不含投诉人身份信息" in preview.preview.fonts_label.text()
+    # What goes to the unit: the printed notice itself carries no identity (the label above
+    # would read the same either way).
+    notice = pdf_text(preview.preview.pdf_bytes)
+    assert "督办" in notice and "请于本周五前书面报告调查处理情况" in notice
+    assert "说窗口让他来回跑了三趟" in notice
+    assert "张三丰" not in notice and "13812345678" not in notice
     preview.close()
     assert view.print_actions[ComplaintForm.SUPERVISION].isEnabled()
     # Any form can be printed again from the menu.
     view.print_actions[ComplaintForm.REGISTRATION].trigger()
     registration = wait_preview(qtbot, view, ComplaintForm.REGISTRATION)
     assert "含投诉人身份信息" in registration.preview.fonts_label.text()
+    assert "不含" not in registration.preview.fonts_label.text()
+    # The office's own registration form does carry it, for the clerk.
+    form = pdf_text(registration.preview.pdf_bytes)
+    assert "张三丰" in form and "13812345678" in form
 
 
 def test_attachments_are_listed(

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from ui_complaint_support import Office
 
-from effdesk.ui.complaints.intake_dialog import IntakeDialog
+from effdesk.ui.complaints.intake import IntakeDialog
 
 
 def test_summary_with_the_callers_phone_shows_a_warning(

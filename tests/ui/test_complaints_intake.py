@@ -14,7 +14,7 @@ from ui_complaint_support import Office
 
 from effdesk.enums import Channel, ComplaintState
 from effdesk.services import complaints
-from effdesk.ui.complaints.intake_dialog import IntakeDialog
+from effdesk.ui.complaints.intake import IntakeDialog
 from effdesk.ui.complaints.page import ComplaintsPage
 from effdesk.ui.widgets.pickers import EntityPicker
 

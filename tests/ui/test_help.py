@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from effdesk.auth import Actor
 from effdesk.ui import help as help_module
-from effdesk.ui.complaints.intake_dialog import IntakeDialog
+from effdesk.ui.complaints.intake import IntakeDialog
 from effdesk.ui.context import AppContext
 from effdesk.ui.main_window import MODULES, MainWindow
 

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from ui_complaint_support import Office
 
 from effdesk.services import complaints
-from effdesk.ui.complaints.intake_dialog import IntakeDialog
+from effdesk.ui.complaints.intake import IntakeDialog
 from effdesk.ui.complaints.page import ComplaintsPage
 
 TypeText = Callable[[QWidget, str], None]

@@ -50,7 +50,7 @@ from effdesk.errors import (
 from effdesk.permissions import Permission, require
 from effdesk.services import settings
 from effdesk.services.accountability._common import check_fresh
-from effdesk.services.common import Page, get_or_404, like_escape
+from effdesk.services.common import Page, fetch_page, get_or_404, like_escape
 from effdesk.services.measure_counts import MeasureTotals, measure_totals
 
 # A complaint may ground a measure once it is concluded (and later steps).
@@ -446,13 +446,12 @@ def list_measures(
     if text is not None:
         conds.append(text)
     stmt = _row_select().where(*conds)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = session.execute(
-        stmt.order_by(m.decided_date.desc(), m.id.desc()).offset(offset).limit(limit)
-    ).all()
+    rows, total = fetch_page(
+        session, stmt, m.decided_date.desc(), m.id.desc(), offset=offset, limit=limit
+    )
     labels = settings.get(session, "accountability.measure_labels") or {}
     out = [_to_row(r, labels) for r in rows]
-    return Page(_with_warning_ordinals(session, out), int(total or 0), offset)
+    return Page(_with_warning_ordinals(session, out), total, offset)
 
 
 def _with_warning_ordinals(session: Session, rows: list[MeasureRow]) -> list[MeasureRow]:

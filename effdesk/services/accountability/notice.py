@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from effdesk import audit
 from effdesk.auth import Actor
+from effdesk.chinese_dates import cn_date
 from effdesk.db.models import Complaint, Document, Finding, Rectification, Unit
 from effdesk.enums import AuditAction, DocumentState, DocumentType, RectificationNoticeKind
 from effdesk.errors import TransitionNotAllowed
@@ -22,7 +23,6 @@ from effdesk.services import documents as docs
 from effdesk.services import settings
 from effdesk.services.accountability._common import check_fresh
 from effdesk.services.common import get_or_404
-from effdesk.services.composition import cn_date
 
 DOC_TYPES = {
     RectificationNoticeKind.RECTIFICATION: DocumentType.RECTIFICATION_NOTICE,

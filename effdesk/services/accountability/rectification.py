@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -59,7 +59,7 @@ from effdesk.permissions import Permission, allowed, require
 from effdesk.services import evidence, settings
 from effdesk.services.accountability._common import check_fresh
 from effdesk.services.calendar_admin import load_calendar
-from effdesk.services.common import Page, get_or_404, like_escape
+from effdesk.services.common import Page, fetch_page, get_or_404, like_escape
 from effdesk.services.complaints.deadlines import near_limit, status_for
 from effdesk.services.evidence import AttachmentOwner, AttachmentRow, IngestReport
 
@@ -779,11 +779,6 @@ def list_rectifications(
     near_days = int(settings.get(session, "deadline.near_days"))
     near_before = near_limit(calendar, today, near_days)
     stmt = _select().where(*_conditions(filt, today, near_before))
-    total = session.scalar(
-        select(func.count()).select_from(
-            stmt.order_by(None).with_only_columns(Rectification.id).subquery()
-        )
-    )
     R = Rectification
     # What needs the office first: overdue, then awaiting the unit, awaiting the check, done
     # (the newest done first).
@@ -793,18 +788,19 @@ def list_rectifications(
         (R.state == S.IN_PROGRESS, 2),
         else_=3,
     )
-    rows = session.execute(
-        stmt.order_by(
-            R.voided,
-            urgency,
-            case((urgency == 3, R.issued_date), else_=None).desc(),
-            R.deadline,
-            R.id.desc(),
-        )
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return Page([_row(r, today, calendar, near_days) for r in rows], int(total or 0), offset)
+    rows, total = fetch_page(
+        session,
+        stmt,
+        R.voided,
+        urgency,
+        case((urgency == 3, R.issued_date), else_=None).desc(),
+        R.deadline,
+        R.id.desc(),
+        offset=offset,
+        limit=limit,
+        count_by=R.id,
+    )
+    return Page([_row(r, today, calendar, near_days) for r in rows], total, offset)
 
 
 def _names(session: Session, ids: set[int | None]) -> dict[int, str]:

@@ -16,6 +16,7 @@ from datetime import date, datetime, time
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from effdesk.chinese_dates import cn_month_day
 from effdesk.db.models import (
     AccountabilityMeasure,
     Complaint,
@@ -70,10 +71,6 @@ def month_bounds(period: str) -> tuple[date, date]:
     return first, date.fromordinal(nxt.toordinal() - 1)
 
 
-def _md(d: date) -> str:
-    return f"{d.month}月{d.day}日"
-
-
 def substantiated_complaints(session: Session, first: date, last: date, today: date) -> list[Item]:
     c = Complaint
     rows = session.execute(
@@ -105,7 +102,7 @@ def substantiated_complaints(session: Session, first: date, last: date, today: d
             r.id,
             r.uuid,
             f"投诉件{r.number}（{r.name or '未分类'}）核查{r.verification.label}，"
-            f"{_md(r.concluded_date)}办结",
+            f"{cn_month_day(r.concluded_date)}办结",
             partly=r.verification is Verification.PARTLY,
         )
         for r in rows
@@ -132,7 +129,7 @@ def findings(session: Session, first: date, last: date, today: date) -> list[Ite
             "finding",
             r.id,
             r.uuid,
-            f"{r.observed_at.month}月{r.observed_at.day}日督查发现问题"
+            f"{cn_month_day(r.observed_at)}督查发现问题"
             f"（{r.name or '未分类'}{'，' + r.place if r.place else ''}）",
         )
         for r in rows
@@ -191,7 +188,7 @@ def circulars(session: Session, first: date, last: date, today: date) -> list[It
                         "document",
                         d.id,
                         d.uuid,
-                        f"{_md(d.doc_date)}批评通报{d.number or ''}「{d.title}」点名",
+                        f"{cn_month_day(d.doc_date)}批评通报{d.number or ''}「{d.title}」点名",
                     )
                 )
     m = AccountabilityMeasure
@@ -225,7 +222,7 @@ def circulars(session: Session, first: date, last: date, today: date) -> list[It
                 "measure",
                 r.id,
                 r.uuid,
-                f"{_md(r.decided_date)}{whom}通报批评{doc}",
+                f"{cn_month_day(r.decided_date)}{whom}通报批评{doc}",
             )
         )
     return items
@@ -254,8 +251,8 @@ def overdue_rectifications(session: Session, first: date, last: date, today: dat
             "rectification",
             x.id,
             x.uuid,
-            f"{x.notice_kind.label}整改期限{_md(x.deadline)}，"
-            + (f"{_md(x.completed_date)}才完成" if x.completed_date else "逾期未完成"),
+            f"{x.notice_kind.label}整改期限{cn_month_day(x.deadline)}，"
+            + (f"{cn_month_day(x.completed_date)}才完成" if x.completed_date else "逾期未完成"),
         )
         for x in rows
     ]
@@ -286,8 +283,8 @@ def overdue_complaints(session: Session, first: date, last: date, today: date) -
             "complaint",
             x.id,
             x.uuid,
-            f"交办投诉件{x.number}办理时限{_md(x.due_date)}，"
-            + (f"{_md(x.concluded_date)}才办结" if x.concluded_date else "超期未办结"),
+            f"交办投诉件{x.number}办理时限{cn_month_day(x.due_date)}，"
+            + (f"{cn_month_day(x.concluded_date)}才办结" if x.concluded_date else "超期未办结"),
         )
         for x in rows
     ]

@@ -73,7 +73,7 @@ from effdesk.ui.complaints.actions import DIALOGS, ActionDialog, ActionOutcome
 from effdesk.ui.complaints.common import DUE_BADGE, STATE_BADGE, badge, d, dt
 from effdesk.ui.complaints.flow import FlowLayout
 from effdesk.ui.complaints.form_preview import FormPreviewDialog, form_available
-from effdesk.ui.complaints.intake_dialog import IntakeDialog
+from effdesk.ui.complaints.intake import IntakeDialog
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.tasks import Progress

@@ -24,11 +24,11 @@ from effdesk.permissions import Permission
 from effdesk.services import complaints
 from effdesk.services.statistics.definitions import FigureRef
 from effdesk.ui.complaints.case_view import CaseView
-from effdesk.ui.complaints.intake_dialog import IntakeDialog
+from effdesk.ui.complaints.intake import IntakeDialog
 from effdesk.ui.complaints.list_view import ComplaintListView
 from effdesk.ui.complaints.todo_view import TodoWidget
 from effdesk.ui.context import AppContext
-from effdesk.ui.errors import show_error
+from effdesk.ui.widgets.dialog_slot import DialogSlot
 
 
 def create_page(ctx: AppContext) -> QWidget:
@@ -44,7 +44,9 @@ class ComplaintsPage(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.intake: IntakeDialog | None = None
+        self._intake: DialogSlot[IntakeDialog] = DialogSlot(
+            self, lambda _d: self.update_draft_banner()
+        )
         self.can_register = ctx.can(Permission.REGISTER_COMPLAINT)
 
         self.draft_banner = QFrame()
@@ -141,27 +143,17 @@ class ComplaintsPage(QWidget):
         """Open the intake dialog (Ctrl+N); it offers a saved draft back if there is one."""
         if not self.can_register:
             return None
-        if self.intake is not None:
-            self.intake.raise_()
-            self.intake.activateWindow()
-            return self.intake
-        try:
-            dialog = IntakeDialog(self.ctx, self)
-        except EffDeskError as exc:
-            show_error(self, exc)
-            return None
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.registered.connect(self._registered)
-        dialog.draftKept.connect(lambda _id: self._draft_kept())
-        dialog.finished.connect(lambda _r: self._intake_closed(dialog))
-        self.intake = dialog
-        dialog.open()
-        return dialog
 
-    def _intake_closed(self, dialog: IntakeDialog) -> None:
-        if self.intake is dialog:
-            self.intake = None
-        self.update_draft_banner()
+        def connect(dialog: IntakeDialog) -> None:
+            dialog.registered.connect(self._registered)
+            dialog.draftKept.connect(lambda _id: self._draft_kept())
+
+        return self._intake.open(lambda: IntakeDialog(self.ctx, self), connect)
+
+    @property
+    def intake(self) -> IntakeDialog | None:
+        """The open intake dialog (one at a time)."""
+        return self._intake.current
 
     def _draft_kept(self) -> None:
         self.show_status("未登记的内容已保存为草稿，下次登记时可恢复。")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from effdesk.chinese_dates import cn_date
 from effdesk.errors import EffDeskError
 from effdesk.services import complaints
 from effdesk.services.accountability.rectification import RectificationTodo
@@ -136,7 +137,7 @@ class TodoWidget(QWidget):
             else:
                 show_error(self, exc)
 
-        self.title.setText(f"我的待办　{today.year}年{today.month}月{today.day}日（正在读取…）")
+        self.title.setText(f"我的待办　{cn_date(today)}（正在读取…）")
         ctx.tasks.run(work, done, failed)
 
     def show_items(
@@ -181,8 +182,7 @@ class TodoWidget(QWidget):
         late += sum(1 for r in self.rectifications if r.rank == 0)
         total = len(items) + len(self.rectifications)
         self.title.setText(
-            f"我的待办　{today.year}年{today.month}月{today.day}日　共 {total} 项"
-            + (f"，其中超期 {late} 项" if late else "")
+            f"我的待办　{cn_date(today)}　共 {total} 项" + (f"，其中超期 {late} 项" if late else "")
         )
         self.empty_label.setText("没有待办事项：没有临期、超期或等待您处理的投诉件和整改。")
         self.empty_label.setVisible(not total)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 )
 
 from effdesk.enums import AssessmentCategory
-from effdesk.errors import EffDeskError
 from effdesk.permissions import Permission
 from effdesk.services import directory
 from effdesk.services.common import Page
@@ -26,8 +25,8 @@ from effdesk.services.directory import PersonRow, UnitRow
 from effdesk.ui.context import AppContext
 from effdesk.ui.directory.person_dialog import PersonDialog
 from effdesk.ui.directory.unit_dialog import UnitDialog
-from effdesk.ui.errors import show_error
 from effdesk.ui.models.paged import CENTER, GREY, RIGHT, Column, PagedTableModel
+from effdesk.ui.widgets.dialog_slot import DialogSlot
 from effdesk.ui.widgets.forms import enum_combo, enum_member
 from effdesk.ui.widgets.icons import icon
 from effdesk.ui.widgets.search_table import SearchableTableView
@@ -86,7 +85,7 @@ class DirectoryPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.can_edit = ctx.can(Permission.EDIT_DIRECTORY)
-        self.dialog: QDialog | None = None  # the open add/edit dialog (tests look at it)
+        self._dialog: DialogSlot[QDialog] = DialogSlot(self)
         self._unit: UnitRow | None = None
         self._person_to_select: int | None = None  # after a save, once its unit is shown
 
@@ -244,22 +243,16 @@ class DirectoryPage(QWidget):
         self.edit_person_button.setEnabled(self.persons_view.selected() is not None)
 
     # --- dialogs ----------------------------------------------------------------------
-    def _open(self, make: Any, on_saved: Any) -> QDialog | None:
-        try:
-            dialog = make()
-        except EffDeskError as exc:  # e.g. the record was deleted meanwhile
-            show_error(self, exc)
-            return None
-        dialog.saved.connect(lambda record_id: on_saved(dialog, record_id))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _r: self._forget(dialog))
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+    @property
+    def dialog(self) -> QDialog | None:
+        """The open add/edit dialog (one at a time; tests look at it)."""
+        return self._dialog.current
 
-    def _forget(self, dialog: QDialog) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
+    def _open(self, make: Any, on_saved: Any) -> QDialog | None:
+        def connect(dialog: Any) -> None:
+            dialog.saved.connect(lambda record_id: on_saved(dialog, record_id))
+
+        return self._dialog.open(make, connect)
 
     def add_unit(self) -> QDialog | None:
         if not self.can_edit:

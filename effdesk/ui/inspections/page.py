@@ -47,6 +47,7 @@ from effdesk.ui.inspections.finding_dialog import FindingDialog
 from effdesk.ui.inspections.visit_dialog import VisitDialog
 from effdesk.ui.models.paged import CENTER, GREEN, GREY, ORANGE, RED, RIGHT, Column, PagedTableModel
 from effdesk.ui.tasks import Progress
+from effdesk.ui.widgets.dialog_slot import DialogSlot
 from effdesk.ui.widgets.forms import enum_combo, enum_member
 from effdesk.ui.widgets.icons import icon
 from effdesk.ui.widgets.search_table import SearchableTableView
@@ -170,7 +171,7 @@ class InspectionsPage(QWidget):
         self.can_record = ctx.can(Permission.RECORD_FINDINGS)
         self.can_verify = ctx.can(Permission.VERIFY_FINDINGS)
         self.can_import = ctx.can(Permission.IMPORT_FIELD_PACKAGE)
-        self.dialog: QDialog | None = None  # the open dialog (tests look at it)
+        self._dialog: DialogSlot[QDialog] = DialogSlot(self)
         self.campaign: CampaignView | None = None
         self.field = FieldActions(ctx, self, self._after_field_action)
 
@@ -530,22 +531,18 @@ class InspectionsPage(QWidget):
         self.findings_view.refresh(select_key=finding_id)
 
     # --- dialogs ----------------------------------------------------------------------
-    def _open(self, make: Any, on_saved: Any) -> QDialog | None:
-        try:
-            dialog = make()
-        except EffDeskError as exc:
-            show_error(self, exc)
-            return None
-        dialog.saved.connect(on_saved)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _r: self._forget(dialog))
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+    @property
+    def dialog(self) -> QDialog | None:
+        """The open dialog (one at a time; tests look at it)."""
+        return self._dialog.current
 
-    def _forget(self, dialog: QDialog) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
+    def _open(self, make: Any, on_saved: Any, connect: Any | None = None) -> QDialog | None:
+        def wire(dialog: Any) -> None:
+            dialog.saved.connect(on_saved)
+            if connect is not None:
+                connect(dialog)
+
+        return self._dialog.open(make, wire)
 
     def new_campaign(self) -> QDialog | None:
         if not self.can_manage:
@@ -586,13 +583,11 @@ class InspectionsPage(QWidget):
         row = self.findings_view.selected()
         if row is None:
             return None
-        dialog = self._open(
+        return self._open(
             lambda: FindingDialog(self.ctx, row.id, self, read_only=not self.can_record),
             self._finding_saved,
+            lambda dialog: dialog.evidenceChanged.connect(lambda: self._finding_saved(row.id)),
         )
-        if dialog is not None:
-            dialog.evidenceChanged.connect(lambda: self._finding_saved(row.id))  # type: ignore[attr-defined]
-        return dialog
 
     def _finding_saved(self, finding_id: int) -> None:
         self._after_change(finding_id)
