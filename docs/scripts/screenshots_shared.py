@@ -8,36 +8,29 @@ Writes ``docs/screenshots/shared-*.png``. Everything lives in a temporary folder
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from shot_office import ROOT, demo_office
+
+if TYPE_CHECKING:
+    from effdesk.db.engine import Database
+
+OUT = ROOT / "docs" / "screenshots"
 
 
-def main() -> int:
-    tmp = Path(tempfile.mkdtemp(prefix="effdesk-shared-shots-"))
-    os.environ["EFFDESK_DATA_DIR"] = str(tmp)
-    os.environ.setdefault("EFFDESK_NO_SYSTEM_FONTS", "1")
-    from PySide6.QtWidgets import QApplication, QWidget
-
-    app = QApplication(sys.argv)
+def _small_office(db: Database) -> None:
+    """One unit, one clerk, one registered call and one draft left from another call."""
     from effdesk.auth import SYSTEM
-    from effdesk.db.engine import open_database
     from effdesk.enums import AssessmentCategory, Channel, Role, UnitKind
     from effdesk.services import complaints, directory, users
     from effdesk.services.categories import ensure_default_categories
     from effdesk.services.complaints import ComplaintInput
-    from effdesk.ui.app import choose_ui_font
-    from effdesk.ui.complaints.intake import IntakeDialog
-    from effdesk.ui.context import AppContext
-    from effdesk.ui.tasks import TaskRunner
 
-    if (font := choose_ui_font()) is not None:
-        app.setFont(font)
-    db = open_database(f"sqlite:///{tmp / 'office.sqlite'}", create=True)
     with db.session() as s:
         ensure_default_categories(s)
         unit_id = directory.create_unit(
@@ -67,25 +60,22 @@ def main() -> int:
         )
         complaints.save_draft(s, clerk, complaints.input_to_draft(left), None)
 
-    def shot(widget: QWidget, name: str) -> None:
-        for _ in range(20):
-            app.processEvents()
-        path = OUT / f"shared-{name}.png"
-        widget.grab().save(str(path))
-        print(path)
 
-    dialog = IntakeDialog(AppContext(db=db, actor=clerk, tasks=TaskRunner(synchronous=True)))
-    dialog.resize(1300, 820)
-    dialog.show()
-    shot(dialog, "intake-draft-offered")  # the draft keeper's banner
-    dialog.restore_selected_draft()
-    dialog.phone_edit.setText("13812345678")  # the same caller as the registered case
-    dialog.check_duplicates()
-    assert len(dialog.hint_cards) == 1, dialog.hint_cards
-    shot(dialog, "intake-duplicate-hint")
-    dialog.throw_away()
-    dialog.close()
-    db.dispose()
+def main() -> int:
+    with demo_office("effdesk-shared-shots-", OUT, seed=0, build=_small_office) as office:
+        from effdesk.ui.complaints.intake import IntakeDialog
+
+        dialog = IntakeDialog(office.context(office.actor("clerk")))
+        dialog.resize(1300, 820)
+        dialog.show()
+        office.grab("shared-intake-draft-offered", dialog)  # the draft keeper's banner
+        dialog.restore_selected_draft()
+        dialog.phone_edit.setText("13812345678")  # the same caller as the registered case
+        dialog.check_duplicates()
+        assert len(dialog.hint_cards) == 1, dialog.hint_cards
+        office.grab("shared-intake-duplicate-hint", dialog)
+        dialog.throw_away()
+        dialog.close()
     return 0
 
 
