@@ -60,8 +60,9 @@ def _parse_date(text: str | None) -> date | None:
 
 
 def _render_form(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from effdesk.reports.complaint_forms import ComplaintForm, render_complaint_form
+    from effdesk.reports.complaint_forms import render_complaint_form
     from effdesk.services import complaints
+    from effdesk.services.complaints import ComplaintForm
 
     if args.no_system_fonts:
         os.environ[ENV_NO_SYSTEM_FONTS] = "1"

@@ -3,7 +3,7 @@
 Each case is simulated step by step (登记 → 呈批 → 批示 → 交办/转办/不予受理 → 调查 → 拟办结 →
 办结 → 反馈/回访 → 归档, with 合并, 延期, 退回重办, 重办 and 超期 on the way) with the times,
 actors and deadlines the complaint services would have recorded, following the transition table
-in :mod:`effdesk.services.complaint_rules` and the event conventions of
+in :mod:`effdesk.services.complaints.policy` and the event conventions of
 :mod:`effdesk.services.complaints` (``from_state``/``to_state`` on every event, deadline bases
 under ``changes["basis"]``, one OVERDUE event per passed deadline). A case stops where ``today``
 cuts it, so recent cases are open and old ones archived; a few stall (overdue open cases).
@@ -62,7 +62,7 @@ from effdesk.enums import (
     UnitKind,
     Verification,
 )
-from effdesk.services.complaints.privacy import mask_text_values
+from effdesk.services.complaints.privacy import search_columns
 
 NUMBER_SERIES_KEY = "complaint"
 # Cases per chunk: the unit of generation, insertion and commit. Part of the demo's
@@ -1083,7 +1083,8 @@ class _ChunkBuilder:
         units = self.units_by_id
         handler = units.get(row["handler_unit_id"]) if row["handler_unit_id"] else None
         subject = units.get(row["unit_id"]) if row["unit_id"] else None
-        # The same text, in the same order, as the intake service's refresh_search_text.
+        # The same parts, in the same order, as the intake service's refresh_search_text
+        # (tests/unit/complaints/test_demo_policy.py holds the two against each other).
         parts = [
             row["number"],
             row["summary"],
@@ -1096,23 +1097,14 @@ class _ChunkBuilder:
             handler.name if handler else "",
             row["forwarded_to"],
         ]
-        row["search_text"] = mask_text_values(
-            " ".join(p for p in parts if p),
-            row["complainant_name"],
-            row["complainant_phone"],
-            row["complainant_company"],
-            row["complainant_address"],
+        row["search_text"], row["search_identity"] = search_columns(
+            parts,
+            anonymous=row["anonymous"],
+            name=row["complainant_name"],
+            phone=row["complainant_phone"],
+            company=row["complainant_company"],
+            address=row["complainant_address"],
         )
-        if row["anonymous"]:
-            row["search_identity"] = row["complainant_phone"]
-        else:
-            identity = (
-                row["complainant_phone"],
-                row["complainant_name"],
-                row["complainant_company"],
-                row["complainant_address"],
-            )
-            row["search_identity"] = " ".join(p for p in identity if p)
 
     # ------------------------------------------------------------------ the chunk
 

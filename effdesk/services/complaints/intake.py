@@ -29,10 +29,9 @@ from effdesk.db.models import (
 )
 from effdesk.enums import Channel, ComplainantKind, ComplaintState, Complexity
 from effdesk.errors import EffDeskError, FieldProblem, NotFound, ValidationErrors
-from effdesk.permissions import Permission, allowed, require
+from effdesk.permissions import Permission, require
 from effdesk.services import settings
 from effdesk.services.calendar_admin import load_calendar
-from effdesk.services.complaint_rules import OPEN_STATES, ComplaintAction
 from effdesk.services.complaints._core import (
     ACCEPTANCE_STATES,
     CONCLUSION_STATES,
@@ -48,9 +47,10 @@ from effdesk.services.complaints.deadlines import (
     set_computed,
     set_explicit,
 )
+from effdesk.services.complaints.policy import OPEN_STATES, ComplaintAction, may_see_identity
 from effdesk.services.complaints.privacy import (
-    mask_search_text,
     mentions_identity,
+    search_columns,
     text_masker_for,
 )
 from effdesk.services.complaints.schema import ComplaintInput, DraftInfo, DuplicateHint
@@ -193,11 +193,14 @@ def refresh_search_text(session: Session, case: Complaint) -> None:
         handler.name if handler else "",
         case.forwarded_to,
     ]
-    case.search_text = mask_search_text(case, " ".join(p.strip() for p in parts if p and p.strip()))
-    identity = [case.complainant_phone]
-    if not case.anonymous:
-        identity += [case.complainant_name, case.complainant_company, case.complainant_address]
-    case.search_identity = " ".join(p.strip() for p in identity if p and p.strip())
+    case.search_text, case.search_identity = search_columns(
+        parts,
+        anonymous=case.anonymous,
+        name=case.complainant_name,
+        phone=case.complainant_phone,
+        company=case.complainant_company,
+        address=case.complainant_address,
+    )
 
 
 # --------------------------------------------------------------------------- registration
@@ -491,11 +494,7 @@ def find_possible_duplicates(
     in_window = and_(Complaint.received_date >= window_start, Complaint.received_date <= ref)
     criteria = []
     normalised = normalise_phone(phone) if phone.strip() else ""
-    phone_ok = (
-        bool(normalised)
-        and is_valid_phone(normalised)
-        and allowed(actor, Permission.VIEW_COMPLAINANT_IDENTITY)
-    )
+    phone_ok = bool(normalised) and is_valid_phone(normalised) and may_see_identity(actor)
     if phone_ok:
         criteria.append(
             and_(

@@ -46,9 +46,8 @@ from effdesk.errors import (
     ValidationError,
     ValidationErrors,
 )
-from effdesk.reports.complaint_forms import ComplaintForm
 from effdesk.services import complaints
-from effdesk.services.complaints import ComplaintAction, ComplaintDetail
+from effdesk.services.complaints import ComplaintAction, ComplaintDetail, ComplaintForm
 from effdesk.ui.complaints.common import d, py_date, qdate
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
