@@ -47,7 +47,12 @@ from effdesk.services.complaints.deadlines import (
     set_computed,
     set_explicit,
 )
-from effdesk.services.complaints.policy import OPEN_STATES, ComplaintAction, may_see_identity
+from effdesk.services.complaints.policy import (
+    NOT_KEPT_WHEN_ANONYMOUS,
+    OPEN_STATES,
+    ComplaintAction,
+    may_see_identity,
+)
 from effdesk.services.complaints.privacy import (
     mentions_identity,
     search_columns,
@@ -77,6 +82,14 @@ def format_complaint_number(prefix: str, year: int, serial: int) -> str:
 
 
 # --------------------------------------------------------------------------- validation
+
+
+# How the intake form names the fields an anonymous case does not keep.
+_ANONYMOUS_LABELS = {
+    "complainant_name": "姓名",
+    "complainant_company": "单位",
+    "complainant_address": "地址",
+}
 
 
 def check_input(
@@ -122,11 +135,8 @@ def check_input(
             "联系电话格式不正确：请填写手机号或带区号的座机号（可含空格、短横线）。",
         )
     if data.anonymous:
-        for field, label in (
-            ("complainant_name", "姓名"),
-            ("complainant_company", "单位"),
-            ("complainant_address", "地址"),
-        ):
+        for field in NOT_KEPT_WHEN_ANONYMOUS:
+            label = _ANONYMOUS_LABELS[field]
             if str(getattr(data, field)).strip():
                 bad(field, f"匿名投诉不记录投诉人{label}：请清空{label}，或取消「匿名」。")
     if (

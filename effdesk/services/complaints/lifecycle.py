@@ -35,7 +35,12 @@ from effdesk.services.complaints.deadlines import (
     set_explicit,
 )
 from effdesk.services.complaints.intake import refresh_search_text
-from effdesk.services.complaints.policy import ComplaintAction, open_extension_request
+from effdesk.services.complaints.policy import (
+    VISIT_REOPEN_REFUSAL,
+    ComplaintAction,
+    open_extension_request,
+    visit_allows_reopen,
+)
 from effdesk.services.complaints.schema import ExtensionRequest
 
 A = ComplaintAction
@@ -519,8 +524,8 @@ def record_return_visit(
         problems.append(
             FieldProblem("visit_date", f"回访日期不能早于答复日期（{case.reply_date:%Y-%m-%d}）。")
         )
-    if reopen_case and satisfaction != Satisfaction.UNSATISFIED:
-        problems.append(FieldProblem("satisfaction", "只有回访不满意时才能重办。"))
+    if reopen_case and not visit_allows_reopen(satisfaction):
+        problems.append(FieldProblem("satisfaction", VISIT_REOPEN_REFUSAL))
     _raise(problems)
     step.set("return_visit_date", visit_date)
     step.set("satisfaction", satisfaction)

@@ -334,6 +334,16 @@ class Guard:
         return self.reason.format(case=case, action=action.label, due=facts.due_date)
 
 
+def visit_allows_reopen(satisfaction: Satisfaction | None) -> bool:
+    """A return visit leads to 重办 (the clerk's decision) only when the complainant is
+    不满意; any other reopening is the leader's."""
+    return satisfaction == Satisfaction.UNSATISFIED
+
+
+# Why a return visit that is not 不满意 cannot reopen the case (the visit form's check box).
+VISIT_REOPEN_REFUSAL = "只有回访不满意时才能重办。"
+
+
 def _past_due(facts: CaseFacts, today: date) -> bool:
     return facts.due_date is not None and today > facts.due_date
 
@@ -376,7 +386,7 @@ GUARDS: tuple[Guard, ...] = (
         frozenset({A.REOPEN}),
         lambda f, actor, _t: (
             f.state == S.ANSWERED
-            and f.satisfaction != Satisfaction.UNSATISFIED
+            and not visit_allows_reopen(f.satisfaction)
             and not allowed(actor, P.INSTRUCT_COMPLAINT)
         ),
         "回访结果不是「不满意」，重办须由领导决定。",
