@@ -118,7 +118,7 @@ def _complaints_todo(window: object, page: object) -> None:
 def _complaints_form(window: object, page: object) -> object:
     """The 交办单 of an assigned case in the preview (print / save as PDF)."""
     from effdesk.enums import HandlingMode
-    from effdesk.reports.complaint_forms import ComplaintForm
+    from effdesk.services.complaints import ComplaintForm
 
     view = page.list_view  # type: ignore[attr-defined]
     view.set_state_filter("open")

@@ -46,8 +46,9 @@ def register(sub: Any) -> None:
 
 
 def _render_form(args: argparse.Namespace, ctx: CommandContext) -> int:
-    from effdesk.reports.complaint_forms import ComplaintForm, render_complaint_form
+    from effdesk.reports.complaint_forms import render_complaint_form
     from effdesk.services import complaints
+    from effdesk.services.complaints import ComplaintForm
 
     apply_font_option(args)
     wanted = args.form.strip().lower()

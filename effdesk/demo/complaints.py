@@ -3,7 +3,7 @@
 Each case is simulated step by step (登记 → 呈批 → 批示 → 交办/转办/不予受理 → 调查 → 拟办结 →
 办结 → 反馈/回访 → 归档, with 合并, 延期, 退回重办, 重办 and 超期 on the way) with the times,
 actors and deadlines the complaint services would have recorded, following the transition table
-in :mod:`effdesk.services.complaint_rules` and the event conventions of
+in :mod:`effdesk.services.complaints.policy` and the event conventions of
 :mod:`effdesk.services.complaints` (``from_state``/``to_state`` on every event, deadline bases
 under ``changes["basis"]``, one OVERDUE event per passed deadline). A case stops where ``today``
 cuts it, so recent cases are open and old ones archived; a few stall (overdue open cases).
@@ -62,7 +62,7 @@ from effdesk.enums import (
     UnitKind,
     Verification,
 )
-from effdesk.services.complaints.privacy import mask_text_values
+from effdesk.services.complaints.privacy import search_columns
 
 NUMBER_SERIES_KEY = "complaint"
 # Cases per chunk: the unit of generation, insertion and commit. Part of the demo's
@@ -463,8 +463,9 @@ class _ChunkBuilder:
         self.horizon = datetime.combine(context.today, time.min)
         self.policy = context.policy
         self.clerks = self.d.user_ids(Role.CLERK)
-        self.inspectors = self.d.user_ids(Role.INSPECTOR)
-        self.office_staff = self.inspectors + self.clerks
+        # Who may be the handler (承办人) of a self-handled case: the users who may handle
+        # complaints (the intake screen offers no one else; inspectors may not).
+        self.handlers = self.clerks
         self.leaders = self.d.user_ids(Role.LEADER)
         self.units = list(self.d.units)
         self.units_by_id = {u.id: u for u in self.units}
@@ -786,7 +787,7 @@ class _ChunkBuilder:
         if reject:
             self._reject(case, t, clerk, forced)
             return
-        handler = rng.pick(self.office_staff) if mode is _SELF else clerk
+        handler = rng.pick(self.handlers) if mode is _SELF else clerk
         changes: dict[str, Any] = {
             "handling_mode": [None, mode.value],
             "routed_at": [None, _iso(t)],
@@ -907,6 +908,7 @@ class _ChunkBuilder:
             steps = available + rng.rint(1, 8)  # concluded late
         else:
             steps = rng.rint(max(1, int(available * 0.3)), max(1, available - 2))
+        decided: datetime | None = None  # when the leader decided an extension request
         if (
             round_no == 0
             and row["complexity"] is not Complexity.SIMPLE
@@ -942,21 +944,27 @@ class _ChunkBuilder:
                 steps += extra // 2
             else:
                 case.step(ok, _EXTENSION_DENIED, leader, None, "不同意延期，请按期办结。")
+            decided = ok
+        # The conclusion is drafted after the round's other steps: notes and reminders dated
+        # later are not written (a note in 待审核 would not be a step of this round).
+        drafted = self.later(t, steps)
+        if decided is not None and drafted <= decided:
+            drafted = self.later(decided, 0)
         if case.full:
             for _ in range(rng.rint(1, 2)):
                 note_at = self.later(t, rng.rint(0, max(0, steps - 1)))
-                if note_at < horizon:
+                if note_at < min(horizon, drafted):
                     note = rng.pick(vocab.NOTES).format(unit=unit.name)
                     case.step(note_at, _NOTE, worker, None, note)
             if mode is _ASSIGNED and steps > available * 0.6:
                 remind_at = self.later(t, max(1, int(available * 0.6)))
-                if remind_at < horizon:
+                if remind_at < min(horizon, drafted):
                     text = rng.pick(vocab.REMINDERS).format(
                         unit=handler_unit.name, date=_month_day(row["due_date"])
                     )
                     case.step(remind_at, _REMINDER, clerk, None, text)
             case.events.sort(key=_event_time)
-        t = self.later(t, steps)
+        t = drafted
         if t >= horizon:
             return None
         verification = rng.weighted(*self.verifications)
@@ -1083,7 +1091,8 @@ class _ChunkBuilder:
         units = self.units_by_id
         handler = units.get(row["handler_unit_id"]) if row["handler_unit_id"] else None
         subject = units.get(row["unit_id"]) if row["unit_id"] else None
-        # The same text, in the same order, as the intake service's refresh_search_text.
+        # The same parts, in the same order, as the intake service's refresh_search_text
+        # (tests/unit/complaints/test_demo_policy.py holds the two against each other).
         parts = [
             row["number"],
             row["summary"],
@@ -1096,23 +1105,14 @@ class _ChunkBuilder:
             handler.name if handler else "",
             row["forwarded_to"],
         ]
-        row["search_text"] = mask_text_values(
-            " ".join(p for p in parts if p),
-            row["complainant_name"],
-            row["complainant_phone"],
-            row["complainant_company"],
-            row["complainant_address"],
+        row["search_text"], row["search_identity"] = search_columns(
+            parts,
+            anonymous=row["anonymous"],
+            name=row["complainant_name"],
+            phone=row["complainant_phone"],
+            company=row["complainant_company"],
+            address=row["complainant_address"],
         )
-        if row["anonymous"]:
-            row["search_identity"] = row["complainant_phone"]
-        else:
-            identity = (
-                row["complainant_phone"],
-                row["complainant_name"],
-                row["complainant_company"],
-                row["complainant_address"],
-            )
-            row["search_identity"] = " ".join(p for p in identity if p)
 
     # ------------------------------------------------------------------ the chunk
 

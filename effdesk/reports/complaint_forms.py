@@ -9,32 +9,29 @@
 - 答复函 (reply): an official letter in GB/T 9704 §10.1 信函格式 to the complainant;
   addressed by name only when the actor may see it and the complainant is not anonymous.
 
-Tabular forms are drawn by :mod:`effdesk.reports.forms`, letters by
-:mod:`effdesk.reports.gbt9704`; this module only decides what goes where.
+Which form a case can have, and who sees the identity, is the complaint policy's
+(:mod:`effdesk.services.complaints.policy`); the complaints service
+(:mod:`effdesk.services.complaints.printing`) reads the case accordingly, checks the actor's
+right and records the print. Tabular forms are drawn by :mod:`effdesk.reports.forms`, letters
+by :mod:`effdesk.reports.gbt9704`; this module only decides what goes where on the paper.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
-from effdesk import audit
 from effdesk.auth import Actor
 from effdesk.db.base import now
 from effdesk.enums import (
-    AuditAction,
     ComplainantKind,
     ComplaintEventKind,
     ComplaintState,
     HandlingMode,
-    LabeledEnum,
 )
-from effdesk.errors import EffDeskError
-from effdesk.permissions import Permission, require
 from effdesk.reports.fonts import FontRole, FontSet
 from effdesk.reports.forms import (
     Align,
@@ -51,78 +48,22 @@ from effdesk.reports.forms import (
     text_row,
 )
 from effdesk.reports.gbt9704 import OfficialDocumentSpec, format_cn_date, render_official_document
-from effdesk.services import settings
 from effdesk.services.complaints import (
     ANONYMOUS,
     MASK,
     ComplaintDetail,
+    ComplaintForm,
     EventRow,
-    get_complaint_detail,
+)
+from effdesk.services.complaints.printing import (
+    ComplaintFormResult,
+    DrawnForm,
+    FormCase,
+    OfficeInfo,
+    print_complaint_form,
 )
 
-
-class ComplaintForm(LabeledEnum):
-    """The printable forms; ``value`` is the name used on the command line."""
-
-    REGISTRATION = ("registration", "投诉受理登记表")
-    INSTRUCTION = ("instruction", "领导呈批单")
-    ASSIGNMENT = ("assignment", "交办单")
-    FORWARDING = ("forwarding", "转办函")
-    REMINDER = ("reminder", "催办通知书")
-    SUPERVISION = ("supervision", "督办通知书")
-    REPLY = ("reply", "答复函")
-
-    @property
-    def for_units(self) -> bool:
-        """Sent outside the office: never carries the complainant's identity."""
-        return self in UNIT_FORMS
-
-
-UNIT_FORMS = frozenset(
-    {
-        ComplaintForm.ASSIGNMENT,
-        ComplaintForm.FORWARDING,
-        ComplaintForm.REMINDER,
-        ComplaintForm.SUPERVISION,
-    }
-)
-REPLY_STATES = frozenset(
-    {
-        ComplaintState.CONCLUDED,
-        ComplaintState.ANSWERED,
-        ComplaintState.ARCHIVED,
-        ComplaintState.REJECTED,
-    }
-)
 EMPTY = "—"
-
-
-@dataclass(frozen=True)
-class OfficeInfo:
-    """The issuing office as the settings describe it."""
-
-    name: str
-    short_name: str
-    phone: str
-    address: str
-
-    @classmethod
-    def from_settings(cls, session: Session) -> OfficeInfo:
-        return cls(
-            name=str(settings.get(session, "office.name")),
-            short_name=str(settings.get(session, "office.short_name")),
-            phone=str(settings.get(session, "office.phone")),
-            address=str(settings.get(session, "office.address")),
-        )
-
-
-@dataclass(frozen=True)
-class ComplaintFormResult:
-    form: ComplaintForm
-    pages: int
-    fonts_used: list[str]
-    # Whether the complainant's name, phone, company or address is on the paper.
-    identity_printed: bool
 
 
 # --------------------------------------------------------------------------- helpers
@@ -175,17 +116,6 @@ def _identity_cells(detail: ComplaintDetail) -> tuple[str, str, str, str]:
         _or_empty(detail.complainant_phone),
         _or_empty(detail.complainant_company),
         _or_empty(detail.complainant_address),
-    )
-
-
-def _identity_printed(detail: ComplaintDetail) -> bool:
-    return detail.identity_visible and any(
-        (
-            detail.complainant_name,
-            detail.complainant_phone,
-            detail.complainant_company,
-            detail.complainant_address,
-        )
     )
 
 
@@ -433,15 +363,14 @@ def _reply(detail: ComplaintDetail, office: OfficeInfo, today: date) -> Official
     )
 
 
-def build_complaint_form(
-    detail: ComplaintDetail, form: ComplaintForm, office: OfficeInfo, *, today: date
-) -> FormSpec | OfficialDocumentSpec:
-    """The layout spec of ``form`` for a case read as this form may show it.
+def build_complaint_form(case: FormCase) -> FormSpec | OfficialDocumentSpec:
+    """The layout spec of the form for a case read as this form may show it.
 
-    ``detail`` must come from :func:`get_complaint_detail` with ``for_units=True`` for the forms
-    sent to units (:func:`render_complaint_form` does that). Raises EffDeskError when the case
-    has no such document yet (e.g. a 交办单 for a case that was not assigned).
+    ``case`` comes from :func:`effdesk.services.complaints.printing.print_complaint_form`,
+    which read the case with the form's identity rules and checked (the complaint policy's form
+    rules) that the case has such a form.
     """
+    detail, form, office, today = case.detail, case.form, case.office, case.today
     if form.for_units and detail.identity_visible:
         raise ValueError("unit forms must be built from a case read with for_units=True")
     if form == ComplaintForm.REGISTRATION:
@@ -449,12 +378,8 @@ def build_complaint_form(
     if form == ComplaintForm.INSTRUCTION:
         return _instruction(detail, office, today)
     if form == ComplaintForm.ASSIGNMENT:
-        if detail.handling_mode != HandlingMode.ASSIGNED:
-            raise EffDeskError(f"投诉件 {detail.number} 不是交办件，没有交办单。")
         return _assignment(detail, office)
     if form == ComplaintForm.FORWARDING:
-        if detail.handling_mode != HandlingMode.FORWARDED:
-            raise EffDeskError(f"投诉件 {detail.number} 不是转办件，没有转办函。")
         return _forwarding(detail, office)
     if form in (ComplaintForm.REMINDER, ComplaintForm.SUPERVISION):
         kind = (
@@ -464,14 +389,21 @@ def build_complaint_form(
         )
         event = _latest(detail, kind)
         if event is None:
-            action = "催办" if form == ComplaintForm.REMINDER else "督办"
-            raise EffDeskError(f"投诉件 {detail.number} 尚无{action}记录，请先{action}。")
+            raise ValueError(f"{form.value}: the case has no {kind.value} event")
         return _chase(detail, office, form, event, today)
-    if detail.state not in REPLY_STATES:
-        raise EffDeskError(
-            f"投诉件 {detail.number} 当前为「{detail.state.label}」，办结（或不予受理）后才能出具答复函。"
-        )
     return _reply(detail, office, today)
+
+
+def draw_complaint_form(
+    case: FormCase, out: Path | BinaryIO, fonts: FontSet | None = None
+) -> DrawnForm:
+    """Draw the form of ``case`` as an A4 PDF to ``out`` (path or binary file)."""
+    spec = build_complaint_form(case)
+    if isinstance(spec, FormSpec):
+        info = render_form(spec, out, fonts)
+        return DrawnForm(info.pages, info.fonts_used)
+    doc = render_official_document(spec, out, fonts)
+    return DrawnForm(doc.pages, doc.fonts_used)
 
 
 def render_complaint_form(
@@ -484,37 +416,14 @@ def render_complaint_form(
     today: date | None = None,
     fonts: FontSet | None = None,
 ) -> ComplaintFormResult:
-    """Write ``form`` of the case as an A4 PDF to ``out`` (path or binary file).
-
-    The case is read through the complaints service with the identity rules of the form; the
-    print is recorded in the audit trail (with whether the identity is on it).
-    """
-    require(actor, Permission.VIEW_COMPLAINTS)
-    today = today or now().date()
-    detail = get_complaint_detail(
+    """Print ``form`` of the case to ``out``: the complaints service decides (the actor's
+    right, the identity rules, whether the case has such a form) and records the print;
+    this module draws what it hands over."""
+    return print_complaint_form(
         session,
         actor,
         complaint_id,
-        with_identity=not form.for_units,
-        for_units=form.for_units,
+        form,
+        lambda case: draw_complaint_form(case, out, fonts),
         today=today,
     )
-    spec = build_complaint_form(detail, form, OfficeInfo.from_settings(session), today=today)
-    if isinstance(spec, FormSpec):
-        info = render_form(spec, out, fonts)
-        pages, used = info.pages, info.fonts_used
-    else:
-        doc = render_official_document(spec, out, fonts)
-        pages, used = doc.pages, doc.fonts_used
-    printed = _identity_printed(detail) and not form.for_units
-    audit.record(
-        session,
-        actor,
-        AuditAction.EXPORT,
-        "complaint",
-        detail.uuid,
-        f"打印投诉件 {detail.number} 的《{form.label}》",
-        None,
-        {"form": form.value, "identity_printed": printed},
-    )
-    return ComplaintFormResult(form=form, pages=pages, fonts_used=used, identity_printed=printed)

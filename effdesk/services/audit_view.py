@@ -20,13 +20,11 @@ from sqlalchemy.orm import Session
 from effdesk.auth import Actor
 from effdesk.db.models import AuditEntry
 from effdesk.enums import AuditAction, LabeledEnum
-from effdesk.permissions import Permission, allowed, require
+from effdesk.permissions import Permission, require
 from effdesk.services.common import Page, like_escape
+from effdesk.services.complaints.policy import is_identity_key, may_see_identity
 
 MASK = "（已隐去）"
-# Keys in before/after that carry complainant identity (Complaint.complainant_* etc.).
-_IDENTITY_PREFIXES = ("complainant",)
-_IDENTITY_KEYS = {"search_identity"}
 
 
 @dataclass
@@ -115,14 +113,7 @@ def _conditions(f: AuditFilter) -> list[ColumnElement[bool]]:
 
 def mask_identity(value: Any) -> Any:
     if isinstance(value, dict):
-        return {
-            k: (
-                MASK
-                if k in _IDENTITY_KEYS or k.startswith(_IDENTITY_PREFIXES)
-                else mask_identity(v)
-            )
-            for k, v in value.items()
-        }
+        return {k: (MASK if is_identity_key(k) else mask_identity(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [mask_identity(v) for v in value]
     return value
@@ -156,7 +147,7 @@ def list_entries(
         count = count.where(where)
         stmt = stmt.where(where)
     total = session.scalar(count) or 0
-    see_identity = allowed(actor, Permission.VIEW_COMPLAINANT_IDENTITY)
+    see_identity = may_see_identity(actor)
     rows = session.execute(
         stmt.order_by(AuditEntry.seq.desc()).offset(max(0, offset)).limit(max(1, limit))
     ).all()

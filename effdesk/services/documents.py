@@ -51,6 +51,7 @@ from effdesk.evidence.store import MISSING, EvidenceStore
 from effdesk.permissions import Permission, require
 from effdesk.services import numbering, settings
 from effdesk.services.common import Page, check_version, fetch_page, get_or_404, like_escape
+from effdesk.services.complaints.policy import IDENTITY_FIELDS
 
 ISSUED_LOCKED = "已印发的公文不能修改，如需更正请新建公文"
 VOIDED_LOCKED = "已作废的公文不能修改，如需重新发文请新建公文"
@@ -674,13 +675,8 @@ def identity_terms(session: Session, complaint_ids: Iterable[int]) -> list[str]:
         return []
     terms: set[str] = set()
     for c in session.scalars(select(Complaint).where(Complaint.id.in_(ids))):
-        for value in (
-            c.complainant_name,
-            c.complainant_phone,
-            c.complainant_company,
-            c.complainant_address,
-        ):
-            value = (value or "").strip()
+        for column in IDENTITY_FIELDS:
+            value = (getattr(c, column) or "").strip()
             # A one-character "name" (e.g. 王) would match everywhere; phones are matched by
             # pattern as well.
             if len(value) >= 2 and value not in {"匿名", "无", "不详"}:

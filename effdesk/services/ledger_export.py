@@ -33,8 +33,9 @@ from effdesk.db.models import (
 )
 from effdesk.enums import AuditAction, LabeledEnum
 from effdesk.errors import EffDeskError
-from effdesk.permissions import Permission, allowed, require
+from effdesk.permissions import Permission, require
 from effdesk.services import settings
+from effdesk.services.complaints.policy import may_export_identity
 
 ANONYMOUS = "匿名"
 
@@ -75,9 +76,7 @@ class LedgerExportKind(LabeledEnum):
 
 
 def identity_columns_allowed(actor: Actor) -> bool:
-    return allowed(actor, Permission.VIEW_COMPLAINANT_IDENTITY) and allowed(
-        actor, Permission.EXPORT_WITH_IDENTITY
-    )
+    return may_export_identity(actor)
 
 
 def _period(start: date, end: date) -> str:

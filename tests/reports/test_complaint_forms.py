@@ -27,10 +27,11 @@ from effdesk.db.engine import Database
 from effdesk.db.models import AuditEntry, User, UserRole
 from effdesk.enums import AuditAction, ComplaintState, HandlingMode, Role
 from effdesk.errors import EffDeskError
-from effdesk.reports.complaint_forms import ComplaintForm, render_complaint_form
+from effdesk.reports.complaint_forms import render_complaint_form
 from effdesk.reports.fonts import FontSet
 from effdesk.services import complaints as svc
 from effdesk.services import settings
+from effdesk.services.complaints import ComplaintForm
 
 A4 = (595.28, 841.89)
 NAME, PHONE, COMPANY = "张三丰", "13812345678", "三丰商贸有限公司"

@@ -26,9 +26,8 @@ from effdesk.enums import (
     Satisfaction,
     Verification,
 )
-from effdesk.reports.complaint_forms import ComplaintForm
 from effdesk.services import complaints
-from effdesk.services.complaints import ComplaintAction
+from effdesk.services.complaints import ComplaintAction, ComplaintForm
 from effdesk.ui.complaints import actions
 from effdesk.ui.complaints.case_view import CaseView
 from effdesk.ui.complaints.form_preview import FormPreviewDialog

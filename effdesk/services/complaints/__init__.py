@@ -4,8 +4,9 @@ Import everything from here (``from effdesk.services import complaints``); the s
 an implementation detail:
 
 - :mod:`.intake` — validation, numbering, registration and edits, drafts, duplicate hints
-- :mod:`.lifecycle` — 呈批 … 归档, one function per step of the transition table
-  (:mod:`effdesk.services.complaint_rules`)
+- :mod:`.policy` — THE rules of a case: transitions, guards over the case facts, printable
+  forms, identity visibility, each with its Chinese refusal reason
+- :mod:`.lifecycle` — 呈批 … 归档, one function per step of the policy's transition table
 - :mod:`.deadlines` — working-day limits, 正常/临期/超期, overdue scan, recompute after the
   admin enters a year's holidays
 - :mod:`.search` — the filtered list (FTS5 / pg_trgm), counts, the case view with history
@@ -18,14 +19,6 @@ skips the check) and an optional ``at`` (the time of the step; default now). Dom
 ValidationErrors (``problems[i].field`` = argument or ComplaintInput attribute),
 TransitionNotAllowed, PermissionDenied, ConcurrentEditError, NotFound.
 """
-
-from effdesk.services.complaint_rules import (
-    TRANSITIONS,
-    ComplaintAction,
-    Transition,
-    allowed_actions,
-    check_transition,
-)
 
 # The key under which an event records how a deadline was counted (start, working days): an
 # importer that writes history in bulk records it the same way.
@@ -87,6 +80,17 @@ from effdesk.services.complaints.lifecycle import (
     submit_for_instruction,
     supervise,
 )
+from effdesk.services.complaints.policy import (
+    TRANSITIONS,
+    CaseFacts,
+    ComplaintAction,
+    ComplaintForm,
+    Offer,
+    Transition,
+    allowed_actions,
+    check_transition,
+    may_see_identity,
+)
 from effdesk.services.complaints.privacy import (
     TEXT_MASK,
     identity_masker,
@@ -120,7 +124,6 @@ from effdesk.services.complaints.search import (
     event_rows,
     find_by_number,
     get_complaint_detail,
-    identity_visible,
     search_complaints,
 )
 from effdesk.services.complaints.todo import todo_for
@@ -131,10 +134,12 @@ __all__ = [
     "MASK",
     "TEXT_MASK",
     "TRANSITIONS",
+    "CaseFacts",
     "CategoryWords",
     "ComplaintAction",
     "ComplaintDetail",
     "ComplaintFilter",
+    "ComplaintForm",
     "ComplaintInput",
     "ComplaintPage",
     "ComplaintRow",
@@ -147,6 +152,7 @@ __all__ = [
     "ExtensionRequest",
     "IdNames",
     "NamedId",
+    "Offer",
     "OverdueScanResult",
     "PersonRef",
     "RunningDeadline",
@@ -176,7 +182,6 @@ __all__ = [
     "handler_choices",
     "identity_masker",
     "identity_maskers",
-    "identity_visible",
     "identity_warnings",
     "input_from_draft",
     "input_to_draft",
@@ -185,6 +190,7 @@ __all__ = [
     "load_calendar",
     "load_draft",
     "load_policy",
+    "may_see_identity",
     "merge_complaint",
     "names_for",
     "near_limit",

@@ -1,7 +1,7 @@
 """Plumbing shared by the complaint modules: loading a case for a step, recording the step.
 
-Every change goes through :class:`Step`: it checks the transition table and the optimistic
-lock, collects ``{field: [before, after]}`` as attributes are set, and on :meth:`Step.commit`
+Every change goes through :class:`Step`: it asks the policy (the transition table, then the
+optimistic lock, then the policy's guards over the case facts), collects ``{field: [before, after]}`` as attributes are set, and on :meth:`Step.commit`
 writes one ComplaintEvent and one audit entry and flushes, turning a lost update race
 (StaleDataError) into ConcurrentEditError.
 """
@@ -25,8 +25,15 @@ from effdesk.db.models import Complaint, ComplaintEvent
 from effdesk.enums import AuditAction, ComplaintEventKind, ComplaintState, DeadlineKind
 from effdesk.errors import ConcurrentEditError
 from effdesk.services.common import check_version, get_or_404
-from effdesk.services.complaint_rules import ComplaintAction, Transition, check_transition
-from effdesk.services.complaints.schema import IDENTITY_FIELDS
+from effdesk.services.complaints.policy import (
+    GUARDED_ACTIONS,
+    IDENTITY_FIELDS,
+    CaseFacts,
+    ComplaintAction,
+    Transition,
+    check_guards,
+    check_transition,
+)
 
 # Facts that are not field changes are kept in ``changes`` under these keys.
 BASIS_KEY = "basis"
@@ -103,6 +110,8 @@ class Step:
         self.at = clock(at)
         self.rule: Transition = check_transition(actor, case.state, action)
         check_version(case, expected_version, case_label(case))
+        if action in GUARDED_ACTIONS:
+            check_guards(actor, CaseFacts.of(case), action, self.today, case_label(case))
         self.from_state: ComplaintState = case.state
         self.changes: dict[str, Any] = {}
         self.facts: dict[str, Any] = {}

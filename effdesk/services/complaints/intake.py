@@ -29,10 +29,9 @@ from effdesk.db.models import (
 )
 from effdesk.enums import Channel, ComplainantKind, ComplaintState, Complexity
 from effdesk.errors import EffDeskError, FieldProblem, NotFound, ValidationErrors
-from effdesk.permissions import Permission, allowed, require
+from effdesk.permissions import Permission, require
 from effdesk.services import settings
 from effdesk.services.calendar_admin import load_calendar
-from effdesk.services.complaint_rules import OPEN_STATES, ComplaintAction
 from effdesk.services.complaints._core import (
     ACCEPTANCE_STATES,
     CONCLUSION_STATES,
@@ -48,9 +47,15 @@ from effdesk.services.complaints.deadlines import (
     set_computed,
     set_explicit,
 )
+from effdesk.services.complaints.policy import (
+    NOT_KEPT_WHEN_ANONYMOUS,
+    OPEN_STATES,
+    ComplaintAction,
+    may_see_identity,
+)
 from effdesk.services.complaints.privacy import (
-    mask_search_text,
     mentions_identity,
+    search_columns,
     text_masker_for,
 )
 from effdesk.services.complaints.schema import ComplaintInput, DraftInfo, DuplicateHint
@@ -77,6 +82,14 @@ def format_complaint_number(prefix: str, year: int, serial: int) -> str:
 
 
 # --------------------------------------------------------------------------- validation
+
+
+# How the intake form names the fields an anonymous case does not keep.
+_ANONYMOUS_LABELS = {
+    "complainant_name": "姓名",
+    "complainant_company": "单位",
+    "complainant_address": "地址",
+}
 
 
 def check_input(
@@ -122,11 +135,8 @@ def check_input(
             "联系电话格式不正确：请填写手机号或带区号的座机号（可含空格、短横线）。",
         )
     if data.anonymous:
-        for field, label in (
-            ("complainant_name", "姓名"),
-            ("complainant_company", "单位"),
-            ("complainant_address", "地址"),
-        ):
+        for field in NOT_KEPT_WHEN_ANONYMOUS:
+            label = _ANONYMOUS_LABELS[field]
             if str(getattr(data, field)).strip():
                 bad(field, f"匿名投诉不记录投诉人{label}：请清空{label}，或取消「匿名」。")
     if (
@@ -193,11 +203,14 @@ def refresh_search_text(session: Session, case: Complaint) -> None:
         handler.name if handler else "",
         case.forwarded_to,
     ]
-    case.search_text = mask_search_text(case, " ".join(p.strip() for p in parts if p and p.strip()))
-    identity = [case.complainant_phone]
-    if not case.anonymous:
-        identity += [case.complainant_name, case.complainant_company, case.complainant_address]
-    case.search_identity = " ".join(p.strip() for p in identity if p and p.strip())
+    case.search_text, case.search_identity = search_columns(
+        parts,
+        anonymous=case.anonymous,
+        name=case.complainant_name,
+        phone=case.complainant_phone,
+        company=case.complainant_company,
+        address=case.complainant_address,
+    )
 
 
 # --------------------------------------------------------------------------- registration
@@ -491,11 +504,7 @@ def find_possible_duplicates(
     in_window = and_(Complaint.received_date >= window_start, Complaint.received_date <= ref)
     criteria = []
     normalised = normalise_phone(phone) if phone.strip() else ""
-    phone_ok = (
-        bool(normalised)
-        and is_valid_phone(normalised)
-        and allowed(actor, Permission.VIEW_COMPLAINANT_IDENTITY)
-    )
+    phone_ok = bool(normalised) and is_valid_phone(normalised) and may_see_identity(actor)
     if phone_ok:
         criteria.append(
             and_(

@@ -1,7 +1,8 @@
 """The steps of a complaint after registration (呈批 → 批示 → 交办 … → 归档), one function each.
 
-Every function: checks the transition table (:mod:`effdesk.services.complaint_rules`) and the
-actor's role, checks ``expected_version`` (the version the user's screen showed; None skips the
+Every function: asks the complaint policy (:mod:`effdesk.services.complaints.policy`: the
+transition table, the actor's role, then its guards over the case facts), checks
+``expected_version`` (the version the user's screen showed; None skips the
 check), validates its inputs (ValidationErrors naming the argument), changes the case, and
 records one ComplaintEvent plus one audit entry. ``at`` pins the time (tests, imports); by
 default it is now. Each returns the updated case; screens re-read it with
@@ -24,11 +25,9 @@ from effdesk.enums import (
     Satisfaction,
     Verification,
 )
-from effdesk.errors import FieldProblem, PermissionDenied, TransitionNotAllowed, ValidationErrors
-from effdesk.permissions import Permission, allowed
+from effdesk.errors import FieldProblem, ValidationErrors
 from effdesk.services.calendar_admin import load_calendar
-from effdesk.services.complaint_rules import ComplaintAction
-from effdesk.services.complaints._core import Step, add_event, case_label, clock, load_case
+from effdesk.services.complaints._core import Step, add_event, clock, load_case
 from effdesk.services.complaints.deadlines import (
     deadline_bases,
     load_policy,
@@ -36,6 +35,12 @@ from effdesk.services.complaints.deadlines import (
     set_explicit,
 )
 from effdesk.services.complaints.intake import refresh_search_text
+from effdesk.services.complaints.policy import (
+    VISIT_REOPEN_REFUSAL,
+    ComplaintAction,
+    open_extension_request,
+    visit_allows_reopen,
+)
 from effdesk.services.complaints.schema import ExtensionRequest
 
 A = ComplaintAction
@@ -110,13 +115,6 @@ def instruct(
     return step.case
 
 
-def _need_instruction(step: Step, action: ComplaintAction) -> None:
-    if not step.case.leader_instruction.strip():
-        raise TransitionNotAllowed(
-            f"{case_label(step.case)}尚无领导批示，不能{action.label}。请先由领导批示。"
-        )
-
-
 def route(
     session: Session,
     actor: Actor,
@@ -141,7 +139,6 @@ def route(
       required; ``letter_text`` is the body of the 转办函.
     """
     step = _step(session, actor, complaint_id, A.ROUTE, expected_version, at)
-    _need_instruction(step, A.ROUTE)
     case = step.case
     problems: list[FieldProblem] = []
     if mode == HandlingMode.ASSIGNED:
@@ -200,7 +197,6 @@ def reject(
 ) -> Complaint:
     """不予受理 after the leader's instruction, with the reason given to the complainant."""
     step = _step(session, actor, complaint_id, A.REJECT, expected_version, at)
-    _need_instruction(step, A.REJECT)
     problems: list[FieldProblem] = []
     text = _required(problems, "reason", reason, "请填写不予受理的理由。")
     _raise(problems)
@@ -307,15 +303,7 @@ def supervise(
 
 def pending_extension(case: Complaint) -> ExtensionRequest | None:
     """The extension request still awaiting the leader, if any."""
-    latest = None
-    for event in case.events:
-        if event.kind == ComplaintEventKind.EXTENSION_REQUESTED:
-            latest = event
-        elif event.kind in (
-            ComplaintEventKind.EXTENSION_APPROVED,
-            ComplaintEventKind.EXTENSION_DENIED,
-        ):
-            latest = None
+    latest = open_extension_request(case.events)
     if latest is None:
         return None
     return ExtensionRequest(
@@ -341,15 +329,6 @@ def request_extension(
     office's maximum (settings ``deadline.extension_max_days``)."""
     step = _step(session, actor, complaint_id, A.REQUEST_EXTENSION, expected_version, at)
     case = step.case
-    if case.due_date is None:
-        raise TransitionNotAllowed(f"{case_label(case)}没有办理时限，无需延期。")
-    if step.today > case.due_date:
-        raise TransitionNotAllowed(
-            f"{case_label(case)}的办理时限{case.due_date:%Y-%m-%d}已过，不能再申请延期"
-            "（延期须在时限届满前申请）。"
-        )
-    if pending_extension(case) is not None:
-        raise TransitionNotAllowed(f"{case_label(case)}已有待审批的延期申请，请等待领导审批。")
     policy = load_policy(session)
     problems: list[FieldProblem] = []
     text = _required(problems, "reason", reason, "请填写延期理由。")
@@ -390,8 +369,7 @@ def approve_extension(
     step = _step(session, actor, complaint_id, A.APPROVE_EXTENSION, expected_version, at)
     case = step.case
     request = pending_extension(case)
-    if request is None:
-        raise TransitionNotAllowed(f"{case_label(case)}没有待审批的延期申请。")
+    assert request is not None  # the policy refused the step otherwise
     granted = request.days if days is None else days
     if not 1 <= granted <= request.days:
         raise ValidationErrors(
@@ -421,8 +399,6 @@ def deny_extension(
 ) -> Complaint:
     """不同意延期 (leader), with the reason."""
     step = _step(session, actor, complaint_id, A.DENY_EXTENSION, expected_version, at)
-    if pending_extension(step.case) is None:
-        raise TransitionNotAllowed(f"{case_label(step.case)}没有待审批的延期申请。")
     problems: list[FieldProblem] = []
     text = _required(problems, "reason", reason, "请填写不同意延期的理由。")
     _raise(problems)
@@ -548,8 +524,8 @@ def record_return_visit(
         problems.append(
             FieldProblem("visit_date", f"回访日期不能早于答复日期（{case.reply_date:%Y-%m-%d}）。")
         )
-    if reopen_case and satisfaction != Satisfaction.UNSATISFIED:
-        problems.append(FieldProblem("satisfaction", "只有回访不满意时才能重办。"))
+    if reopen_case and not visit_allows_reopen(satisfaction):
+        problems.append(FieldProblem("satisfaction", VISIT_REOPEN_REFUSAL))
     _raise(problems)
     step.set("return_visit_date", visit_date)
     step.set("satisfaction", satisfaction)
@@ -586,12 +562,6 @@ def reopen(
     """
     step = _step(session, actor, complaint_id, A.REOPEN, expected_version, at)
     case = step.case
-    if (
-        case.state == ComplaintState.ANSWERED
-        and case.satisfaction != Satisfaction.UNSATISFIED
-        and not allowed(actor, Permission.INSTRUCT_COMPLAINT)
-    ):
-        raise PermissionDenied("回访结果不是「不满意」，重办须由领导决定。")
     problems: list[FieldProblem] = []
     text = _required(problems, "reason", reason, "请填写重办的理由。")
     _raise(problems)

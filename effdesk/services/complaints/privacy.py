@@ -11,7 +11,7 @@ text through the masker of THIS module, so the rule is decided once:
   or more), and of the phone number (its digits, whatever spaces or dashes were typed between
   them, five digits or more), is replaced by :data:`TEXT_MASK` ("×××");
 - the search index never holds them in the text every role searches (``search_text`` is masked
-  when it is built, see :func:`mask_search_text`); only ``search_identity`` holds them, and only
+  when it is built, see :func:`search_columns`); only ``search_identity`` holds them, and only
   roles with the identity right search it. A search by the complainant's name or phone from
   any other role therefore finds nothing.
 
@@ -40,18 +40,16 @@ from sqlalchemy.orm import Session
 
 from effdesk.auth import Actor
 from effdesk.db.models import Complaint, ComplaintEvent
-from effdesk.permissions import Permission, allowed
+from effdesk.services.complaints.policy import (
+    IDENTITY_FIELDS,
+    identity_search_values,
+    may_see_identity,
+)
 
 TEXT_MASK = "×××"
 # Shorter values are not masked: one character (a surname) would blot ordinary words.
 MIN_TEXT_CHARS = 2
 MIN_PHONE_DIGITS = 5
-_IDENTITY_COLUMNS = (
-    "complainant_name",
-    "complainant_phone",
-    "complainant_company",
-    "complainant_address",
-)
 # Between the digits of a phone typed in free text: up to this many spaces, dashes, dots,
 # brackets (anything neither a letter, a Chinese character nor a digit).
 MAX_PHONE_GAP = 3
@@ -169,7 +167,7 @@ def _earlier_values(events: Iterable[Mapping[str, Any] | None]) -> tuple[list[st
     phones: list[str] = []
     for changes in events:
         for key, pair in (changes or {}).items():
-            if key not in _IDENTITY_COLUMNS or not isinstance(pair, list):
+            if key not in IDENTITY_FIELDS or not isinstance(pair, list):
                 continue
             for v in pair:
                 if isinstance(v, str) and v:
@@ -192,10 +190,6 @@ def identity_masker(case: Complaint, *, with_history: bool = True) -> Masker:
         more_names=names,
         more_phones=phones,
     )
-
-
-def may_see_identity(actor: Actor) -> bool:
-    return allowed(actor, Permission.VIEW_COMPLAINANT_IDENTITY)
 
 
 def text_masker_for(actor: Actor, case: Complaint) -> Masker:
@@ -271,14 +265,27 @@ def text_maskers_for(
     return identity_maskers(session, ids)
 
 
-def mask_search_text(case: Complaint, text: str) -> str:
-    """``search_text`` without the complainant's identity (it lives in ``search_identity``)."""
-    return mask_text_values(
-        text,
-        case.complainant_name,
-        case.complainant_phone,
-        case.complainant_company,
-        case.complainant_address,
+def search_columns(
+    parts: Iterable[str | None],
+    *,
+    anonymous: bool,
+    name: str = "",
+    phone: str = "",
+    company: str = "",
+    address: str = "",
+) -> tuple[str, str]:
+    """``(search_text, search_identity)`` of a case from its searchable ``parts`` (number,
+    texts, names of units and persons …) and its complainant.
+
+    ``search_text`` is what every role searches: the identity is masked out of it (a clerk may
+    have typed it into the summary); ``search_identity`` holds what only roles that may see the
+    identity search by (:func:`effdesk.services.complaints.policy.identity_search_values`).
+    The intake service and the demo's bulk loader both build the columns here.
+    """
+    text = " ".join(p.strip() for p in parts if p and p.strip())
+    return (
+        mask_text_values(text, name, phone, company, address),
+        " ".join(identity_search_values(anonymous, name, phone, company, address)),
     )
 
 

@@ -27,7 +27,7 @@ from effdesk.enums import (
     Verification,
 )
 from effdesk.services.common import Page
-from effdesk.services.complaint_rules import ComplaintAction
+from effdesk.services.complaints.policy import CaseFacts, ComplaintAction
 
 if TYPE_CHECKING:
     from effdesk.services.statistics.definitions import FigureRef
@@ -36,12 +36,6 @@ if TYPE_CHECKING:
 MASK = "***"
 # What an anonymous complainant is called, to everybody.
 ANONYMOUS = "匿名"
-IDENTITY_FIELDS = (
-    "complainant_name",
-    "complainant_phone",
-    "complainant_company",
-    "complainant_address",
-)
 
 
 @dataclass
@@ -284,6 +278,8 @@ class ComplaintDetail:
     events: list[EventRow]
     # What this actor may do now, per the transition table (case conditions checked on use).
     allowed_actions: list[ComplaintAction]
+    # What the complaint policy's guards and form rules look at (see policy.offers).
+    facts: CaseFacts
 
     @property
     def complainant_display(self) -> str:

@@ -53,11 +53,10 @@ from effdesk.db.models import (
 from effdesk.db.sqlite_hints import indexed_by
 from effdesk.enums import AuditAction, ComplaintState, DueStatus
 from effdesk.errors import NotFound, ValidationError
-from effdesk.permissions import Permission, allowed, require
+from effdesk.permissions import Permission, require
 from effdesk.services import settings
 from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.common import like_escape
-from effdesk.services.complaint_rules import allowed_actions
 from effdesk.services.complaints._core import (
     ACCEPTANCE_STATES,
     BASIS_KEY,
@@ -68,6 +67,12 @@ from effdesk.services.complaints._core import (
 )
 from effdesk.services.complaints.deadlines import near_limit, running_deadline, status_for
 from effdesk.services.complaints.lifecycle import pending_extension
+from effdesk.services.complaints.policy import (
+    NOT_KEPT_WHEN_ANONYMOUS,
+    CaseFacts,
+    allowed_actions,
+    may_see_identity,
+)
 from effdesk.services.complaints.privacy import identity_masker, keep, masker_from_values
 from effdesk.services.complaints.schema import (
     ANONYMOUS,
@@ -124,11 +129,6 @@ EXACT_CHEAP = 20_000
 ESTIMATE_BLOCKS = 40
 ESTIMATE_FTS_CAP = 500_000
 ESTIMATE_BLOCK = 250
-
-
-def identity_visible(actor: Actor) -> bool:
-    """May this actor see complainants' names, phones, companies and addresses?"""
-    return allowed(actor, Permission.VIEW_COMPLAINANT_IDENTITY)
 
 
 def _plain(col: Any) -> Any:
@@ -541,7 +541,7 @@ def _list_ids(
     near_before: date,
 ) -> list[int]:
     """The ids of one page, choosing the plan (see the constants above)."""
-    fts_query, short, fts_as_like = _text_parts(session, filters.text, identity_visible(actor))
+    fts_query, short, fts_as_like = _text_parts(session, filters.text, may_see_identity(actor))
     conditions = _cheap_first([*_conditions(filters, today, near_before), *short])
     if not _is_sqlite(session):
         if fts_query is not None:
@@ -742,7 +742,7 @@ def count_complaints(
 def _count(
     session: Session, actor: Actor, filters: ComplaintFilter, today: date, near_before: date
 ) -> int:
-    fts_query, short, fts_as_like = _text_parts(session, filters.text, identity_visible(actor))
+    fts_query, short, fts_as_like = _text_parts(session, filters.text, may_see_identity(actor))
     conditions = _cheap_first([*_conditions(filters, today, near_before), *short])
     if not _is_sqlite(session):
         if fts_query is not None:
@@ -807,7 +807,7 @@ def estimate_complaints(
         return _estimate_postgres(session, actor, filters, today, near_before)
     if _case_span(session) <= EXACT_CHEAP:
         return CountEstimate(_count(session, actor, filters, today, near_before), True)
-    fts_query, short, _like_all = _text_parts(session, filters.text, identity_visible(actor))
+    fts_query, short, _like_all = _text_parts(session, filters.text, may_see_identity(actor))
     conditions = [*_conditions(filters, today, near_before)]
     matches = None
     if fts_query is not None:
@@ -869,7 +869,7 @@ def _estimate_postgres(
     session: Session, actor: Actor, filters: ComplaintFilter, today: date, near_before: date
 ) -> CountEstimate:
     """PostgreSQL: the planner's row estimate (EXPLAIN), exact when that is small."""
-    _query, short, _like_all = _text_parts(session, filters.text, identity_visible(actor))
+    _query, short, _like_all = _text_parts(session, filters.text, may_see_identity(actor))
     conditions = [*_conditions(filters, today, near_before), *short]
     stmt = select(Complaint.id).where(*conditions)
     compiled = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
@@ -929,7 +929,7 @@ def _rows(
         .outerjoin(User, User.id == Complaint.handler_user_id)
         .where(Complaint.id.in_(ids))
     )
-    visible = identity_visible(actor)
+    visible = may_see_identity(actor)
     by_id: dict[int, ComplaintRow] = {}
     for r in session.execute(stmt):
         mask = (
@@ -1038,7 +1038,7 @@ def get_complaint_detail(
     require(actor, Permission.VIEW_COMPLAINTS)
     case_ = load_case(session, complaint_id)
     today, calendar, near_before = _context(session, today)
-    visible = with_identity and not for_units and identity_visible(actor)
+    visible = with_identity and not for_units and may_see_identity(actor)
     # Free text is masked for everybody who is not shown the identity (privacy module).
     blot = keep if visible else identity_masker(case_)
     anonymous = case_.anonymous
@@ -1133,6 +1133,7 @@ def get_complaint_detail(
         pending_extension=pending_extension(case_),
         events=event_rows(session, actor, case_, with_identity=visible, mask=blot),
         allowed_actions=allowed_actions(actor, case_.state),
+        facts=CaseFacts.of(case_),
     )
 
 
@@ -1190,7 +1191,7 @@ def event_rows(
     is also masked in every free text (event text, changed summaries …), see the privacy
     module; ``mask`` passes a masker already built for the case."""
     require(actor, Permission.VIEW_COMPLAINTS)
-    visible = with_identity and identity_visible(actor)
+    visible = with_identity and may_see_identity(actor)
     if mask is None:
         mask = keep if visible else identity_masker(case_)
     events = session.scalars(
@@ -1207,8 +1208,7 @@ def event_rows(
             masked = {
                 k: (
                     ["***" if v[0] else v[0], "***" if v[1] else v[1]]
-                    if k in ("complainant_name", "complainant_company", "complainant_address")
-                    and isinstance(v, list)
+                    if k in NOT_KEPT_WHEN_ANONYMOUS and isinstance(v, list)
                     else v
                 )
                 for k, v in masked.items()

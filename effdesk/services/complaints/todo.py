@@ -111,7 +111,8 @@ def todo_for(
 
 
 def _pending_extension_cases(session: Session, limit: int) -> list[Complaint]:
-    # The newest extension event of each handling case; pending when it is a request.
+    # The newest extension event of each handling case; pending when it is a request (the
+    # policy's open_extension_request, asked of the database for the whole list at once).
     latest = (
         select(ComplaintEvent.complaint_id, func.max(ComplaintEvent.id).label("last_id"))
         .join(Complaint, Complaint.id == ComplaintEvent.complaint_id)

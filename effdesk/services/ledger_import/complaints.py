@@ -47,6 +47,7 @@ from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.complaints import BASIS_KEY
 from effdesk.services.complaints.deadlines import conclusion_limit, load_policy
 from effdesk.services.complaints.intake import NUMBER_SERIES_KEY, format_complaint_number
+from effdesk.services.complaints.privacy import search_columns
 from effdesk.services.ledger_import.layout import FieldSpec
 from effdesk.services.ledger_import.plan import ImportPlan, ProgressFn, SheetPlan, SourceRow
 from effdesk.services.ledger_import.units import unit_key
@@ -733,14 +734,14 @@ def _table(model: type[Any]) -> Table:
 
 
 def search_texts(rec: ComplaintRecord) -> tuple[str, str]:
-    """As ``intake.refresh_search_text``, from the row's own names (no lookups per case)."""
-    parts = [rec.number, rec.summary, rec.content, rec.unit_name, *rec.persons]
-    identity = [rec.complainant_phone]
-    if not rec.anonymous:
-        identity += [rec.complainant_name, rec.complainant_company]
-    return (
-        " ".join(p.strip() for p in parts if p and p.strip()),
-        " ".join(p.strip() for p in identity if p and p.strip()),
+    """As ``intake.refresh_search_text``, from the row's own names (no lookups per case): the
+    complainant's identity is kept out of the text every role searches."""
+    return search_columns(
+        [rec.number, rec.summary, rec.content, rec.unit_name, *rec.persons],
+        anonymous=rec.anonymous,
+        name=rec.complainant_name,
+        phone=rec.complainant_phone,
+        company=rec.complainant_company,
     )
 
 

@@ -46,9 +46,9 @@ from effdesk.errors import (
     ValidationError,
     ValidationErrors,
 )
-from effdesk.reports.complaint_forms import ComplaintForm
 from effdesk.services import complaints
-from effdesk.services.complaints import ComplaintAction, ComplaintDetail
+from effdesk.services.complaints import ComplaintAction, ComplaintDetail, ComplaintForm
+from effdesk.services.complaints.policy import VISIT_REOPEN_REFUSAL, visit_allows_reopen
 from effdesk.ui.complaints.common import d, py_date, qdate
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
@@ -802,12 +802,12 @@ class ReturnVisitDialog(ActionDialog):
         self._satisfaction_changed()
 
     def _satisfaction_changed(self) -> None:
-        unhappy = (
+        unhappy = visit_allows_reopen(
             enum_member(Satisfaction, self.satisfaction_combo.currentData())
-            == Satisfaction.UNSATISFIED
         )
         self.reopen_check.setEnabled(unhappy)
         self.reopen_check.setChecked(unhappy)
+        self.reopen_check.setToolTip("" if unhappy else VISIT_REOPEN_REFUSAL)
 
     def collect(self) -> Operation:
         day = date_of(self.date_edit)

@@ -1,10 +1,10 @@
 """The case view (投诉件详情): every field, the deadlines, the history as a timeline, the
 attachments, and a button for every step this actor may take now.
 
-Which buttons show comes from the case as the service returns it: ``allowed_actions`` (the
-transition table and the actor's roles) plus the case facts the service would check anyway
-(a route needs the leader's instruction, an extension decision needs a pending request), so
-that a button that would only be refused is greyed with the reason instead. The complainant's
+Which buttons show, and which are greyed with what reason as their tooltip, is the complaint
+policy's answer (:func:`effdesk.services.complaints.policy.offers`) for this actor and the
+case facts the service returned — the same guards the service checks on use, so a button that
+would only be refused is greyed with the reason the service would give. The complainant's
 identity is shown only when the service filled it in.
 """
 
@@ -50,7 +50,6 @@ from effdesk.enums import (
 )
 from effdesk.errors import EffDeskError
 from effdesk.permissions import Permission
-from effdesk.reports.complaint_forms import ComplaintForm
 from effdesk.services import complaints, evidence
 from effdesk.services.accountability import measures as ms
 from effdesk.services.complaints import (
@@ -58,9 +57,11 @@ from effdesk.services.complaints import (
     MASK,
     ComplaintAction,
     ComplaintDetail,
+    ComplaintForm,
     EventRow,
     IdNames,
 )
+from effdesk.services.complaints.policy import offers
 from effdesk.services.evidence import AttachmentOwner, AttachmentRow, IngestReport
 from effdesk.ui.accountability.links import (
     BasisActions,
@@ -695,39 +696,17 @@ class CaseView(QWidget):
         self.loaded.emit()
 
     def _update_actions(self, detail: ComplaintDetail) -> None:
-        allowed = set(detail.allowed_actions)
-        is_leader = self.ctx.can(Permission.INSTRUCT_COMPLAINT)
         shown = 0
-        for action, button in self.action_buttons.items():
-            visible = action in allowed
-            reason = ""
-            if action in (A.APPROVE_EXTENSION, A.DENY_EXTENSION):
-                visible = visible and detail.pending_extension is not None
-            if (
-                action in (A.ROUTE, A.REJECT)
-                and detail.state == ComplaintState.AWAITING_INSTRUCTION
-                and self.ctx.can(Permission.HANDLE_COMPLAINT)
-            ):
-                # The next step, shown greyed with the reason while the leader has not decided.
-                visible = True
-                reason = "尚无领导批示，请先呈批并由领导批示。"
-            if action == A.REQUEST_EXTENSION and detail.pending_extension is not None:
-                reason = "已有延期申请待领导审批。"
-            if (
-                action == A.REOPEN
-                and detail.state == ComplaintState.ANSWERED
-                and detail.satisfaction != Satisfaction.UNSATISFIED
-                and not is_leader
-            ):
-                reason = "回访不满意时才能重办；其他情况由领导决定。"
-            if action == A.INSTRUCT:
+        for offer in offers(self.ctx.actor, detail.facts, clock.today()):
+            button = self.action_buttons[offer.action]
+            if offer.action == A.INSTRUCT:
                 first = detail.state == ComplaintState.AWAITING_INSTRUCTION
                 button.setText("领导批示…" if first else "补充批示…")
                 button.setStyleSheet(PRIMARY_CSS if first else "")
-            button.setVisible(visible)
-            button.setEnabled(not reason)
-            button.setToolTip(reason or action.label)
-            shown += visible
+            button.setVisible(offer.shown)
+            button.setEnabled(not offer.refusal)
+            button.setToolTip(offer.refusal or offer.action.label)
+            shown += offer.shown
         if shown == 0:
             self.readonly_label.setText(
                 f"此件当前为「{detail.state.label}」，您的角色在此状态下没有可办理的操作。"

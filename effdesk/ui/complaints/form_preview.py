@@ -1,7 +1,8 @@
 """Printed forms of a case (登记表, 呈批单, 交办单, 转办函, 催办/督办通知书, 答复函) in a preview.
 
-The PDF is rendered off the GUI thread by :func:`render_complaint_form` (which applies the
-identity rules of each form and records the print in the audit trail) and shown in the
+The PDF is rendered off the GUI thread by :func:`render_complaint_form` (the complaints service
+applies the identity rules of each form and records the print in the audit trail; the report
+draws) and shown in the
 documents module's :class:`PdfPreview` (QtPdf view, 打印 through the system print dialog,
 另存为PDF).
 """
@@ -14,14 +15,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QVBoxLayout, QWidget
 
-from effdesk.enums import ComplaintEventKind, HandlingMode
-from effdesk.reports.complaint_forms import (
-    REPLY_STATES,
-    ComplaintForm,
-    ComplaintFormResult,
-    render_complaint_form,
-)
-from effdesk.services.complaints import ComplaintDetail
+from effdesk.reports.complaint_forms import render_complaint_form
+from effdesk.services.complaints import ComplaintDetail, ComplaintForm
+from effdesk.services.complaints.policy import form_unavailable
+from effdesk.services.complaints.printing import ComplaintFormResult
 from effdesk.ui.context import AppContext
 from effdesk.ui.documents.preview import PdfPreview
 from effdesk.ui.errors import show_error
@@ -36,19 +33,8 @@ class RenderedForm:
 
 
 def form_available(detail: ComplaintDetail, form: ComplaintForm) -> str:
-    """Why ``form`` cannot be printed for this case yet ("" when it can)."""
-    kinds = {e.kind for e in detail.events}
-    if form == ComplaintForm.ASSIGNMENT and detail.handling_mode != HandlingMode.ASSIGNED:
-        return "不是交办件"
-    if form == ComplaintForm.FORWARDING and detail.handling_mode != HandlingMode.FORWARDED:
-        return "不是转办件"
-    if form == ComplaintForm.REMINDER and ComplaintEventKind.REMINDER not in kinds:
-        return "尚未催办"
-    if form == ComplaintForm.SUPERVISION and ComplaintEventKind.SUPERVISION not in kinds:
-        return "尚未督办"
-    if form == ComplaintForm.REPLY and detail.state not in REPLY_STATES:
-        return "办结或不予受理后才能出具"
-    return ""
+    """Why ``form`` cannot be printed for this case yet ("" when it can): the policy's word."""
+    return form_unavailable(detail.facts, form)
 
 
 class FormPreviewDialog(QDialog):

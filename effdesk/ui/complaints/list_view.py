@@ -33,8 +33,8 @@ from effdesk.enums import Channel, ComplaintState, DueStatus, HandlingMode
 from effdesk.errors import EffDeskError
 from effdesk.permissions import Permission
 from effdesk.services import complaints
-from effdesk.services.complaint_rules import OPEN_STATES
 from effdesk.services.complaints import ComplaintFilter, ComplaintPage, ComplaintRow, ComplaintSort
+from effdesk.services.complaints.policy import OPEN_STATES
 from effdesk.services.statistics.definitions import FigureRef
 from effdesk.ui.complaints.common import (
     DUE_BACKGROUND,
@@ -169,7 +169,7 @@ class ComplaintListView(QWidget):
             parent=self,
         )
         placeholder = "搜索：编号、被投诉单位、人员、内容"
-        if complaints.identity_visible(ctx.actor):
+        if complaints.may_see_identity(ctx.actor):
             placeholder += "、投诉人姓名、电话"
         self.view = SearchableTableView(
             self.model, placeholder=placeholder, auto_refresh=False, noun="件"

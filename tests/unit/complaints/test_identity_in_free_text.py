@@ -85,7 +85,8 @@ def svc_complaint() -> type:
 
 
 def test_printed_forms_of_an_inspector_hold_no_identity(world: World, session: Session) -> None:
-    from effdesk.reports.complaint_forms import ComplaintForm, render_complaint_form
+    from effdesk.reports.complaint_forms import render_complaint_form
+    from effdesk.services.complaints import ComplaintForm
 
     cid = _leaky(world)
     for form in (ComplaintForm.REGISTRATION, ComplaintForm.INSTRUCTION):

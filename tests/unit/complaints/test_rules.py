@@ -10,7 +10,7 @@ import pytest
 from effdesk.auth import SYSTEM, Actor
 from effdesk.enums import ComplaintState, Role
 from effdesk.errors import PermissionDenied, TransitionNotAllowed
-from effdesk.services.complaint_rules import (
+from effdesk.services.complaints.policy import (
     TRANSITIONS,
     ComplaintAction,
     allowed_actions,

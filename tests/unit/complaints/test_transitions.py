@@ -29,7 +29,7 @@ from effdesk.enums import (
 )
 from effdesk.errors import PermissionDenied, TransitionNotAllowed
 from effdesk.services import complaints as svc
-from effdesk.services.complaint_rules import TRANSITIONS, ComplaintAction
+from effdesk.services.complaints.policy import TRANSITIONS, ComplaintAction
 
 A = ComplaintAction
 S = ComplaintState
