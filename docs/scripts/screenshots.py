@@ -229,15 +229,14 @@ def _prepare_environment(work: Path) -> None:
 
 def _build_database(url: str, complaints: int, minimal: bool = False) -> Database:
     from effdesk.db.engine import open_database
-    from effdesk.ui.app import optional_module
+    from effdesk.demo.generator import build_demo
 
     db = open_database(url, create=True)
-    generator = None if minimal else optional_module("effdesk.demo.generator")
-    if generator is None:
-        print("no demo generator (or --minimal): a small directory instead", file=sys.stderr)
+    if minimal:
+        print("--minimal: a small directory instead of the demo office", file=sys.stderr)
         _minimal_directory(db)
     else:
-        generator.build_demo(db, seed=DEMO_SEED, complaints=complaints, today=DEMO_TODAY)
+        build_demo(db, seed=DEMO_SEED, complaints=complaints, today=DEMO_TODAY)
     return db
 
 
@@ -267,11 +266,8 @@ def _minimal_directory(db: Database) -> None:
 def _actor(db: Database) -> Actor:
     from effdesk.auth import SYSTEM
     from effdesk.errors import EffDeskError
-    from effdesk.ui.app import optional_module
+    from effdesk.services import users
 
-    users = optional_module("effdesk.services.users")
-    if users is None:
-        return SYSTEM
     try:
         with db.session() as s:
             actor: Actor = users.actor_of(users.find_user(s, SYSTEM, SCREENSHOT_USER))

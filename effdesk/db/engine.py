@@ -12,9 +12,10 @@ import os
 import re
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -296,6 +297,8 @@ class Database:
     # SQLite: this process's hold on the file (released by dispose) and the file's identity.
     hold: presence.Presence | None = None
     identity: presence.FileIdentity | None = None
+    # When this process opened it (time.time()): work of this session is newer than this.
+    opened_at: float = field(default_factory=time.time)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
