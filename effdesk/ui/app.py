@@ -45,6 +45,7 @@ from effdesk.ui.widgets.icons import icon
 
 if TYPE_CHECKING:
     from effdesk.ui.main_window import MainWindow
+    from effdesk.ui.session_guard import SessionGuard
 
 EXIT_OK = 0
 EXIT_FAILED = 2
@@ -237,18 +238,9 @@ def run_gui(db_url: str | None) -> int:
             actor = login(db)
             if actor is None:
                 return EXIT_OK  # the user closed the login dialog
-            from effdesk.ui.main_window import MainWindow
-            from effdesk.ui.session_guard import SessionGuard
-            from effdesk.ui.setup.demo import is_demo_database
-
-            ctx = AppContext(db=db, actor=actor)
-            window = MainWindow(ctx)
-            guard = SessionGuard(ctx, window)
-            if demo or is_demo_database(db.url):
-                window.setWindowTitle(f"{window.windowTitle()}　【演示单位】")
-            window.show()
+            window, guard = open_main_window(AppContext(db=db, actor=actor), demo=demo)
             if first:
-                duties = functools.partial(start_background_duties, ctx, window)
+                duties = functools.partial(start_background_duties, window.ctx, window)
                 when_first_page_filled(window, duties)
                 first = False
             try:
@@ -261,6 +253,21 @@ def run_gui(db_url: str | None) -> int:
                 return code
     finally:
         db.dispose()
+
+
+def open_main_window(ctx: AppContext, *, demo: bool = False) -> tuple[MainWindow, SessionGuard]:
+    """The main window for the logged-in user, shown, with the dashboard filling, and the
+    guard that ends the session when the user's access is changed on another PC."""
+    from effdesk.ui.main_window import MainWindow
+    from effdesk.ui.session_guard import SessionGuard
+    from effdesk.ui.setup.demo import is_demo_database
+
+    window = MainWindow(ctx)
+    guard = SessionGuard(ctx, window)
+    if demo or is_demo_database(ctx.db.url):
+        window.setWindowTitle(f"{window.windowTitle()}　【演示单位】")
+    window.show()
+    return window, guard
 
 
 def open_new_or_existing(db_url: str | None) -> Database | None:
@@ -285,10 +292,13 @@ def first_start(db: Database) -> tuple[Database, bool]:
     Returns the database to log in to and whether it is the demo office: 试用演示单位 opens
     ``<data dir>/demo/effdesk.sqlite`` (built on first use), never the office's own data.
     """
-    from effdesk.ui.setup.wizard import DEMO_RESULT, office_configured, run_setup_wizard
+    from effdesk.services.setup import needs_setup
 
-    if office_configured(db):
-        return db, False
+    with db.session() as s:
+        if not needs_setup(s):
+            return db, False
+    from effdesk.ui.setup.wizard import DEMO_RESULT, run_setup_wizard
+
     result = run_setup_wizard(db)
     if result == DEMO_RESULT:
         db.dispose()
