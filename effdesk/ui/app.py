@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox, Q
 
 from effdesk import APP_ID, APP_NAME, APP_TITLE
 from effdesk.auth import SYSTEM, Actor
-from effdesk.db.engine import Database, open_database
+from effdesk.db.engine import INTEGRITY_FAILED_NOTE, Database, open_database
 from effdesk.errors import (
     DatabaseCorrupt,
     DatabaseMissing,
@@ -182,7 +182,8 @@ def open_database_interactive(url: str | None) -> Database | None:
 
     Creates the default database only at the first start (:func:`is_first_start`)."""
     try:
-        db = open_database(url, create=is_first_start(url))
+        # The whole-file integrity check runs once the dashboard is filled (writes wait for it).
+        db = open_database(url, create=is_first_start(url), defer_integrity=True)
     except DatabaseCorrupt as err:
         return handle_corrupt_database(err, url)
     except DatabaseTooNew as err:
@@ -337,11 +338,30 @@ def start_background_duties(ctx: AppContext, window: QMainWindow) -> None:
     """Work due at a start, off the GUI thread once the dashboard is filled: never in the
     user's way.
 
-    Leftovers of killed work are removed (evidence blobs no row refers to only if they are
-    older than this start: an ingest begun since may not have committed its rows yet); the
-    overdue scan records 超期 events for deadlines passed since the last start; the daily
-    backup (first start of the day) keeps an encrypted snapshot.
+    First the whole-file integrity check (SQLite; writes wait for it, see
+    :class:`effdesk.db.engine.IntegrityCheck`): if it fails the user is told, nothing more is
+    saved and none of the duties below runs (no backup of a damaged file). Then leftovers of
+    killed work are removed (evidence blobs no row refers to only if they are older than this
+    start: an ingest begun since may not have committed its rows yet); the overdue scan
+    records 超期 events for deadlines passed since the last start; the daily backup (first
+    start of the day) keeps an encrypted snapshot.
     """
+    integrity = ctx.db.integrity
+
+    def check(_progress: Progress) -> None:
+        if integrity is not None:
+            integrity.run()
+
+    def damaged(exc: BaseException) -> None:
+        if isinstance(exc, DatabaseCorrupt):
+            exc = DatabaseCorrupt(f"{exc}{INTEGRITY_FAILED_NOTE}")
+            window.statusBar().showMessage("数据库完整性检查未通过：已停止保存修改。")
+        show_error(window, exc)
+
+    ctx.tasks.run(check, lambda _none: _daily_duties(ctx, window), damaged)
+
+
+def _daily_duties(ctx: AppContext, window: QMainWindow) -> None:
     from effdesk.security.housekeeping import tidy
     from effdesk.services.accountability import rectification
     from effdesk.services.complaints import scan_overdue
