@@ -171,10 +171,11 @@ class IntegrityCheck:
 
     :func:`open_database` with ``defer_integrity=True`` checks at once only that the file is a
     readable database (and runs the whole check first when a migration is due). The whole
-    check then runs when :meth:`run` is called (the GUI does it on a worker once the dashboard
-    is filled) or, at the latest, in the thread of the first write, which waits for it. Once
-    it failed, every write raises :class:`DatabaseCorrupt`; reads go on (the user can still
-    look up and print what is there).
+    check then runs on a thread of its own (:meth:`start`: the GUI starts it as soon as the
+    database is open, so it runs while the user types the password; SQLite does the work
+    without holding Python's GIL), or when :meth:`run` is called, or at the latest in the
+    thread of the first write, which waits for it. Once it failed, every write raises
+    :class:`DatabaseCorrupt`; reads go on (the user can still look up and print what is there).
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -191,6 +192,14 @@ class IntegrityCheck:
     @property
     def passed(self) -> bool:
         return self._finished and self.error is None
+
+    def start(self) -> None:
+        """Run the check on a background thread now (its result is kept for :meth:`run`)."""
+        threading.Thread(target=self._run_quietly, name="effdesk-integrity", daemon=True).start()
+
+    def _run_quietly(self) -> None:
+        with contextlib.suppress(Exception):  # kept in self.error, reported by run()
+            self.run()
 
     def run(self) -> None:
         """Run the check if it has not run yet (once per process); raise its error if failed."""

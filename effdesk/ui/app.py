@@ -182,7 +182,7 @@ def open_database_interactive(url: str | None) -> Database | None:
 
     Creates the default database only at the first start (:func:`is_first_start`)."""
     try:
-        # The whole-file integrity check runs once the dashboard is filled (writes wait for it).
+        # The whole-file integrity check runs in the background (writes wait for it).
         db = open_database(url, create=is_first_start(url), defer_integrity=True)
     except DatabaseCorrupt as err:
         return handle_corrupt_database(err, url)
@@ -195,6 +195,8 @@ def open_database_interactive(url: str | None) -> Database | None:
     except EffDeskError as err:
         startup_error("无法打开数据库", str(err))
     else:
+        if db.integrity is not None:
+            db.integrity.start()  # while the login dialog waits for the password
         # Leftovers of killed work are tidied off the GUI thread once the dashboard is
         # filled (start_background_duties).
         return db
@@ -338,9 +340,10 @@ def start_background_duties(ctx: AppContext, window: QMainWindow) -> None:
     """Work due at a start, off the GUI thread once the dashboard is filled: never in the
     user's way.
 
-    First the whole-file integrity check (SQLite; writes wait for it, see
-    :class:`effdesk.db.engine.IntegrityCheck`): if it fails the user is told, nothing more is
-    saved and none of the duties below runs (no backup of a damaged file). Then leftovers of
+    First the result of the whole-file integrity check (SQLite; started when the database was
+    opened, writes wait for it, see :class:`effdesk.db.engine.IntegrityCheck`): if it failed
+    the user is told, nothing more is saved and none of the duties below runs (no backup of a
+    damaged file). Then leftovers of
     killed work are removed (evidence blobs no row refers to only if they are older than this
     start: an ingest begun since may not have committed its rows yet); the overdue scan
     records 超期 events for deadlines passed since the last start; the daily backup (first

@@ -151,7 +151,10 @@ def test_a_damaged_file_found_after_the_start_is_reported_and_nothing_more_runs(
     _damage(path)
     before = path.read_bytes()
     db = gui_app.open_database_interactive(f"sqlite:///{path}")  # the start is not held up
-    assert db is not None and db.integrity is not None and not db.integrity.finished
+    assert db is not None and db.integrity is not None
+    integrity = db.integrity
+    qtbot.waitUntil(lambda: integrity.finished, timeout=30_000)  # on its own thread
+    assert not integrity.passed
     shown: list[QDialog] = []
     monkeypatch.setattr(gui_errors, "_present", lambda dialog, modal: shown.append(dialog))
     duties: list[str] = []
