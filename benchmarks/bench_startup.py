@@ -6,8 +6,8 @@ beside a bare PySide6 window measured in the same run.
 Each start is a fresh Python process (so imports are paid every time, as a user pays them),
 timed from ``spawn`` until the child reports ``ready``: the window exposed and the dashboard
 filled (``DashboardPage.is_filled()``: its figures, charts, 待办 and counts on the screen). The
-child runs the steps of ``effdesk.ui.app.run_gui`` in order, with the same functions; the login
-dialog is left out (it waits for a person): the child opens the window for the system actor,
+child runs the steps of ``effdesk.cli.main`` and ``effdesk.ui.app.run_gui`` in order, with the
+same functions; the login dialog is left out (it waits for a person): the child opens the window for the system actor,
 which sees every part of the dashboard. Background duties (tidying, the overdue scan, the
 daily backup) start only after the dashboard is filled, as in ``run_gui``, so they are not timed.
 
@@ -48,7 +48,11 @@ FLOOR = BARE.replace(
 )
 
 EFFDESK = """
-import sys, time
+import gc, sys, time
+from effdesk.cli import gui_request
+gui, url = gui_request(["--db", sys.argv[1]])  # as effdesk.cli.main tells the GUI apart
+assert gui
+gc.disable()  # as effdesk.cli.main does for the GUI's start
 from effdesk.auth import SYSTEM
 from effdesk.ui.app import (
     create_application, first_start, open_main_window, open_new_or_existing, prepare_database
@@ -59,7 +63,7 @@ from effdesk.ui.input_notice import prepare_input_method
 prepare_input_method()
 app = create_application(sys.argv)
 install_excepthook()
-db = open_new_or_existing(sys.argv[1])
+db = open_new_or_existing(url)
 assert db is not None
 prepare_database(db)
 db, demo = first_start(db)

@@ -15,6 +15,7 @@ filled (:func:`start_background_duties`).
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -243,8 +244,7 @@ def run_gui(db_url: str | None) -> int:
                 return EXIT_OK  # the user closed the login dialog
             window, guard = open_main_window(AppContext(db=db, actor=actor), demo=demo)
             if first:
-                duties = functools.partial(start_background_duties, window.ctx, window)
-                when_first_page_filled(window, duties)
+                when_first_page_filled(window, functools.partial(_after_the_start, window))
                 first = False
             try:
                 code = int(app.exec())
@@ -312,6 +312,19 @@ def first_start(db: Database) -> tuple[Database, bool]:
         return demo, True
     # Finished, or cancelled: then the login dialog's first-run admin still lets IT in.
     return db, False
+
+
+def _after_the_start(window: MainWindow) -> None:
+    resume_garbage_collection()
+    start_background_duties(window.ctx, window)
+
+
+def resume_garbage_collection() -> None:
+    """Once the start is over: freeze what it built (it lives as long as the program, and
+    later collections need not scan it again) and turn the cyclic collector back on
+    (:func:`effdesk.cli.main` turned it off for the GUI's start)."""
+    gc.freeze()
+    gc.enable()
 
 
 def when_first_page_filled(window: MainWindow, then: Callable[[], None]) -> None:

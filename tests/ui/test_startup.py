@@ -114,6 +114,22 @@ def test_opening_an_up_to_date_database_does_not_import_alembic(
     assert _child(code, office_file, tmp_path=tmp_path) == "False True"
 
 
+def test_the_gui_is_told_apart_without_importing_the_subcommands(tmp_path: Path) -> None:
+    from effdesk.cli import gui_request
+
+    assert gui_request([]) == (True, None)
+    assert gui_request(["--db", "sqlite:///x.sqlite"]) == (True, "sqlite:///x.sqlite")
+    assert gui_request(["--db=sqlite:///x.sqlite"]) == (True, "sqlite:///x.sqlite")
+    for words in (["--help"], ["demo"], ["--db", "sqlite:///x", "db", "status"], ["--db"]):
+        assert gui_request(words) == (False, None), words
+    code = (
+        "import sys, effdesk.cli\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('effdesk.commands.', 'sqlalchemy',"
+        " 'PySide6', 'reportlab'))))\n"
+    )
+    assert _child(code, tmp_path=tmp_path) == "[]"
+
+
 # --------------------------------------------------------------------- after the dashboard
 def test_background_duties_wait_until_the_dashboard_is_filled(qtbot: QtBot, db: Database) -> None:
     window = MainWindow(AppContext(db=db, actor=SYSTEM, tasks=TaskRunner()))  # real threads
