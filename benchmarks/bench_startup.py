@@ -44,7 +44,8 @@ print("ready", flush=True)
 """
 
 FLOOR = BARE.replace(
-    "from PySide6.QtWidgets", "import sqlalchemy.orm, effdesk.db.models\nfrom PySide6.QtWidgets"
+    "from PySide6.QtWidgets",
+    "import gc\ngc.disable()\nimport sqlalchemy.orm, effdesk.db.models\nfrom PySide6.QtWidgets",
 )
 
 EFFDESK = """

@@ -308,6 +308,8 @@ class DashboardPage(QWidget):
         self._generation += 1
         generation = self._generation
         self.welcome.setText(f"欢迎，{actor.label}")
+        # The date at once; whether it is a working day when the calendar has been read.
+        self.today_label.setText(self._today_text(today, None))
         self._waiting = {"summary"}
         if self.figure_cards:
             self._waiting.add("figures")
@@ -341,11 +343,15 @@ class DashboardPage(QWidget):
             self.todo.refresh()
         self._refresh_figures(today, generation)
 
-    def _show_summary(self, today: date, summary: DaySummary) -> None:
-        self.today_label.setText(
-            f"今天是 {today:%Y年%m月%d日} 星期{WEEKDAYS[today.weekday()]}，"
-            f"{day_status(summary.calendar, today)}。　您的角色：{roles_label(self.ctx.actor.roles)}"
+    def _today_text(self, today: date, calendar: WorkCalendar | None) -> str:
+        status = f"，{day_status(calendar, today)}" if calendar is not None else ""
+        return (
+            f"今天是 {today:%Y年%m月%d日} 星期{WEEKDAYS[today.weekday()]}{status}。"
+            f"　您的角色：{roles_label(self.ctx.actor.roles)}"
         )
+
+    def _show_summary(self, today: date, summary: DaySummary) -> None:
+        self.today_label.setText(self._today_text(today, summary.calendar))
         self.reminder_label.setText(summary.reminder or "")
         self.reminder_label.setVisible(bool(summary.reminder))
         if summary.overview is not None:
