@@ -182,6 +182,7 @@ class IntegrityCheck:
         self._engine = engine
         self._lock = threading.Lock()
         self._finished = False
+        self._thread: threading.Thread | None = None
         self.error: EffDeskError | None = None
         event.listen(engine, "before_cursor_execute", self._before_execute)
 
@@ -195,7 +196,15 @@ class IntegrityCheck:
 
     def start(self) -> None:
         """Run the check on a background thread now (its result is kept for :meth:`run`)."""
-        threading.Thread(target=self._run_quietly, name="effdesk-integrity", daemon=True).start()
+        self._thread = threading.Thread(
+            target=self._run_quietly, name="effdesk-integrity", daemon=True
+        )
+        self._thread.start()
+
+    def join(self) -> None:
+        """Wait for a check started by :meth:`start` (its connection closed with it)."""
+        if self._thread is not None:
+            self._thread.join()
 
     def _run_quietly(self) -> None:
         with contextlib.suppress(Exception):  # kept in self.error, reported by run()
@@ -410,6 +419,9 @@ class Database:
         return EvidenceStore(self.files_dir)
 
     def dispose(self) -> None:
+        if self.integrity is not None:
+            # Its connection must be closed too (a restore replaces the file next).
+            self.integrity.join()
         self.engine.dispose()
         if self.hold is not None:
             self.hold.release()
