@@ -9,6 +9,7 @@ a short message, write the traceback to the log and exit 1.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import logging
 import pkgutil
@@ -16,11 +17,14 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from effdesk import commands
-from effdesk.db.engine import Database, open_database
 from effdesk.errors import EffDeskError
 from effdesk.paths import log_dir
+
+if TYPE_CHECKING:
+    from effdesk.db.engine import Database
 
 Handler = Callable[[argparse.Namespace, "CommandContext"], int]
 
@@ -40,6 +44,8 @@ class CommandContext:
         refused with its path unless ``create`` (only commands that set up a database pass
         it). Leftovers of killed work are removed first."""
         if self._db is None:
+            from effdesk.db.engine import open_database
+
             self._db = open_database(self.db_url, create=create)
             from effdesk.security.housekeeping import tidy
 
@@ -79,16 +85,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def gui_request(argv: Sequence[str]) -> tuple[bool, str | None]:
+    """Whether ``argv`` opens the GUI (no subcommand: nothing, or only ``--db URL``) and the
+    URL, told apart without building the parser: the subcommands' modules (the demo
+    generator, ReportLab…) are not imported at the GUI's start."""
+    args = list(argv)
+    if not args:
+        return True, None
+    if len(args) == 2 and args[0] == "--db" and not args[1].startswith("-"):
+        return True, args[1]
+    if len(args) == 1 and args[0].startswith("--db=") and len(args[0]) > len("--db="):
+        return True, args[0].removeprefix("--db=")
+    return False, None
+
+
+def _run_gui(args: argparse.Namespace, _ctx: CommandContext) -> int:
+    from effdesk.ui.app import run_gui  # imported late: the CLI must work without a display
+
+    return int(run_gui(args.db))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    gui, gui_url = gui_request(words)
+    handler: Handler
+    if gui:
+        # Start-up: the cyclic garbage collector found almost nothing to free among the
+        # objects the imports create and cost about a tenth of the start; run_gui turns it
+        # back on (with those objects frozen) once the dashboard is filled.
+        gc.disable()
+        args = argparse.Namespace(command=None, db=gui_url)
+    else:
+        args = build_parser().parse_args(words)
     ctx = CommandContext(db_url=args.db)
     try:
-        if args.command is None:
-            from effdesk.ui.app import run_gui  # imported late: the CLI must work without a display
-
-            return int(run_gui(args.db))
-        handler: Handler = args.handler
+        handler = _run_gui if args.command is None else args.handler
         return int(handler(args, ctx))
     except EffDeskError as err:
         print(f"错误：{err}", file=sys.stderr)

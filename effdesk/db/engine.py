@@ -12,9 +12,11 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,13 +126,18 @@ def current_revision(engine: Engine) -> str | None:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def check_integrity(engine: Engine) -> None:
-    """SQLite only: refuse to work on a damaged file (PostgreSQL guards itself)."""
+def check_integrity(engine: Engine, *, readable_only: bool = False) -> None:
+    """SQLite only: refuse to work on a damaged file (PostgreSQL guards itself).
+
+    ``readable_only``: only what every start must know at once, that the file is a database
+    this program can read (its schema table); the whole-file ``PRAGMA quick_check`` then runs
+    later (:class:`IntegrityCheck`)."""
     if engine.dialect.name != "sqlite":
         return
+    sql = "SELECT count(*) FROM sqlite_master" if readable_only else "PRAGMA quick_check"
     try:
         with engine.connect() as conn:
-            rows = conn.exec_driver_sql("PRAGMA quick_check").fetchall()
+            rows = conn.exec_driver_sql(sql).fetchall()
     except Exception as exc:  # sqlite3 raises DatabaseError "file is not a database"
         path = sqlite_file(str(engine.url))
         if path is not None and _disk_full(path):
@@ -140,6 +147,8 @@ def check_integrity(engine: Engine) -> None:
         raise DatabaseCorrupt(
             f"数据库文件已损坏或不是 EffDesk 数据库（{exc}）。请从备份恢复；当前文件不会被覆盖。"
         ) from exc
+    if readable_only:
+        return
     problems = [r[0] for r in rows if r[0] != "ok"]
     if problems:
         raise DatabaseCorrupt(
@@ -147,6 +156,81 @@ def check_integrity(engine: Engine) -> None:
             + "；".join(problems[:5])
             + "。请从备份恢复；当前文件不会被覆盖。"
         )
+
+
+_WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+INTEGRITY_FAILED_NOTE = (
+    "为保护数据，EffDesk 已停止保存任何修改（数据库文件不会被改写）。"
+    "请关闭程序，从备份恢复（系统设置 → 备份与恢复，或 effdesk restore 备份文件）。"
+)
+
+
+class IntegrityCheck:
+    """SQLite's whole-file ``PRAGMA quick_check`` off the start path, with the same guarantee:
+    nothing is written to a file that has not passed it.
+
+    :func:`open_database` with ``defer_integrity=True`` checks at once only that the file is a
+    readable database (and runs the whole check first when a migration is due). The whole
+    check then runs on a thread of its own (:meth:`start`: the GUI starts it as soon as the
+    database is open, so it runs while the user types the password; SQLite does the work
+    without holding Python's GIL), or when :meth:`run` is called, or at the latest in the
+    thread of the first write, which waits for it. Once it failed, every write raises
+    :class:`DatabaseCorrupt`; reads go on (the user can still look up and print what is there).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._finished = False
+        self._thread: threading.Thread | None = None
+        self.error: EffDeskError | None = None
+        event.listen(engine, "before_cursor_execute", self._before_execute)
+
+    @property
+    def finished(self) -> bool:
+        return self._finished
+
+    @property
+    def passed(self) -> bool:
+        return self._finished and self.error is None
+
+    def start(self) -> None:
+        """Run the check on a background thread now (its result is kept for :meth:`run`)."""
+        self._thread = threading.Thread(
+            target=self._run_quietly, name="effdesk-integrity", daemon=True
+        )
+        self._thread.start()
+
+    def join(self) -> None:
+        """Wait for a check started by :meth:`start` (its connection closed with it)."""
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run_quietly(self) -> None:
+        with contextlib.suppress(Exception):  # kept in self.error, reported by run()
+            self.run()
+
+    def run(self) -> None:
+        """Run the check if it has not run yet (once per process); raise its error if failed."""
+        with self._lock:
+            if not self._finished:
+                try:
+                    check_integrity(self._engine)
+                except EffDeskError as exc:
+                    self.error = exc
+                self._finished = True
+        if self.error is not None:
+            raise self.error
+
+    def _before_execute(
+        self, _conn: Any, _cursor: Any, statement: str, *_args: Any, **_kw: Any
+    ) -> None:
+        if self.passed or not _WRITE.match(statement):
+            return
+        try:
+            self.run()
+        except DatabaseCorrupt as exc:
+            raise DatabaseCorrupt(f"{exc}{INTEGRITY_FAILED_NOTE}") from exc
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -296,6 +380,10 @@ class Database:
     # SQLite: this process's hold on the file (released by dispose) and the file's identity.
     hold: presence.Presence | None = None
     identity: presence.FileIdentity | None = None
+    # SQLite opened with defer_integrity: the whole-file check still to run (or its result).
+    integrity: IntegrityCheck | None = None
+    # When this process opened it (time.time()): work of this session is newer than this.
+    opened_at: float = field(default_factory=time.time)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -331,6 +419,9 @@ class Database:
         return EvidenceStore(self.files_dir)
 
     def dispose(self) -> None:
+        if self.integrity is not None:
+            # Its connection must be closed too (a restore replaces the file next).
+            self.integrity.join()
         self.engine.dispose()
         if self.hold is not None:
             self.hold.release()
@@ -343,8 +434,9 @@ class Database:
             self.hold = presence.Presence.acquire(path)
 
 
-def connect(url: str | None = None, *, create: bool = False) -> Engine:
-    """An engine on ``url`` (default database) that has passed the integrity check.
+def connect(url: str | None = None, *, create: bool = False, readable_only: bool = False) -> Engine:
+    """An engine on ``url`` (default database) that has passed the integrity check (with
+    ``readable_only``, only its first part: see :func:`check_integrity`).
 
     Every way the URL or the file can be wrong becomes an EffDeskError with a Chinese message.
     A missing or empty SQLite file is refused unless ``create``.
@@ -359,7 +451,11 @@ def connect(url: str | None = None, *, create: bool = False) -> Engine:
         engine = make_engine(url)
     except Exception as exc:
         raise EffDeskError(f"无法使用数据库地址「{_safe(url)}」：{exc}") from exc
-    check_integrity(engine)
+    try:
+        check_integrity(engine, readable_only=readable_only)
+    except BaseException:
+        engine.dispose()
+        raise
     if engine.dialect.name != "sqlite":
         try:
             ping(engine)
@@ -385,7 +481,11 @@ def _safe(url: str) -> str:
 
 
 def open_database(
-    url: str | None = None, *, migrate: bool = True, create: bool = False
+    url: str | None = None,
+    *,
+    migrate: bool = True,
+    create: bool = False,
+    defer_integrity: bool = False,
 ) -> Database:
     """Open (and by default migrate) the database at ``url`` or the default SQLite file.
 
@@ -394,17 +494,32 @@ def open_database(
     first start make a database. SQLite: an interrupted restore is finished first; the
     database is held shared (see :mod:`effdesk.db.presence`) until :meth:`Database.dispose`,
     and every transaction first checks that the file has not been replaced meanwhile.
+
+    ``defer_integrity`` (the GUI's start): the whole-file integrity check of a SQLite file is
+    left to :attr:`Database.integrity` (see :class:`IntegrityCheck`), unless a migration is due.
     """
     url = url or default_db_url()
     path = sqlite_file(url) if _parses(url) else None
     if path is not None:
         prepare_sqlite_open(path, create=create)
-    engine = connect(url, create=create)  # a damaged file is refused before anything is added
+    deferred = defer_integrity and path is not None
+    # A damaged file is refused before anything is added.
+    engine = connect(url, create=create, readable_only=deferred)
     hold = None
+    integrity = None
     try:
+        if deferred:
+            integrity = IntegrityCheck(engine)
         if path is not None:
             hold = hold_sqlite(path)
         if migrate:
+            if integrity is not None:
+                try:
+                    due = current_revision(engine) != head_revision()
+                except Exception:  # unreadable: let the whole check say what is wrong
+                    due = True
+                if due:
+                    integrity.run()  # a schema change only on a file that passed the whole check
             upgrade_to_head(engine)
         identity = None
         if path is not None:
@@ -430,6 +545,7 @@ def open_database(
         files_dir=files,
         hold=hold,
         identity=identity,
+        integrity=integrity,
     )
 
 

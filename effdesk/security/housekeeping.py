@@ -15,6 +15,7 @@ import logging
 import os
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,9 +101,14 @@ def _journal_staging(db_path: Path) -> str | None:
         return None
 
 
-def tidy(db: Database, *, at_start: bool = True) -> Tidied:
+def tidy(db: Database, *, at_start: bool = True, spare_since: float | None = None) -> Tidied:
     """Remove leftovers of interrupted work for ``db`` (never raises for a file it cannot
-    remove: a read-only folder simply keeps them)."""
+    remove: a read-only folder simply keeps them).
+
+    ``spare_since`` (a ``time.time()``): when tidying runs after the user could start work
+    (the GUI tidies once the dashboard is filled), evidence blobs written since then are
+    spared even when no other EffDesk has the database open (an ingest of this process may
+    not have committed its rows yet)."""
     from effdesk.security.backup import clean_partials
     from effdesk.services.evidence import gc_orphans
 
@@ -118,6 +124,8 @@ def tidy(db: Database, *, at_start: bool = True) -> Tidied:
 
         result.temp_files += clean_partials(backup_dir())
     grace = 0.0 if alone else _GRACE_S
+    if alone and spare_since is not None:
+        grace = max(0.0, time.time() - spare_since)
     store = db.evidence
     try:
         with db.session() as s:

@@ -3,34 +3,32 @@
 ``run_gui`` is what ``effdesk`` (no subcommand) calls. Each step is a function of its own so
 tests and tools (screenshots) can run the parts they need.
 
-Hooks for other parts of EffDesk:
+* Login: :class:`effdesk.ui.security.login_dialog.LoginDialog` says who uses EffDesk now.
+* Corrupt database: :func:`set_corrupt_database_handler` installs a handler; without one,
+  :func:`effdesk.ui.security.restore_dialog.offer_restore` offers the latest backup.
 
-* Login: if ``effdesk/ui/security/login_dialog.py`` exists, ``LoginDialog(db, parent)`` is
-  shown and its ``.actor`` used. Until then only a developer may start the GUI, as the system
-  actor, with ``EFFDESK_DEV_ACTOR=admin`` (or ``run_gui(..., dev_actor="admin")``).
-* Corrupt database: :func:`set_corrupt_database_handler` installs a handler (e.g. "restore
-  the latest backup"); without one, ``effdesk.ui.security.restore_dialog.offer_restore`` is
-  used if that module exists, else a message explains what to do.
+Start-up stays fast (issue 19): what the first screen needs is imported, the rest when first
+used; leftovers are tidied and the daily duties run off the GUI thread once the dashboard is
+filled (:func:`start_background_duties`).
 """
 
 from __future__ import annotations
 
-import importlib
-import inspect
+import functools
+import gc
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from types import ModuleType
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox, QWidget
 
 from effdesk import APP_ID, APP_NAME, APP_TITLE
 from effdesk.auth import SYSTEM, Actor
-from effdesk.db.engine import Database, open_database
+from effdesk.db.engine import INTEGRITY_FAILED_NOTE, Database, open_database
 from effdesk.errors import (
     DatabaseCorrupt,
     DatabaseMissing,
@@ -40,13 +38,20 @@ from effdesk.errors import (
 )
 from effdesk.resources import resource_path
 from effdesk.services import users
+from effdesk.services.categories import ensure_default_categories
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import install_excepthook, show_error
 from effdesk.ui.tasks import Progress
 from effdesk.ui.widgets.icons import icon
 
+if TYPE_CHECKING:
+    from effdesk.ui.main_window import MainWindow
+    from effdesk.ui.session_guard import SessionGuard
+
 EXIT_OK = 0
 EXIT_FAILED = 2
+# The day's background duties start when the dashboard is filled, or after this at the latest.
+DUTIES_AT_THE_LATEST_MS = 10_000
 
 # Families that render Simplified Chinese well as a UI font, best first (Windows, macOS,
 # Linux/UOS/Kylin). The bundled 文泉驿正黑 subset is the last resort.
@@ -135,22 +140,10 @@ def set_corrupt_database_handler(handler: CorruptHandler | None) -> None:
     _corrupt_handler = handler
 
 
-def optional_module(name: str) -> ModuleType | None:
-    """Import ``name`` if it exists (other work fills it in); a missing dependency *inside*
-    it is a bug and is raised."""
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        parts = name.split(".")
-        prefixes = {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
-        if exc.name in prefixes:
-            return None
-        raise
-
-
 def _default_corrupt_handler() -> CorruptHandler | None:
-    restore_dialog = optional_module("effdesk.ui.security.restore_dialog")
-    return getattr(restore_dialog, "offer_restore", None) if restore_dialog else None
+    from effdesk.ui.security.restore_dialog import offer_restore  # only for a damaged file
+
+    return offer_restore
 
 
 def handle_corrupt_database(err: DatabaseCorrupt, url: str | None) -> Database | None:
@@ -190,7 +183,8 @@ def open_database_interactive(url: str | None) -> Database | None:
 
     Creates the default database only at the first start (:func:`is_first_start`)."""
     try:
-        db = open_database(url, create=is_first_start(url))
+        # The whole-file integrity check runs in the background (writes wait for it).
+        db = open_database(url, create=is_first_start(url), defer_integrity=True)
     except DatabaseCorrupt as err:
         return handle_corrupt_database(err, url)
     except DatabaseTooNew as err:
@@ -202,52 +196,25 @@ def open_database_interactive(url: str | None) -> Database | None:
     except EffDeskError as err:
         startup_error("无法打开数据库", str(err))
     else:
-        from effdesk.security.housekeeping import tidy
-
-        try:
-            tidy(db)
-        except Exception:  # leftovers are removed again at the next start or backup
-            logging.getLogger("effdesk").exception("start-up clean-up failed")
+        if db.integrity is not None:
+            db.integrity.start()  # while the login dialog waits for the password
+        # Leftovers of killed work are tidied off the GUI thread once the dashboard is
+        # filled (start_background_duties).
         return db
     return None
 
 
 def prepare_database(db: Database) -> None:
-    """First-start defaults that other parts provide (problem categories…), if present."""
-    categories = optional_module("effdesk.services.categories")
-    ensure = getattr(categories, "ensure_default_categories", None) if categories else None
-    if ensure is None:
-        return
-    wants_actor = len(inspect.signature(ensure).parameters) >= 2
+    """First-start defaults: the problem categories an office starts with."""
     with db.session() as s:
-        if wants_actor:
-            ensure(s, SYSTEM)
-        else:
-            ensure(s)
+        ensure_default_categories(s, SYSTEM)
 
 
 # --- login ----------------------------------------------------------------------------
-def dev_actor_from_env(explicit: str | None = None) -> Actor | None:
-    """The system actor for development, only when asked for by name ("admin")."""
-    wanted = explicit or os.environ.get("EFFDESK_DEV_ACTOR", "")
-    return SYSTEM if wanted == "admin" else None
-
-
-class LoginUnavailable(EffDeskError):
-    """No login dialog installed and no developer actor asked for."""
-
-
-def login(db: Database, dev_actor: str | None = None) -> Actor | None:
+def login(db: Database) -> Actor | None:
     """Who uses EffDesk now; ``None`` if the user cancelled the login dialog."""
-    login_dialog = optional_module("effdesk.ui.security.login_dialog")
-    if login_dialog is None:
-        actor = dev_actor_from_env(dev_actor)
-        if actor is None:
-            raise LoginUnavailable(
-                "登录功能尚未安装，本版本只能在开发模式下使用"
-                "（设置环境变量 EFFDESK_DEV_ACTOR=admin 后启动）。"
-            )
-        return actor
+    from effdesk.ui.security import login_dialog
+
     dialog = login_dialog.LoginDialog(db, None)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
@@ -255,7 +222,7 @@ def login(db: Database, dev_actor: str | None = None) -> Actor | None:
 
 
 # --- the whole start ------------------------------------------------------------------
-def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
+def run_gui(db_url: str | None) -> int:
     """Open the GUI on ``db_url`` (default database when None); returns the exit code."""
     from effdesk.ui.input_notice import prepare_input_method, show_input_method_notice
 
@@ -272,25 +239,12 @@ def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
         db, demo = first_start(db)
         first = True
         while True:  # again after 切换用户 or a session ended because access was changed
-            try:
-                actor = login(db, dev_actor)
-            except LoginUnavailable as err:
-                startup_error("无法登录", str(err))
-                return EXIT_FAILED
+            actor = login(db)
             if actor is None:
                 return EXIT_OK  # the user closed the login dialog
-            from effdesk.ui.main_window import MainWindow
-            from effdesk.ui.session_guard import SessionGuard
-            from effdesk.ui.setup.demo import is_demo_database
-
-            ctx = AppContext(db=db, actor=actor)
-            window = MainWindow(ctx)
-            guard = SessionGuard(ctx, window)
-            if demo or is_demo_database(db.url):
-                window.setWindowTitle(f"{window.windowTitle()}　【演示单位】")
-            window.show()
+            window, guard = open_main_window(AppContext(db=db, actor=actor), demo=demo)
             if first:
-                start_background_duties(ctx, window)
+                when_first_page_filled(window, functools.partial(_after_the_start, window))
                 first = False
             try:
                 code = int(app.exec())
@@ -302,6 +256,21 @@ def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
                 return code
     finally:
         db.dispose()
+
+
+def open_main_window(ctx: AppContext, *, demo: bool = False) -> tuple[MainWindow, SessionGuard]:
+    """The main window for the logged-in user, shown, with the dashboard filling, and the
+    guard that ends the session when the user's access is changed on another PC."""
+    from effdesk.ui.main_window import MainWindow
+    from effdesk.ui.session_guard import SessionGuard
+    from effdesk.ui.setup.demo import is_demo_database
+
+    window = MainWindow(ctx)
+    guard = SessionGuard(ctx, window)
+    if demo or is_demo_database(ctx.db.url):
+        window.setWindowTitle(f"{window.windowTitle()}　【演示单位】")
+    window.show()
+    return window, guard
 
 
 def open_new_or_existing(db_url: str | None) -> Database | None:
@@ -326,10 +295,13 @@ def first_start(db: Database) -> tuple[Database, bool]:
     Returns the database to log in to and whether it is the demo office: 试用演示单位 opens
     ``<data dir>/demo/effdesk.sqlite`` (built on first use), never the office's own data.
     """
-    from effdesk.ui.setup.wizard import DEMO_RESULT, office_configured, run_setup_wizard
+    from effdesk.services.setup import needs_setup
 
-    if office_configured(db):
-        return db, False
+    with db.session() as s:
+        if not needs_setup(s):
+            return db, False
+    from effdesk.ui.setup.wizard import DEMO_RESULT, run_setup_wizard
+
     result = run_setup_wizard(db)
     if result == DEMO_RESULT:
         db.dispose()
@@ -342,15 +314,83 @@ def first_start(db: Database) -> tuple[Database, bool]:
     return db, False
 
 
-def start_background_duties(ctx: AppContext, window: QMainWindow) -> None:
-    """Work due at the first start of a day, off the GUI thread: never in the user's way.
+def _after_the_start(window: MainWindow) -> None:
+    resume_garbage_collection()
+    start_background_duties(window.ctx, window)
 
-    The overdue scan records 超期 events for deadlines passed since the last start; the daily
-    backup (first start of the day) keeps an encrypted snapshot.
+
+def resume_garbage_collection() -> None:
+    """Once the start is over: freeze what it built (it lives as long as the program, and
+    later collections need not scan it again) and turn the cyclic collector back on
+    (:func:`effdesk.cli.main` turned it off for the GUI's start)."""
+    gc.freeze()
+    gc.enable()
+
+
+def when_first_page_filled(window: MainWindow, then: Callable[[], None]) -> None:
+    """Call ``then`` once, when the first page (the dashboard) has everything it shows on the
+    screen, so work that can wait does not compete with the start; at the latest after
+    :data:`DUTIES_AT_THE_LATEST_MS` (a page that failed to fill must not hold the duties)."""
+    done = False
+
+    def once() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            then()
+
+    page = window.page(window.current_module())
+    filled = getattr(page, "filled", None)
+    is_filled = getattr(page, "is_filled", None)
+    if filled is None or not callable(is_filled) or is_filled():
+        QTimer.singleShot(0, once)
+        return
+    filled.connect(once)
+    QTimer.singleShot(DUTIES_AT_THE_LATEST_MS, once)
+
+
+def start_background_duties(ctx: AppContext, window: QMainWindow) -> None:
+    """Work due at a start, off the GUI thread once the dashboard is filled: never in the
+    user's way.
+
+    First the result of the whole-file integrity check (SQLite; started when the database was
+    opened, writes wait for it, see :class:`effdesk.db.engine.IntegrityCheck`): if it failed
+    the user is told, nothing more is saved and none of the duties below runs (no backup of a
+    damaged file). Then leftovers of
+    killed work are removed (evidence blobs no row refers to only if they are older than this
+    start: an ingest begun since may not have committed its rows yet); the overdue scan
+    records 超期 events for deadlines passed since the last start; the daily backup (first
+    start of the day) keeps an encrypted snapshot.
     """
+    integrity = ctx.db.integrity
+
+    def check(_progress: Progress) -> None:
+        if integrity is not None:
+            integrity.run()
+
+    def damaged(exc: BaseException) -> None:
+        if isinstance(exc, DatabaseCorrupt):
+            exc = DatabaseCorrupt(f"{exc}{INTEGRITY_FAILED_NOTE}")
+            window.statusBar().showMessage("数据库完整性检查未通过：已停止保存修改。")
+        show_error(window, exc)
+
+    ctx.tasks.run(check, lambda _none: _daily_duties(ctx, window), damaged)
+
+
+def _daily_duties(ctx: AppContext, window: QMainWindow) -> None:
+    from effdesk.security.housekeeping import tidy
     from effdesk.services.accountability import rectification
     from effdesk.services.complaints import scan_overdue
     from effdesk.ui.security.daily_backup import start_daily_backup
+
+    started = ctx.db.opened_at
+
+    def clean(_progress: Progress) -> None:
+        tidy(ctx.db, spare_since=started)
+
+    def not_cleaned(exc: BaseException) -> None:
+        # Leftovers are removed again at the next start or backup.
+        logging.getLogger("effdesk").error("start-up clean-up failed", exc_info=exc)
 
     def scan(_progress: Progress) -> tuple[int, int]:
         with ctx.db.session() as s:
@@ -368,13 +408,13 @@ def start_background_duties(ctx: AppContext, window: QMainWindow) -> None:
     def failed(exc: BaseException) -> None:
         show_error(window, exc)
 
+    ctx.tasks.run(clean, lambda _none: None, not_cleaned)
     ctx.tasks.run(scan, scanned, failed)
     start_daily_backup(ctx, window)
 
 
 __all__ = [
     "APP_TITLE",
-    "LoginUnavailable",
     "create_application",
     "login",
     "open_database_interactive",

@@ -1,8 +1,9 @@
 """The main window: a navigation column of the eight modules, their pages, a status bar.
 
 Each module is a package ``effdesk/ui/<key>/`` whose ``page.py`` has
-``create_page(ctx: AppContext) -> QWidget``. Pages are created on first visit. A module whose
-package does not exist yet gets an honest :class:`PlaceholderPage`.
+``create_page(ctx: AppContext) -> QWidget``. The navigation lists the modules from
+:data:`MODULES` alone; a page's module is imported and its page created when it is first shown
+(:func:`load_page`), so the start pays only for the dashboard.
 
 Optional page protocol (duck-typed, so pages need not import the shell):
 
@@ -21,6 +22,7 @@ Optional page protocol (duck-typed, so pages need not import the shell):
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -51,10 +53,8 @@ from effdesk.enums import Role
 from effdesk.errors import CalendarUnknown, EffDeskError
 from effdesk.resources import resource_path
 from effdesk.services import settings as office_settings
-from effdesk.ui.app import optional_module
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
-from effdesk.ui.placeholder import PlaceholderPage
 from effdesk.ui.widgets import clock
 from effdesk.ui.widgets.icons import icon
 
@@ -185,14 +185,15 @@ def day_status(calendar: WorkCalendar, day: date) -> str:
     return f"休息日（{name}）" if name else "休息日"
 
 
+def page_module(spec: ModuleSpec) -> str:
+    """The module that builds ``spec``'s page (imported when the page is first shown)."""
+    return f"effdesk.ui.{spec.key}.page"
+
+
 def load_page(ctx: AppContext, spec: ModuleSpec) -> QWidget:
-    """The module's real page if its package exists, else an honest placeholder."""
-    name = f"effdesk.ui.{spec.key}.page"
-    # A missing dependency inside an existing page is a bug and raises, not "not built yet".
-    module = optional_module(name)
-    if module is None:
-        return PlaceholderPage(spec.title, spec.purpose, list(spec.features), spec.key)
-    page = module.create_page(ctx)
+    """Import the module's page code (the one lazy import of the shell) and build its page."""
+    name = page_module(spec)
+    page = importlib.import_module(name).create_page(ctx)
     if not isinstance(page, QWidget):
         raise TypeError(f"{name}.create_page returned {type(page).__name__}, not a QWidget")
     return page

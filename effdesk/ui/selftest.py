@@ -120,7 +120,6 @@ def _printing() -> str | bool:
 
 def _main_window(db_url: str | None, username: str, password: str, quit_after_ms: int) -> str:
     from effdesk.ui.main_window import MODULES, MainWindow, _FailedPage
-    from effdesk.ui.placeholder import PlaceholderPage
 
     db = open_database(db_url)
     try:
@@ -129,13 +128,11 @@ def _main_window(db_url: str | None, username: str, password: str, quit_after_ms
         ctx = AppContext(db=db, actor=actor)
         window = MainWindow(ctx)
         window.show()
-        real, placeholder, failed = [], [], []
+        real, failed = [], []
         for spec in MODULES:
             page = window.show_module(spec.key)
             if isinstance(page, _FailedPage):
                 failed.append(spec.key)
-            elif isinstance(page, PlaceholderPage):
-                placeholder.append(spec.key)
             else:
                 real.append(spec.key)
         shot: QImage = window.grab().toImage()
@@ -163,7 +160,7 @@ def _main_window(db_url: str | None, username: str, password: str, quit_after_ms
             raise RuntimeError(f"页面无法打开：{', '.join(failed)}")
         if window.isVisible() or shot.isNull():
             raise RuntimeError("主窗口未能显示或关闭")
-        return f"模块页 {', '.join(real)}；占位页 {', '.join(placeholder) or '无'}"
+        return f"模块页 {', '.join(real)}"
     finally:
         db.dispose()
 

@@ -10,8 +10,8 @@
 Every mutating call checks the permission matrix, takes ``expected_version`` (None skips the
 check), writes the audit trail, and raises domain errors (ValidationErrors with the form's
 field names, TransitionNotAllowed, PermissionDenied, ConcurrentEditError, NotFound).
+
+The package imports none of them itself (``from effdesk.services.accountability import
+rectification`` loads that one): the dashboard's 待办 needs the rectification queries, not the
+notice's document machinery, at every start.
 """
-
-from effdesk.services.accountability import measures, notice, rectification
-
-__all__ = ["measures", "notice", "rectification"]

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -54,14 +54,19 @@ from effdesk.errors import (
     ValidationError,
     ValidationErrors,
 )
-from effdesk.evidence.store import EvidenceStore
 from effdesk.permissions import Permission, allowed, require
-from effdesk.services import evidence, settings
+from effdesk.services import settings
 from effdesk.services.accountability._common import check_fresh
 from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.common import Page, fetch_page, get_or_404, like_escape
 from effdesk.services.complaints.deadlines import near_limit, status_for
-from effdesk.services.evidence import AttachmentOwner, AttachmentRow, IngestReport
+
+if TYPE_CHECKING:
+    from effdesk.evidence.store import EvidenceStore
+    from effdesk.services.evidence import AttachmentRow, IngestReport
+
+# The evidence service (and Pillow behind it) is imported by the calls that attach or list
+# files: the 待办 on the dashboard reads rectifications at every start and needs neither.
 
 S = RectificationState
 
@@ -443,6 +448,9 @@ def record_report(
     )
     r.updated_at = now()
     _flush(session, _label(session, r))
+    from effdesk.services import evidence
+    from effdesk.services.evidence import AttachmentOwner
+
     ingest: IngestReport | None = None
     if files:
         if store is None:
@@ -850,9 +858,7 @@ def get_rectification(
             )
             for c in rect.checks
         ],
-        attachments=evidence.list_attachments(
-            session, actor, AttachmentOwner(rectification_id=rect.id)
-        ),
+        attachments=_attachments(session, actor, rect.id),
         notice_state=notice_state,
         actions=allowed_actions(row.state, rect.voided)
         if allowed(actor, Permission.MANAGE_RECTIFICATION)
@@ -939,3 +945,12 @@ __all__ = [
     "todo_for",
     "void_rectification",
 ]
+
+
+def _attachments(session: Session, actor: Actor, rectification_id: int) -> list[AttachmentRow]:
+    from effdesk.services import evidence
+    from effdesk.services.evidence import AttachmentOwner
+
+    return evidence.list_attachments(
+        session, actor, AttachmentOwner(rectification_id=rectification_id)
+    )

@@ -66,6 +66,8 @@ class TodoWidget(QWidget):
     countChanged = Signal(int)
     # A rectification of the 整改 groups: ("accountability:rectification", id) for the shell.
     recordRequested = Signal(str, int)
+    # A refresh finished (shown or failed): the dashboard knows it is filled.
+    loaded = Signal()
 
     def __init__(
         self, ctx: AppContext, parent: QWidget | None = None, *, refresh_now: bool = True
@@ -128,10 +130,12 @@ class TodoWidget(QWidget):
         def done(result: tuple[list[TodoItem], list[RectificationTodo]]) -> None:
             if generation == self._generation:
                 self.show_items(*result)
+                self.loaded.emit()
 
         def failed(exc: BaseException) -> None:
             if generation != self._generation:
                 return
+            self.loaded.emit()
             if isinstance(exc, EffDeskError):
                 self.title.setText(f"待办：{exc}")
             else:

@@ -6,8 +6,10 @@ and each bar lists its records in the complaint list); a leader sees what awaits
 instruction, sign-off or extension decision (his 待办), a clerk her 待办, an inspector the
 campaigns in progress and the findings he recorded that still wait to be verified.
 
-Start-up stays fast: the figures are computed off the GUI thread, and QtCharts is imported
-only when they arrive.
+Start-up stays fast: everything the page shows is read off the GUI thread (three tasks: the
+day and the directory, this year's figures, the 待办), QtCharts is imported only when the
+figures arrive, and :attr:`DashboardPage.filled` says when all of it is on the screen (the
+start-up benchmark and the day's background duties wait for it).
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from effdesk.services.statistics import (
     StatsReport,
     StatsRow,
 )
-from effdesk.services.statistics.overview import inspector_overview
+from effdesk.services.statistics.overview import InspectorOverview, inspector_overview
 from effdesk.ui.complaints.todo_view import TodoWidget
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
@@ -60,6 +62,16 @@ class DirectoryFigures:
     units: int
     active_units: int
     persons: int
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    """What the page's upper part shows, read in one go off the GUI thread."""
+
+    calendar: WorkCalendar
+    reminder: str | None
+    directory: DirectoryFigures | None
+    overview: InspectorOverview | None
 
 
 def create_page(ctx: AppContext) -> QWidget:
@@ -122,11 +134,15 @@ class DashboardPage(QWidget):
     navigate_requested = Signal(str)
     open_record_requested = Signal(str, int)
     show_complaints_requested = Signal(object)
+    # Everything a refresh asked for is on the screen (figures, charts, 待办, counts).
+    filled = Signal()
 
     def __init__(self, ctx: AppContext, *, today: date | None = None) -> None:
         super().__init__()
         self.ctx = ctx
         self._today = today
+        self._waiting: set[str] = set()
+        self._generation = 0
 
         body = QWidget()
         body.setObjectName("dashboardBody")
@@ -217,6 +233,7 @@ class DashboardPage(QWidget):
                 lambda case_id: self.open_record_requested.emit("complaints", case_id)
             )
             self.todo.recordRequested.connect(self.open_record_requested)
+            self.todo.loaded.connect(lambda: self._arrived("todo"))
             role_layout.addWidget(self.todo)
         blocks = [stats_block, role_block]
         if not ctx.actor.has(Role.LEADER):
@@ -260,7 +277,7 @@ class DashboardPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        self.refresh()
+        # Filled by on_shown (the shell calls it when the page is shown, also the first time).
 
     @staticmethod
     def _section(text: str) -> QLabel:
@@ -275,24 +292,71 @@ class DashboardPage(QWidget):
     def on_shown(self) -> None:
         self.refresh()
 
+    def is_filled(self) -> bool:
+        """Whether everything the last refresh asked for has arrived."""
+        return not self._waiting
+
+    def _arrived(self, part: str) -> None:
+        if part in self._waiting:
+            self._waiting.discard(part)
+            if not self._waiting:
+                self.filled.emit()
+
     def refresh(self) -> None:
         today = self._today or clock.today()
         actor = self.ctx.actor
+        self._generation += 1
+        generation = self._generation
         self.welcome.setText(f"欢迎，{actor.label}")
-        with self.ctx.session() as s:
-            calendar: WorkCalendar = load_calendar(s)
-            note = reminder(s, today)
-            figures = self._figures(s) if self.ctx.can(Permission.VIEW_DIRECTORY) else None
-        self.today_label.setText(
-            f"今天是 {today:%Y年%m月%d日} 星期{WEEKDAYS[today.weekday()]}，"
-            f"{day_status(calendar, today)}。　您的角色：{roles_label(actor.roles)}"
-        )
-        self.reminder_label.setText(note or "")
-        self.reminder_label.setVisible(bool(note))
+        # The date at once; whether it is a working day when the calendar has been read.
+        self.today_label.setText(self._today_text(today, None))
+        self._waiting = {"summary"}
+        if self.figure_cards:
+            self._waiting.add("figures")
+        if self.todo is not None:
+            self._waiting.add("todo")
+        ctx = self.ctx
+        with_directory = ctx.can(Permission.VIEW_DIRECTORY)
+        with_overview = self.campaigns_list is not None
+
+        def work(_p: Progress) -> DaySummary:
+            with ctx.session() as s:
+                return DaySummary(
+                    calendar=load_calendar(s),
+                    reminder=reminder(s, today),
+                    directory=self._figures(s) if with_directory else None,
+                    overview=inspector_overview(s, ctx.actor) if with_overview else None,
+                )
+
+        def done(summary: DaySummary) -> None:
+            if generation == self._generation:
+                self._show_summary(today, summary)
+                self._arrived("summary")
+
+        def failed(exc: BaseException) -> None:
+            if generation == self._generation:
+                self._arrived("summary")
+                show_error(self, exc)
+
+        ctx.tasks.run(work, done, failed)
         if self.todo is not None:
             self.todo.refresh()
-        self._refresh_inspector()
-        self._refresh_figures(today)
+        self._refresh_figures(today, generation)
+
+    def _today_text(self, today: date, calendar: WorkCalendar | None) -> str:
+        status = f"，{day_status(calendar, today)}" if calendar is not None else ""
+        return (
+            f"今天是 {today:%Y年%m月%d日} 星期{WEEKDAYS[today.weekday()]}{status}。"
+            f"　您的角色：{roles_label(self.ctx.actor.roles)}"
+        )
+
+    def _show_summary(self, today: date, summary: DaySummary) -> None:
+        self.today_label.setText(self._today_text(today, summary.calendar))
+        self.reminder_label.setText(summary.reminder or "")
+        self.reminder_label.setVisible(bool(summary.reminder))
+        if summary.overview is not None:
+            self._show_overview(summary.overview)
+        figures = summary.directory
         if figures is None:
             self.units_card.value.setText("—")
             self.persons_card.value.setText("—")
@@ -302,7 +366,7 @@ class DashboardPage(QWidget):
         self.persons_card.value.setText(f"{figures.persons:,}")
 
     # --- this year's figures ------------------------------------------------------------
-    def _refresh_figures(self, today: date) -> None:
+    def _refresh_figures(self, today: date, generation: int) -> None:
         if not self.figure_cards:
             return
         ctx = self.ctx
@@ -319,13 +383,21 @@ class DashboardPage(QWidget):
                     run(GroupBy.MONTH), run(GroupBy.CATEGORY), run(GroupBy.CHANNEL)
                 )
 
+        def done(figures: DashboardFigures) -> None:
+            if generation == self._generation:
+                self.show_figures(figures)
+                self._arrived("figures")
+
         def failed(exc: BaseException) -> None:
+            if generation != self._generation:
+                return
+            self._arrived("figures")
             if isinstance(exc, EffDeskError) and self.stats_section is not None:
                 self.stats_section.setText(f"本年统计：{exc}")
             else:
                 show_error(self, exc)
 
-        ctx.tasks.run(work, self.show_figures, failed)
+        ctx.tasks.run(work, done, failed)
 
     def show_figures(self, figures: DashboardFigures) -> None:
         self.figures = figures
@@ -401,11 +473,9 @@ class DashboardPage(QWidget):
             self.charts_grid.addWidget(chart, i // 2, i % 2)
 
     # --- inspector --------------------------------------------------------------------
-    def _refresh_inspector(self) -> None:
+    def _show_overview(self, overview: InspectorOverview) -> None:
         if self.campaigns_list is None or self.findings_list is None:
             return
-        with self.ctx.session() as s:
-            overview = inspector_overview(s, self.ctx.actor)
         self.campaigns_list.clear()
         for c in overview.campaigns:
             mark = "（我参加）" if c.mine else ""

@@ -26,24 +26,9 @@ from effdesk.ui.settings.office_settings import OfficeSettingsWidget
 
 
 def _holidays(ctx: AppContext) -> QWidget:
-    from effdesk.ui.app import optional_module
+    from effdesk.ui.settings.calendar_dialog import CalendarYearsWidget
 
-    module = optional_module("effdesk.ui.settings.calendar_dialog")
-    widget_cls = getattr(module, "CalendarYearsWidget", None) if module else None
-    if widget_cls is None:
-        return _notice("节假日录入功能尚未安装。")
-    widget: QWidget = widget_cls(ctx)
-    return widget
-
-
-def _notice(text: str) -> QWidget:
-    w = QWidget()
-    layout = QVBoxLayout(w)
-    label = QLabel(text)
-    label.setWordWrap(True)
-    layout.addWidget(label)
-    layout.addStretch(1)
-    return w
+    return CalendarYearsWidget(ctx)
 
 
 class AccountTab(QWidget):

@@ -7,7 +7,6 @@ from PySide6.QtWidgets import QApplication, QProgressDialog
 
 from effdesk import paths
 from effdesk.db.engine import Database, open_database
-from effdesk.demo.generator import build_demo, existing_data
 from effdesk.services import setup as setup_service
 
 DEMO_COMPLAINTS = 200
@@ -36,6 +35,8 @@ def demo_accounts_text() -> str:
 
 def open_demo_office(complaints: int = DEMO_COMPLAINTS) -> Database:
     """Open (creating on first use) the demo office database; never the real office's."""
+    from effdesk.demo.generator import build_demo, existing_data  # not at every start
+
     db = open_database(demo_db_url(), create=True)
     if existing_data(db):
         return db
