@@ -341,8 +341,8 @@ def _setup_restore(work: Path, url: str, key: bytes) -> RestoreOffice:
     from effdesk.enums import AssessmentCategory, MediaKind, UnitKind
     from effdesk.evidence.store import EvidenceStore
     from effdesk.security import backup
+    from effdesk.security.housekeeping import gc_orphans
     from effdesk.services import directory
-    from effdesk.services.evidence import gc_orphans
 
     folder = work / "restore-template"
     folder.mkdir()

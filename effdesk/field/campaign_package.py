@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.db.base import new_uuid, now
 from effdesk.db.models import (
@@ -59,7 +59,7 @@ from effdesk.field.manifest import (
 from effdesk.field.safezip import SafeZip
 from effdesk.permissions import Permission, require
 from effdesk.security.passwords import generate_password, hash_password
-from effdesk.services import inspections, settings
+from effdesk.services import inspections
 from effdesk.services.common import get_or_404
 from effdesk.textutil import pinyin_key
 

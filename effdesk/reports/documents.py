@@ -20,6 +20,7 @@ from reportlab.pdfbase.ttfonts import TTFError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from effdesk import settings
 from effdesk.db.models import Attachment, Document, Finding
 from effdesk.enums import DocumentState
 from effdesk.errors import EffDeskError
@@ -35,7 +36,6 @@ from effdesk.reports.gbt9704 import (
     RenderInfo,
     render_official_document,
 )
-from effdesk.services import settings
 
 PHOTOS_PER_PAGE = 2
 # Longest side of a photo's print preview. A 4:3 photo of a two-to-a-page attachment prints

@@ -40,12 +40,12 @@ from reportlab.platypus import (
 from reportlab.platypus import Image as RLImage
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.enums import EvidenceFlag, MediaKind, TargetStatus
 from effdesk.evidence.media import REPORT_PHOTO_PX
 from effdesk.evidence.store import EvidenceStore
 from effdesk.reports.fonts import FallbackLog, FontRole, FontSet, default_fontset
-from effdesk.services import settings
 from effdesk.services.inspections import CampaignReport, ReportEvidence, ReportFinding, report_data
 
 PAGE_W, PAGE_H = A4

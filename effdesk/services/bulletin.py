@@ -28,6 +28,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.db.models import (
     AccountabilityMeasure,
@@ -45,7 +46,7 @@ from effdesk.enums import (
     Verification,
 )
 from effdesk.permissions import Permission, require
-from effdesk.services import assessment, settings, statistics
+from effdesk.services import assessment, statistics
 from effdesk.services.assessment import MonthResult, check_period, month_bounds, period_label
 from effdesk.services.complaints.privacy import identity_masker
 from effdesk.services.documents import (

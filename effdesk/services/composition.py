@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.calendar import compute_deadline
 from effdesk.db.models import (
@@ -51,7 +52,6 @@ from effdesk.enums import (
 )
 from effdesk.errors import ValidationError
 from effdesk.permissions import Permission, require
-from effdesk.services import settings
 from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.documents import (
     AttachmentSpec,

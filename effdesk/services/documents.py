@@ -27,7 +27,7 @@ from sqlalchemy import event, func, inspect, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.db.base import now
 from effdesk.db.models import (
@@ -49,7 +49,7 @@ from effdesk.errors import (
 )
 from effdesk.evidence.store import MISSING, EvidenceStore
 from effdesk.permissions import Permission, require
-from effdesk.services import numbering, settings
+from effdesk.services import numbering
 from effdesk.services.common import Page, check_version, get_or_404, like_escape
 
 ISSUED_LOCKED = "已印发的公文不能修改，如需更正请新建公文"

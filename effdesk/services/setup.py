@@ -20,13 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.db.engine import Database, open_database
 from effdesk.db.models import Setting, User
 from effdesk.enums import AssessmentCategory, DocumentType, Role, UnitKind
 from effdesk.errors import EffDeskError, FieldProblem, ValidationErrors
 from effdesk.permissions import Permission, require
-from effdesk.services import directory, settings, users
+from effdesk.services import directory, users
 
 SEAL_KEY = "office.seal_png"  # base64 PNG/JPEG of the official seal, "" when none
 PRINTING_OFFICE_KEY = "office.printing_office"  # 印发机关 in the colophon

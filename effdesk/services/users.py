@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.base import now
 from effdesk.db.models import User, UserRole
@@ -37,7 +37,6 @@ from effdesk.security.passwords import (
     needs_rehash,
     verify_password,
 )
-from effdesk.services import settings
 from effdesk.services.common import check_version, get_or_404
 
 BOOTSTRAP_USERNAME = "admin"

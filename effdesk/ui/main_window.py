@@ -45,12 +45,12 @@ from PySide6.QtWidgets import (
 from sqlalchemy.engine import make_url
 
 import effdesk
+from effdesk import settings as office_settings
 from effdesk.calendar import WorkCalendar
 from effdesk.db.engine import Database, current_revision, head_revision
 from effdesk.enums import Role
 from effdesk.errors import CalendarUnknown, EffDeskError
 from effdesk.resources import resource_path
-from effdesk.services import settings as office_settings
 from effdesk.ui.app import optional_module
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.db.base import now
 from effdesk.db.models import (
@@ -48,7 +48,6 @@ from effdesk.errors import (
     ValidationErrors,
 )
 from effdesk.permissions import Permission, require
-from effdesk.services import settings
 from effdesk.services.accountability._common import check_fresh
 from effdesk.services.common import Page, get_or_404, like_escape
 from effdesk.services.measure_counts import MeasureTotals, measure_totals

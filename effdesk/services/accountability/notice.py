@@ -12,14 +12,13 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.db.models import Complaint, Document, Finding, Rectification, Unit
 from effdesk.enums import AuditAction, DocumentState, DocumentType, RectificationNoticeKind
 from effdesk.errors import TransitionNotAllowed
 from effdesk.permissions import Permission, require
 from effdesk.services import documents as docs
-from effdesk.services import settings
 from effdesk.services.accountability._common import check_fresh
 from effdesk.services.common import get_or_404
 from effdesk.services.composition import cn_date

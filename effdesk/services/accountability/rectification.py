@@ -25,7 +25,7 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import SYSTEM, Actor
 from effdesk.calendar import Deadline, WorkCalendar, compute_deadline, provisional_is_workday
 from effdesk.db.base import now
@@ -56,7 +56,7 @@ from effdesk.errors import (
 )
 from effdesk.evidence.store import EvidenceStore
 from effdesk.permissions import Permission, allowed, require
-from effdesk.services import evidence, settings
+from effdesk.services import evidence
 from effdesk.services.accountability._common import check_fresh
 from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.common import Page, get_or_404, like_escape

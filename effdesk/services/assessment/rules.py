@@ -23,11 +23,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.enums import AssessmentCategory
 from effdesk.errors import FieldProblem, ValidationErrors
 from effdesk.permissions import Permission, require
-from effdesk.services import settings
 
 SETTING_KEY = "assessment.rules"
 

@@ -20,13 +20,12 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import SYSTEM, Actor
 from effdesk.calendar import Deadline, WorkCalendar, compute_deadline
 from effdesk.db.models import Complaint, ComplaintEvent, ProblemCategory
 from effdesk.enums import AuditAction, ComplaintEventKind, Complexity, DeadlineKind, DueStatus
 from effdesk.permissions import Permission, require
-from effdesk.services import settings
 from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.complaints._core import (
     ACCEPTANCE_STATES,

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.db.base import now
 from effdesk.db.models import (
@@ -30,7 +31,6 @@ from effdesk.db.models import (
 from effdesk.enums import Channel, ComplainantKind, ComplaintState, Complexity
 from effdesk.errors import EffDeskError, FieldProblem, NotFound, ValidationErrors
 from effdesk.permissions import Permission, allowed, require
-from effdesk.services import settings
 from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.complaint_rules import OPEN_STATES, ComplaintAction
 from effdesk.services.complaints._core import (

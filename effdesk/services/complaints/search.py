@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BooleanClauseList
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.calendar import WorkCalendar
 from effdesk.db.base import now
@@ -54,7 +54,6 @@ from effdesk.db.sqlite_hints import indexed_by
 from effdesk.enums import AuditAction, ComplaintState, DueStatus
 from effdesk.errors import NotFound, ValidationError
 from effdesk.permissions import Permission, allowed, require
-from effdesk.services import settings
 from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.common import like_escape
 from effdesk.services.complaint_rules import allowed_actions

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.calendar import WorkCalendar
 from effdesk.db.base import now
@@ -14,7 +15,6 @@ from effdesk.db.models import Complaint, ComplaintEvent
 from effdesk.enums import ComplaintEventKind, ComplaintState, DueStatus
 from effdesk.errors import CalendarUnknown
 from effdesk.permissions import Permission, allowed, require
-from effdesk.services import settings
 from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.complaints._core import CONCLUSION_STATES
 from effdesk.services.complaints.deadlines import near_limit, running_deadline

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.calendar import WorkCalendar, compute_deadline
 from effdesk.db.base import new_uuid, now
@@ -42,7 +42,6 @@ from effdesk.enums import (
     Verification,
 )
 from effdesk.errors import CalendarUnknown, RowProblem
-from effdesk.services import settings
 from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.complaints import BASIS_KEY
 from effdesk.services.complaints.deadlines import conclusion_limit, load_policy

@@ -383,7 +383,8 @@ class DocumentsPage(QWidget):
         if self.dirty and not self.save(quiet=True):
             return
         with self.ctx.session() as session:
-            from effdesk.services import settings, setup
+            from effdesk import settings
+            from effdesk.services import setup
 
             office = str(settings.get(session, "office.name"))
             printing = setup.printing_office(session)

@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from effdesk import settings
 from effdesk.errors import EffDeskError
 from effdesk.paths import backup_dir
 from effdesk.permissions import Permission
 from effdesk.security import backup, keys
-from effdesk.services import settings, setup, users
+from effdesk.services import setup, users
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.security.recovery_key_dialog import RecoveryKeyDialog

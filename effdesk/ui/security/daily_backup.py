@@ -14,9 +14,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from effdesk import settings
 from effdesk.enums import Role
 from effdesk.security import backup
-from effdesk.services import settings
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import log_exception
 from effdesk.ui.security.recovery_key_dialog import RecoveryKeyDialog

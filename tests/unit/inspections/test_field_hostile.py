@@ -28,6 +28,7 @@ from inspection_helpers import (
 )
 from sqlalchemy import select
 
+from effdesk import settings
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.models import Unit
 from effdesk.enums import Role
@@ -36,7 +37,7 @@ from effdesk.evidence.store import EvidenceStore
 from effdesk.field.campaign_package import export_campaign, open_campaign_package
 from effdesk.field.findings_package import import_findings_package, pack_findings
 from effdesk.field.safezip import Limits
-from effdesk.services import evidence, inspections, settings
+from effdesk.services import evidence, inspections
 from effdesk.services.inspections import FindingInput
 
 MANIFEST = "manifest.json"

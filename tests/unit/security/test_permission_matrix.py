@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.engine import Database
 from effdesk.db.models import AuditEntry, Complaint, ProblemCategory, User
@@ -30,7 +31,7 @@ from effdesk.enums import (
 from effdesk.errors import EffDeskError, PermissionDenied, ValidationErrors
 from effdesk.permissions import Permission, allowed, require
 from effdesk.security import backup, keys
-from effdesk.services import audit_view, directory, settings, users
+from effdesk.services import audit_view, directory, users
 
 C, INSP, L, A = "clerk", "inspector", "leader", "admin"
 ROLE = {C: Role.CLERK, INSP: Role.INSPECTOR, L: Role.LEADER, A: Role.ADMIN}
