@@ -51,8 +51,8 @@ from effdesk.enums import (
     Verification,
 )
 from effdesk.errors import ValidationError
+from effdesk.office_calendar import load_calendar
 from effdesk.permissions import Permission, require
-from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.documents import (
     AttachmentSpec,
     DocumentInput,

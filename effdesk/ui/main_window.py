@@ -450,7 +450,7 @@ class MainWindow(QMainWindow):
         """Update the date line (called on start and when a module is shown: days change)."""
         today = self._today or clock.today()
         try:
-            from effdesk.services.calendar_admin import load_calendar
+            from effdesk.office_calendar import load_calendar
 
             with self.ctx.session() as s:
                 calendar = load_calendar(s)

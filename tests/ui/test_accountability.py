@@ -31,9 +31,9 @@ from effdesk.enums import (
     SubjectKind,
     Verification,
 )
+from effdesk.office_calendar import load_calendar
 from effdesk.services import complaints, inspections
 from effdesk.services.accountability import measures as ms
-from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.measure_counts import measure_totals
 from effdesk.ui.accountability.measure_dialog import MeasureDialog
 from effdesk.ui.accountability.page import AccountabilityPage

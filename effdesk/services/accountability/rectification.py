@@ -55,10 +55,10 @@ from effdesk.errors import (
     ValidationErrors,
 )
 from effdesk.evidence.store import EvidenceStore
+from effdesk.office_calendar import load_calendar
 from effdesk.permissions import Permission, allowed, require
 from effdesk.services import evidence
 from effdesk.services.accountability._common import check_fresh
-from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.common import Page, get_or_404, like_escape
 from effdesk.services.complaints.deadlines import near_limit, status_for
 from effdesk.services.evidence import AttachmentOwner, AttachmentRow, IngestReport

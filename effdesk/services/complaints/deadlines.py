@@ -25,8 +25,8 @@ from effdesk.auth import SYSTEM, Actor
 from effdesk.calendar import Deadline, WorkCalendar, compute_deadline
 from effdesk.db.models import Complaint, ComplaintEvent, ProblemCategory
 from effdesk.enums import AuditAction, ComplaintEventKind, Complexity, DeadlineKind, DueStatus
+from effdesk.office_calendar import load_calendar
 from effdesk.permissions import Permission, require
-from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.complaints._core import (
     ACCEPTANCE_STATES,
     BASIS_KEY,

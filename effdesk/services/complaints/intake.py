@@ -30,8 +30,8 @@ from effdesk.db.models import (
 )
 from effdesk.enums import Channel, ComplainantKind, ComplaintState, Complexity
 from effdesk.errors import EffDeskError, FieldProblem, NotFound, ValidationErrors
+from effdesk.office_calendar import load_calendar
 from effdesk.permissions import Permission, allowed, require
-from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.complaint_rules import OPEN_STATES, ComplaintAction
 from effdesk.services.complaints._core import (
     ACCEPTANCE_STATES,

@@ -25,8 +25,8 @@ from effdesk.enums import (
     Verification,
 )
 from effdesk.errors import FieldProblem, PermissionDenied, TransitionNotAllowed, ValidationErrors
+from effdesk.office_calendar import load_calendar
 from effdesk.permissions import Permission, allowed
-from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.complaint_rules import ComplaintAction
 from effdesk.services.complaints._core import Step, add_event, case_label, clock, load_case
 from effdesk.services.complaints.deadlines import (

@@ -53,8 +53,8 @@ from effdesk.db.models import (
 from effdesk.db.sqlite_hints import indexed_by
 from effdesk.enums import AuditAction, ComplaintState, DueStatus
 from effdesk.errors import NotFound, ValidationError
+from effdesk.office_calendar import load_calendar
 from effdesk.permissions import Permission, allowed, require
-from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.common import like_escape
 from effdesk.services.complaint_rules import allowed_actions
 from effdesk.services.complaints._core import (

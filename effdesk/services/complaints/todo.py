@@ -14,8 +14,8 @@ from effdesk.db.base import now
 from effdesk.db.models import Complaint, ComplaintEvent
 from effdesk.enums import ComplaintEventKind, ComplaintState, DueStatus
 from effdesk.errors import CalendarUnknown
+from effdesk.office_calendar import load_calendar
 from effdesk.permissions import Permission, allowed, require
-from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.complaints._core import CONCLUSION_STATES
 from effdesk.services.complaints.deadlines import near_limit, running_deadline
 from effdesk.services.complaints.privacy import text_masker_for

@@ -42,7 +42,7 @@ from effdesk.enums import (
     Verification,
 )
 from effdesk.errors import CalendarUnknown, RowProblem
-from effdesk.services.calendar_admin import load_calendar
+from effdesk.office_calendar import load_calendar
 from effdesk.services.complaints import BASIS_KEY
 from effdesk.services.complaints.deadlines import conclusion_limit, load_policy
 from effdesk.services.complaints.intake import NUMBER_SERIES_KEY, format_complaint_number

@@ -31,10 +31,11 @@ from effdesk.errors import (
     ValidationErrors,
 )
 from effdesk.evidence.store import EvidenceStore
+from effdesk.office_calendar import load_calendar
 from effdesk.services import documents as docs
 from effdesk.services.accountability import notice
 from effdesk.services.accountability import rectification as rs
-from effdesk.services.calendar_admin import HolidayDay, load_calendar, provisional_count, save_year
+from effdesk.services.calendar_admin import HolidayDay, provisional_count, save_year
 
 S = RectificationState
 ISSUED = date(2026, 3, 2)  # a Monday

@@ -32,8 +32,9 @@ from effdesk.enums import (
     HandlingMode,
 )
 from effdesk.errors import PermissionDenied, TransitionNotAllowed, ValidationErrors
+from effdesk.office_calendar import load_calendar
 from effdesk.services import complaints as svc
-from effdesk.services.calendar_admin import HolidayDay, load_calendar, save_year
+from effdesk.services.calendar_admin import HolidayDay, save_year
 
 CAL = WorkCalendar()
 
