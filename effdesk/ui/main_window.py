@@ -198,7 +198,7 @@ def load_page(ctx: AppContext, spec: ModuleSpec) -> QWidget:
     return page
 
 
-class _FailedPage(QWidget):
+class FailedPage(QWidget):
     """Shown when a page could not be created; says why (the error is also reported)."""
 
     def __init__(self, spec: ModuleSpec, exc: BaseException) -> None:
@@ -540,7 +540,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             # Reported (a bug is logged with its traceback); the shell stays usable.
             show_error(self, exc)
-            return _FailedPage(spec, exc)
+            return FailedPage(spec, exc)
 
     def current_module(self) -> str:
         return MODULE_KEYS[self.nav.currentRow()]
