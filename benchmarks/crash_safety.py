@@ -103,11 +103,14 @@ def _child(op: str, url: str, iteration: int, dest: str) -> None:
         from sqlalchemy import select
 
         from effdesk.db.models import Document
+        from effdesk.reports.documents import render_document_bytes
 
         with db.session() as s:
             doc_id = s.scalar(select(Document.id).where(Document.title == f"崩溃测试{iteration}"))
             assert doc_id is not None
-            documents.issue_document(s, SYSTEM, doc_id, None, db.files_dir)
+            documents.issue_document(
+                s, SYSTEM, doc_id, None, db.files_dir, renderer=render_document_bytes
+            )
     db.dispose()
     print("DONE", flush=True)
 

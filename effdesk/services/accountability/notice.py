@@ -152,12 +152,19 @@ def issue_notice(
     rect_id: int,
     files_dir: Path,
     expected_document_version: int | None = None,
+    *,
+    renderer: docs.Renderer,
 ) -> Document:
     """Issue the rectification's notice draft (number, PDF, lock) through the documents
-    service."""
+    service; ``renderer`` as for :func:`effdesk.services.documents.issue_document`."""
     r = get_or_404(session.get(Rectification, rect_id), "该整改记录")
     if r.notice_document_id is None:
         raise TransitionNotAllowed("该整改还没有通知书草稿。")
     return docs.issue_document(
-        session, actor, r.notice_document_id, expected_document_version, files_dir
+        session,
+        actor,
+        r.notice_document_id,
+        expected_document_version,
+        files_dir,
+        renderer=renderer,
     )
