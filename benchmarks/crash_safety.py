@@ -408,7 +408,7 @@ def _check_restore(url: str, template: RestoreOffice, tally: Tally) -> bool | st
     from sqlalchemy import select
 
     from effdesk import audit
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
     from effdesk.db.models import AuditEntry
     from effdesk.db.restore_journal import journal_path
     from effdesk.evidence.store import EvidenceStore

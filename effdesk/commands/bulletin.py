@@ -19,7 +19,7 @@ from effdesk.enums import DocumentType
 from effdesk.errors import ValidationError
 
 if TYPE_CHECKING:
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
 
 
 def register_render(render_sub: Any) -> None:

@@ -19,7 +19,7 @@ from effdesk.errors import EffDeskError
 from effdesk.reports.fonts import ENV_NO_SYSTEM_FONTS
 
 if TYPE_CHECKING:
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
 
 FORM_HELP = (
     "表单：registration 受理登记表、instruction 呈批单、assignment 交办单、"

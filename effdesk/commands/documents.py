@@ -23,7 +23,7 @@ from effdesk.errors import EffDeskError, ValidationError
 from effdesk.reports.fonts import ENV_NO_SYSTEM_FONTS
 
 if TYPE_CHECKING:
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
 
 
 def register_render(render_sub: Any) -> None:

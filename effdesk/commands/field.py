@@ -22,7 +22,7 @@ from effdesk.auth import SYSTEM
 from effdesk.reports.fonts import ENV_NO_SYSTEM_FONTS
 
 if TYPE_CHECKING:
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
 
 
 def register(sub: Any) -> None:

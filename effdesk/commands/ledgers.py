@@ -18,7 +18,7 @@ from effdesk.auth import SYSTEM
 from effdesk.errors import EffDeskError
 
 if TYPE_CHECKING:
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
 
 
 def register(sub: Any) -> None:

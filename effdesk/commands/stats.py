@@ -17,7 +17,7 @@ from effdesk.auth import SYSTEM
 from effdesk.errors import EffDeskError
 
 if TYPE_CHECKING:
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
     from effdesk.services.statistics import Counts, StatsReport, StatsRow
 
 BY_CHOICES = ("unit", "category", "channel", "month", "handler")
