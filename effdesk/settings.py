@@ -148,6 +148,10 @@ BACKUP_KEEP = _declare("backup.keep", 14, int)
 BACKUP_KEY_FILE = _declare("backup.key_file", "", _text_or_empty)
 # The random id that names this database's backup key; None until the first backup.
 DATABASE_ID = _declare("security.database_id", None, _optional_text)
+# --- the ledger import's remembered column mappings, by header signature.
+LEDGER_IMPORT_MAPPINGS: SettingKey[dict[str, Any]] = _declare(
+    "ledger_import.mappings", {}, _mapping
+)
 MAX_FAILED_LOGINS = _declare("security.max_failed_logins", 5, int)
 LOCKOUT_MINUTES = _declare("security.lockout_minutes", 15, int)
 
@@ -181,6 +185,12 @@ def get(session: Session, key: SettingKey[Any] | str) -> Any:
     if isinstance(key, str):
         return row.value
     return setting.convert(row.value)
+
+
+def stored(session: Session, key: SettingKey[Any] | str) -> Any:
+    """The value the office saved, as stored (JSON), or None where it never saved one."""
+    row = _stored(session, key.key if isinstance(key, SettingKey) else _declared(key).key)
+    return None if row is None else row.value
 
 
 def get_all(session: Session) -> dict[str, Any]:

@@ -546,7 +546,7 @@ def render_inspection_report(
 ) -> ReportInfo:
     """Write the campaign's inspection report to ``out`` (atomically)."""
     data = report_data(session, actor, campaign_id, include_dismissed=include_dismissed)
-    office = str(settings.get(session, "office.name"))
+    office = settings.get(session, settings.OFFICE_NAME)
     pdf, info = build_pdf(data, store, fonts=fonts, office=office, progress=progress)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -275,8 +275,8 @@ def bulletin_data(
     return BulletinData(
         month=month,
         month_label=period_label(month),
-        office_name=str(settings.get(session, "office.name")),
-        office_short=str(settings.get(session, "office.short_name")),
+        office_name=settings.get(session, settings.OFFICE_NAME),
+        office_short=settings.get(session, settings.OFFICE_SHORT_NAME),
         figures=bulletin_figures(session, actor, month),
         by_category=tuple(by_category),
         by_unit=tuple(by_unit),

@@ -397,7 +397,7 @@ def _rectification_deadline(
             latest = d
     if latest is not None and latest >= today:
         return latest
-    days = int(settings.get(session, "deadline.rectification_days"))
+    days = settings.get(session, settings.RECTIFICATION_DAYS)
     return compute_deadline(load_calendar(session), today, days).due
 
 
@@ -460,8 +460,8 @@ class Composition:
 
 
 def _office(session: Session) -> tuple[str, str]:
-    name = str(settings.get(session, "office.name"))
-    short = str(settings.get(session, "office.short_name")) or name
+    name = settings.get(session, settings.OFFICE_NAME)
+    short = settings.get(session, settings.OFFICE_SHORT_NAME) or name
     return name, short
 
 

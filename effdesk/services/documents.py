@@ -949,7 +949,7 @@ def issue_document(
     if doc.print_date is None:
         doc.print_date = doc.doc_date
     if not doc.printing_office:
-        doc.printing_office = str(settings.get(session, "office.name"))
+        doc.printing_office = settings.get(session, settings.OFFICE_NAME)
     year = doc.doc_date.year
     prefix = prefix_for(session, doc.doc_type)
     # Taken as late as possible: from here until commit, other issuers of this series wait.

@@ -279,7 +279,7 @@ def attach_files(
     if original_names is not None and len(original_names) != len(paths):
         raise ValueError("original_names must match paths")
     names = list(original_names) if original_names is not None else [p.name for p in paths]
-    max_bytes = int(float(settings.get(session, "evidence.max_file_mb")) * 1024 * 1024)
+    max_bytes = int(settings.get(session, settings.EVIDENCE_MAX_FILE_MB) * 1024 * 1024)
 
     n_workers = max(1, workers or MAX_WORKERS)
     results: list[_Prepared | FileProblem | None] = [None] * len(paths)
@@ -481,7 +481,7 @@ def _load_owner(session: Session, owner: AttachmentOwner) -> Any:
 
 
 def gps_outlier_m(session: Session) -> float:
-    return float(settings.get(session, "evidence.gps_outlier_m"))
+    return settings.get(session, settings.EVIDENCE_GPS_OUTLIER_M)
 
 
 EARTH_RADIUS_M = 6_371_008.8

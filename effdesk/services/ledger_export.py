@@ -86,7 +86,7 @@ def _period(start: date, end: date) -> str:
 
 
 def _office(session: Session) -> str:
-    return str(settings.get(session, "office.name"))
+    return settings.get(session, settings.OFFICE_NAME)
 
 
 def build_ledger(

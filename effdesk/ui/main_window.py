@@ -463,7 +463,7 @@ class MainWindow(QMainWindow):
     def _title(self) -> str:
         try:
             with self.ctx.session() as s:
-                office = str(office_settings.get(s, "office.name"))
+                office = office_settings.get(s, office_settings.OFFICE_NAME)
         except EffDeskError:
             office = ""
         return f"{effdesk.APP_TITLE} — {office}" if office else effdesk.APP_TITLE

@@ -251,7 +251,7 @@ def measure_settings(session: Session) -> MeasureSettings:
     return MeasureSettings(
         enabled=[m for m, _label in measure_type_choices(session)],
         labels={m: str(labels[m.value]) for m in MeasureType if labels.get(m.value)},
-        warning_window=str(settings.get(session, "accountability.warning_window")),
+        warning_window=settings.get(session, settings.WARNING_WINDOW),
     )
 
 
@@ -477,7 +477,7 @@ def _with_warning_ordinals(session: Session, rows: list[MeasureRow]) -> list[Mea
     ):
         if pid is not None:
             history.setdefault(pid, []).append((day, mid))
-    rolling = str(settings.get(session, "accountability.warning_window")) == "rolling"
+    rolling = settings.get(session, settings.WARNING_WINDOW) == "rolling"
     ordinals: dict[int, int] = {}
     for r in wanted:
         assert r.person_id is not None
@@ -545,7 +545,7 @@ def warning_count(
 ) -> WarningCount:
     """The person's 效能告诫 in force in the year ending ``on``: the calendar year of ``on``
     or the 365 days up to it (setting ``accountability.warning_window``)."""
-    mode = str(settings.get(session, "accountability.warning_window"))
+    mode = settings.get(session, settings.WARNING_WINDOW)
     if mode == "rolling":
         start, label = on - timedelta(days=364), "近一年"
     else:
@@ -889,7 +889,7 @@ def void_measure(
 
 
 def _office_body(session: Session) -> str:
-    return str(settings.get(session, "office.name"))
+    return settings.get(session, settings.OFFICE_NAME)
 
 
 def prefill_from_complaint(

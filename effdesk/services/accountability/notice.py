@@ -49,8 +49,8 @@ def compose_notice(
     r = get_or_404(session.get(Rectification, rect_id), "该整改记录")
     unit = session.get(Unit, r.unit_id)
     assert unit is not None
-    office = str(settings.get(session, "office.name"))
-    short = str(settings.get(session, "office.short_name")) or office
+    office = settings.get(session, settings.OFFICE_NAME)
+    short = settings.get(session, settings.OFFICE_SHORT_NAME) or office
     supervision = r.notice_kind is RectificationNoticeKind.SUPERVISION
     late = bool(r.checks) and not r.checks[-1].passed
     if supervision:

@@ -319,7 +319,7 @@ def preview_deadline(session: Session, start: date, days: int) -> Deadline:
 
 
 def default_deadline_days(session: Session) -> int:
-    return int(settings.get(session, "deadline.rectification_days"))
+    return settings.get(session, settings.RECTIFICATION_DAYS)
 
 
 def create_rectification(session: Session, actor: Actor, data: RectificationInput) -> Rectification:
@@ -776,7 +776,7 @@ def list_rectifications(
     require(actor, Permission.VIEW_ACCOUNTABILITY)
     today = today or now().date()
     calendar = load_calendar(session)
-    near_days = int(settings.get(session, "deadline.near_days"))
+    near_days = settings.get(session, settings.NEAR_DAYS)
     near_before = near_limit(calendar, today, near_days)
     stmt = _select().where(*_conditions(filt, today, near_before))
     total = session.scalar(
@@ -826,7 +826,7 @@ def get_rectification(
     assert r is not None
     rect: Rectification = r[0]
     calendar = load_calendar(session)
-    row = _row(r, today, calendar, int(settings.get(session, "deadline.near_days")))
+    row = _row(r, today, calendar, settings.get(session, settings.NEAR_DAYS))
     names = _names(
         session,
         {rep.recorded_by_id for rep in rect.reports} | {c.checked_by_id for c in rect.checks},

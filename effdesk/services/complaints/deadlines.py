@@ -73,11 +73,11 @@ def load_policy(session: Session) -> DeadlinePolicy:
     conclusion = settings.get(session, "deadline.conclusion_days")
     defaults = settings.DEFAULTS["deadline.conclusion_days"]
     return DeadlinePolicy(
-        acceptance_days=int(settings.get(session, "deadline.acceptance_days")),
+        acceptance_days=settings.get(session, settings.ACCEPTANCE_DAYS),
         conclusion_days={c: int(conclusion.get(c.value, defaults[c.value])) for c in Complexity},
-        extension_max_days=int(settings.get(session, "deadline.extension_max_days")),
-        reply_days=int(settings.get(session, "deadline.reply_days")),
-        near_days=int(settings.get(session, "deadline.near_days")),
+        extension_max_days=settings.get(session, settings.EXTENSION_MAX_DAYS),
+        reply_days=settings.get(session, settings.REPLY_DAYS),
+        near_days=settings.get(session, settings.NEAR_DAYS),
     )
 
 

@@ -220,7 +220,7 @@ def register_complaint(
     _require_valid(session, data, at)
     assert data.received_at is not None and data.channel is not None  # checked above
     received_at = data.received_at.replace(microsecond=0)
-    prefix = str(settings.get(session, "complaint.number_prefix"))
+    prefix = settings.get(session, settings.COMPLAINT_NUMBER_PREFIX)
     step.set("received_at", received_at)
     step.set("received_date", received_at.date())
     step.set("channel", data.channel)

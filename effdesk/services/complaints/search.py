@@ -276,7 +276,7 @@ def _order(sort: ComplaintSort) -> list[Any]:
 def _context(session: Session, today: date | None) -> tuple[date, WorkCalendar, date]:
     today = today or now().date()
     calendar = load_calendar(session)
-    near_days = int(settings.get(session, "deadline.near_days"))
+    near_days = settings.get(session, settings.NEAR_DAYS)
     return today, calendar, near_limit(calendar, today, near_days)
 
 

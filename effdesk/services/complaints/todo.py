@@ -38,7 +38,7 @@ def todo_for(
     require(actor, Permission.VIEW_COMPLAINTS)
     today = today or now().date()
     calendar = load_calendar(session)
-    near_days = int(settings.get(session, "deadline.near_days"))
+    near_days = settings.get(session, settings.NEAR_DAYS)
     near_before = near_limit(calendar, today, near_days)
     # One entry per case, in its most urgent group; its line says everything that is due
     # (a late case waiting to be routed is listed once, as late, and says both).

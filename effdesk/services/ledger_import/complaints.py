@@ -272,7 +272,7 @@ def _category_finder(session: Session) -> tuple[dict[str, int], list[tuple[str, 
 def convert_rows(session: Session, plan: ImportPlan, sheet: SheetPlan, today: date) -> None:
     """Check and convert every row of ``sheet`` into ComplaintRecords, adding problems."""
     exact, parts, other = _category_finder(session)
-    prefix = str(settings.get(session, "complaint.number_prefix"))
+    prefix = settings.get(session, settings.COMPLAINT_NUMBER_PREFIX)
     seen: dict[str, int] = plan.extra.setdefault("numbers_seen", {})
     for row in sheet.rows:
         problems: list[RowProblem] = []
@@ -533,7 +533,7 @@ def write_complaints(
     policy = load_policy(session)
     deadlines = _Deadlines(load_calendar(session))
     categories = {c.id: c for c in session.scalars(select(ProblemCategory))}
-    prefix = str(settings.get(session, "complaint.number_prefix"))
+    prefix = settings.get(session, settings.COMPLAINT_NUMBER_PREFIX)
     at = now()
     records: list[ComplaintRecord] = [r for s in plan.sheets for r in s.records]
     total = len(records)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.db.models import Setting
 from effdesk.enums import AuditAction, LabeledEnum
@@ -31,7 +31,7 @@ from effdesk.services.ledger_import.layout import (
 from effdesk.services.ledger_import.reader import Cell
 from effdesk.services.ledger_import.values import text_of
 
-MAPPINGS_SETTING = "ledger_import.mappings"
+MAPPINGS_SETTING = settings.LEDGER_IMPORT_MAPPINGS.key
 PREVIEW_ROWS = 8
 
 # progress(done, total, text) -> None; raise to cancel
@@ -221,8 +221,7 @@ def iter_progress(
 
 
 def remembered_mappings(session: Session) -> dict[str, dict[str, str | None]]:
-    row = session.scalar(select(Setting).where(Setting.key == MAPPINGS_SETTING))
-    value = row.value if row is not None else {}
+    value = settings.stored(session, settings.LEDGER_IMPORT_MAPPINGS)
     return value if isinstance(value, dict) else {}
 
 

@@ -386,7 +386,7 @@ class DocumentsPage(QWidget):
             from effdesk import settings
             from effdesk.services import setup
 
-            office = str(settings.get(session, "office.name"))
+            office = settings.get(session, settings.OFFICE_NAME)
             printing = setup.printing_office(session)
             doc = docs.create_draft(
                 session,

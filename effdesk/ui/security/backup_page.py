@@ -131,7 +131,7 @@ class BackupPage(QWidget):
 
     def refresh(self) -> None:
         with self.ctx.session() as s:
-            keep = int(settings.get(s, "backup.keep"))
+            keep = settings.get(s, settings.BACKUP_KEEP)
         if self.ctx.db.backend != "sqlite":
             where = "（PostgreSQL 数据库的备份尚未支持，将在下一版本提供。）"
         elif self.key_file is not None:
@@ -228,7 +228,7 @@ class BackupPage(QWidget):
 
     def _show_key(self, key: bytes, database_id: str, *, new: bool) -> RecoveryKeyDialog:
         with self.ctx.session() as s:
-            office = str(settings.get(s, "office.name"))
+            office = settings.get(s, settings.OFFICE_NAME)
         dialog = RecoveryKeyDialog(key, database_id, office, self, new=new)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.key_dialog = dialog

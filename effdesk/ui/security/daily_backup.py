@@ -37,7 +37,7 @@ def start_daily_backup(ctx: AppContext, parent: QWidget | None) -> None:
         if result.new_recovery_key and is_admin:
             choice = backup.backup_key(db, create=False)
             with ctx.session() as s:
-                office = str(settings.get(s, "office.name"))
+                office = settings.get(s, settings.OFFICE_NAME)
             dialog = RecoveryKeyDialog(choice.key, choice.database_id, office, parent, new=True)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.open()

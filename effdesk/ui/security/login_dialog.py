@@ -44,7 +44,7 @@ class LoginDialog(QDialog):
         self.setWindowTitle(f"登录 — {APP_TITLE}")
         with db.session() as s:
             self.first_run_password = users.bootstrap_admin(s)
-            office = str(settings.get(s, "office.name"))
+            office = settings.get(s, settings.OFFICE_NAME)
 
         layout = QVBoxLayout(self)
         title = QLabel(f"<b>{APP_TITLE}</b><br>{office}")

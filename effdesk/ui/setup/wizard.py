@@ -719,4 +719,4 @@ def office_configured(db: Database) -> bool:
 
 def office_name(db: Database) -> str:
     with db.session() as s:
-        return str(settings.get(s, "office.name"))
+        return settings.get(s, settings.OFFICE_NAME)

@@ -321,7 +321,7 @@ class StatisticsPage(QWidget):
                 return
             path = Path(name) if name.lower().endswith(".xlsx") else Path(name + ".xlsx")
             with self.ctx.session() as s:
-                office = str(office_settings.get(s, "office.name"))
+                office = office_settings.get(s, office_settings.OFFICE_NAME)
 
             def work(progress: Progress) -> Any:
                 return export(
