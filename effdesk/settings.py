@@ -207,9 +207,21 @@ def put(session: Session, actor: Actor, key: SettingKey[Any] | str, value: Any) 
     store(session, actor, key, value)
 
 
-def store(session: Session, actor: Actor, key: SettingKey[Any] | str, value: Any) -> None:
+def store(
+    session: Session,
+    actor: Actor,
+    key: SettingKey[Any] | str,
+    value: Any,
+    *,
+    summary: str | None = None,
+    audited: tuple[Any, Any] | None = None,
+) -> None:
     """Write a setting and audit it, for a caller that checked its own permission (the
-    assessment rules need 修改扣分规则, not 修改系统设置)."""
+    assessment rules need 修改扣分规则, not 修改系统设置).
+
+    ``summary`` and ``audited`` (before, after) replace what the audit entry says by default
+    ("修改设置 key" with the old and new values), for a value too large to be worth logging.
+    """
     # Not checked against KEYS: a campaign package from another EffDesk version may carry a
     # setting this one does not declare, and keeping it is what the office would expect.
     name = key.key if isinstance(key, SettingKey) else key
@@ -227,9 +239,8 @@ def store(session: Session, actor: Actor, key: SettingKey[Any] | str, value: Any
         AuditAction.SETTINGS,
         "setting",
         row.uuid,
-        f"修改设置 {name}",
-        {"value": before},
-        {"value": value},
+        summary or f"修改设置 {name}",
+        *(audited or ({"value": before}, {"value": value})),
     )
 
 
