@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         from effdesk.db.engine import open_database
         from effdesk.demo.generator import build_demo
         from effdesk.enums import RectificationNoticeKind
+        from effdesk.reports.documents import render_document_bytes
         from effdesk.services import directory, documents, users
         from effdesk.services.accountability import notice
         from effdesk.services.accountability import rectification as rs
@@ -235,7 +236,9 @@ def main(argv: list[str] | None = None) -> int:
                     ),
                 )
                 doc = notice.create_notice_draft(s, actor, rect.id, rect.version, base.DEMO_TODAY)
-                notice.issue_notice(s, actor, rect.id, db.files_dir, doc.version)
+                notice.issue_notice(
+                    s, actor, rect.id, db.files_dir, doc.version, renderer=render_document_bytes
+                )
                 pdf = documents.stored_pdf(s, actor, doc.id, db.files_dir).path
             stem = args.out / "accountability-notice-p1"
             subprocess.run(
