@@ -66,7 +66,8 @@ def _optional_float(value: Any) -> float | None:
 
 
 def _text_map(value: Any) -> dict[str, str]:
-    return {str(k): str(v) for k, v in dict(value or {}).items()}
+    # An entry saved empty (None) is no entry: its reader falls back as for a missing one.
+    return {str(k): str(v) for k, v in dict(value or {}).items() if v is not None}
 
 
 def _int_map(value: Any) -> dict[str, int]:

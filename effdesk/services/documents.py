@@ -94,10 +94,10 @@ def series_key(doc_type: DocumentType) -> str:
 
 def prefix_for(session: Session, doc_type: DocumentType) -> str:
     """The number prefix of a document type from the setting ``document.prefixes``."""
-    prefixes = settings.get(session, "document.prefixes") or {}
+    prefixes = settings.get(session, settings.DOCUMENT_PREFIXES)
     prefix = str(prefixes.get(doc_type.value) or "").strip()
     if not prefix:
-        prefix = str(settings.DEFAULTS["document.prefixes"].get(doc_type.value, "")).strip()
+        prefix = settings.DOCUMENT_PREFIXES.default.get(doc_type.value, "").strip()
     if not prefix or re.search(r"\s|〔|〕", prefix):
         raise ValidationError(
             "prefix",

@@ -99,7 +99,7 @@ class SetupResult:
 
 def needs_setup(session: Session) -> bool:
     """True on a database no office has set up yet: no users and no saved office name."""
-    return not users.has_users(session) and not settings.stored(session, "office.name")
+    return not users.has_users(session) and not settings.stored(session, settings.OFFICE_NAME)
 
 
 def current(session: Session) -> SetupData:
@@ -116,7 +116,7 @@ def current(session: Session) -> SetupData:
         "deadline.near_days": int(values["deadline.near_days"]),
         "deadline.rectification_days": int(values["deadline.rectification_days"]),
     }
-    configured = settings.stored(session, "office.name") is not None
+    configured = settings.stored(session, settings.OFFICE_NAME) is not None
 
     def text(key: str) -> str:
         # A first start shows empty fields, not the "××县" placeholders.
@@ -141,7 +141,7 @@ def current(session: Session) -> SetupData:
 def printing_office(session: Session) -> str:
     """印发机关 for a new document's colophon: the wizard's choice, else the office name."""
     return str(
-        settings.stored(session, PRINTING_OFFICE_KEY) or settings.get(session, "office.name")
+        settings.stored(session, PRINTING_OFFICE_KEY) or settings.get(session, settings.OFFICE_NAME)
     )
 
 

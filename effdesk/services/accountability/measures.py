@@ -223,8 +223,8 @@ def measure_type_choices(session: Session) -> list[tuple[MeasureType, str]]:
     """The measure types the office offers, in its order, with its labels (settings
     ``accountability.measure_types`` / ``accountability.measure_labels``; default: all, lightest
     first, with the enum's labels)."""
-    codes = settings.get(session, "accountability.measure_types") or []
-    labels = settings.get(session, "accountability.measure_labels") or {}
+    codes = settings.get(session, settings.MEASURE_TYPES)
+    labels = settings.get(session, settings.MEASURE_LABELS)
     out: list[tuple[MeasureType, str]] = []
     for code in codes:
         m = _BY_CODE.get(str(code))
@@ -247,7 +247,7 @@ class MeasureSettings:
 
 
 def measure_settings(session: Session) -> MeasureSettings:
-    labels = settings.get(session, "accountability.measure_labels") or {}
+    labels = settings.get(session, settings.MEASURE_LABELS)
     return MeasureSettings(
         enabled=[m for m, _label in measure_type_choices(session)],
         labels={m: str(labels[m.value]) for m in MeasureType if labels.get(m.value)},
@@ -268,22 +268,22 @@ def save_measure_settings(session: Session, actor: Actor, value: MeasureSettings
         problems.append(FieldProblem("warning_window", "效能告诫次数的统计期间无效。"))
     if problems:
         raise ValidationErrors(problems)
-    settings.put(session, actor, "accountability.measure_types", [m.value for m in value.enabled])
+    settings.put(session, actor, settings.MEASURE_TYPES, [m.value for m in value.enabled])
     settings.put(
         session,
         actor,
-        "accountability.measure_labels",
+        settings.MEASURE_LABELS,
         {
             m.value: label.strip()
             for m, label in value.labels.items()
             if label.strip() and label.strip() != m.label
         },
     )
-    settings.put(session, actor, "accountability.warning_window", value.warning_window)
+    settings.put(session, actor, settings.WARNING_WINDOW, value.warning_window)
 
 
 def measure_label(session: Session, measure: MeasureType) -> str:
-    labels = settings.get(session, "accountability.measure_labels") or {}
+    labels = settings.get(session, settings.MEASURE_LABELS)
     return str(labels.get(measure.value) or measure.label)
 
 
@@ -449,7 +449,7 @@ def list_measures(
     rows = session.execute(
         stmt.order_by(m.decided_date.desc(), m.id.desc()).offset(offset).limit(limit)
     ).all()
-    labels = settings.get(session, "accountability.measure_labels") or {}
+    labels = settings.get(session, settings.MEASURE_LABELS)
     out = [_to_row(r, labels) for r in rows]
     return Page(_with_warning_ordinals(session, out), int(total or 0), offset)
 
@@ -496,7 +496,7 @@ def get_measure(session: Session, actor: Actor, measure_id: int) -> MeasureRow:
     if r is None:
         get_or_404(None, "该问责记录")
     assert r is not None
-    labels = settings.get(session, "accountability.measure_labels") or {}
+    labels = settings.get(session, settings.MEASURE_LABELS)
     return _with_warning_ordinals(session, [_to_row(r, labels)])[0]
 
 

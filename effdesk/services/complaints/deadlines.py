@@ -70,8 +70,9 @@ class DeadlinePolicy:
 
 
 def load_policy(session: Session) -> DeadlinePolicy:
-    conclusion = settings.get(session, "deadline.conclusion_days")
-    defaults = settings.DEFAULTS["deadline.conclusion_days"]
+    # As stored: a value is read (as int) only for the complexities there are.
+    conclusion = settings.get(session, settings.CONCLUSION_DAYS.key)
+    defaults = settings.CONCLUSION_DAYS.default
     return DeadlinePolicy(
         acceptance_days=settings.get(session, settings.ACCEPTANCE_DAYS),
         conclusion_days={c: int(conclusion.get(c.value, defaults[c.value])) for c in Complexity},
