@@ -44,7 +44,7 @@ from effdesk.db.engine import Database
 from effdesk.db.models import Attachment
 from effdesk.enums import MeasureType, UnitKind
 from effdesk.reports import fonts as fonts_module
-from effdesk.reports.documents import build_spec, render_document
+from effdesk.reports.documents import build_spec, render_document, render_document_bytes
 from effdesk.reports.fonts import FontSet
 from effdesk.services import composition, inspections
 from effdesk.services import documents as docs
@@ -260,7 +260,9 @@ def main() -> int:
         # (after a preview, so the photos' print previews are cached).
         t0, c0 = time.perf_counter(), time.process_time()
         with db.session() as s:
-            issued = docs.issue_document(s, SYSTEM, doc_id, None, db.files_dir)
+            issued = docs.issue_document(
+                s, SYSTEM, doc_id, None, db.files_dir, renderer=render_document_bytes
+            )
             number = issued.number
             pdf_path = docs.stored_pdf(s, SYSTEM, doc_id, db.files_dir).path
         issue_s, issue_cpu = time.perf_counter() - t0, time.process_time() - c0

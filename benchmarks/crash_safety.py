@@ -103,11 +103,14 @@ def _child(op: str, url: str, iteration: int, dest: str) -> None:
         from sqlalchemy import select
 
         from effdesk.db.models import Document
+        from effdesk.reports.documents import render_document_bytes
 
         with db.session() as s:
             doc_id = s.scalar(select(Document.id).where(Document.title == f"崩溃测试{iteration}"))
             assert doc_id is not None
-            documents.issue_document(s, SYSTEM, doc_id, None, db.files_dir)
+            documents.issue_document(
+                s, SYSTEM, doc_id, None, db.files_dir, renderer=render_document_bytes
+            )
     db.dispose()
     print("DONE", flush=True)
 
@@ -339,8 +342,8 @@ def _setup_restore(work: Path, url: str, key: bytes) -> RestoreOffice:
     from effdesk.db.models import StoredFile
     from effdesk.enums import AssessmentCategory, MediaKind, UnitKind
     from effdesk.security import backup
+    from effdesk.security.housekeeping import gc_orphans
     from effdesk.services import directory
-    from effdesk.services.evidence import gc_orphans
 
     folder = work / "restore-template"
     folder.mkdir()
@@ -403,7 +406,7 @@ def _check_restore(url: str, template: RestoreOffice, tally: Tally) -> bool | st
     from sqlalchemy import select
 
     from effdesk import audit
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
     from effdesk.db.models import AuditEntry
     from effdesk.db.restore_journal import journal_path
     from effdesk.services.evidence import verify_files

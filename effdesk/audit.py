@@ -276,3 +276,23 @@ def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
         v = getattr(obj, f)
         out[f] = v.value if hasattr(v, "value") and not isinstance(v, (int, float)) else v
     return out
+
+
+# --------------------------------------------------------------------------- reading back
+
+
+def parse_time(raw: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(raw))
+    except ValueError:
+        return None
+
+
+def decode_json(raw: Any) -> Any:
+    # Read as text and decode here: a row edited by hand into invalid JSON still displays.
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except (TypeError, ValueError):
+        return str(raw)

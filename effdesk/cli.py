@@ -15,47 +15,15 @@ import logging
 import pkgutil
 import sys
 import traceback
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 from effdesk import commands
+from effdesk.commands import CommandContext, Handler
 from effdesk.errors import EffDeskError
 from effdesk.paths import log_dir
 
-if TYPE_CHECKING:
-    from effdesk.db.engine import Database
-
-Handler = Callable[[argparse.Namespace, "CommandContext"], int]
-
 EXIT_USER_ERROR = 2
 EXIT_BUG = 1
-
-
-@dataclass
-class CommandContext:
-    """What a subcommand needs: the chosen database, opened lazily and once."""
-
-    db_url: str | None = None
-    _db: Database | None = field(default=None, repr=False)
-
-    def database(self, *, create: bool = False) -> Database:
-        """The database named by ``--db`` (or the default one). A missing or empty file is
-        refused with its path unless ``create`` (only commands that set up a database pass
-        it). Leftovers of killed work are removed first."""
-        if self._db is None:
-            from effdesk.db.engine import open_database
-
-            self._db = open_database(self.db_url, create=create)
-            from effdesk.security.housekeeping import tidy
-
-            tidy(self._db)
-        return self._db
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.dispose()
-            self._db = None
 
 
 class _Parser(argparse.ArgumentParser):

@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         "effdesk-shots-acc-", args.out, seed=args.seed, complaints=args.complaints
     ) as office:
         from effdesk.enums import RectificationNoticeKind
+        from effdesk.reports.documents import render_document_bytes
         from effdesk.services import directory, documents
         from effdesk.services.accountability import notice
         from effdesk.services.accountability import rectification as rs
@@ -184,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
                 ),
             )
             doc = notice.create_notice_draft(s, actor, rect.id, rect.version, office.today)
-            notice.issue_notice(s, actor, rect.id, db.files_dir, doc.version)
+            notice.issue_notice(
+                s, actor, rect.id, db.files_dir, doc.version, renderer=render_document_bytes
+            )
             pdf = documents.stored_pdf(s, actor, doc.id, db.files_dir).path
         office.pdf_page(pdf, 1, "accountability-notice-p1")
     return 0

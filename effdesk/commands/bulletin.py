@@ -19,7 +19,7 @@ from effdesk.commands.documents import print_fonts, write_pdf
 from effdesk.enums import DocumentType
 
 if TYPE_CHECKING:
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
 
 
 def register_render(render_sub: Any) -> None:

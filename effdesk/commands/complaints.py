@@ -18,7 +18,7 @@ from effdesk.commands.common import apply_font_option, font_option, optional_dat
 from effdesk.errors import EffDeskError
 
 if TYPE_CHECKING:
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
 
 FORM_HELP = (
     "表单：registration 受理登记表、instruction 呈批单、assignment 交办单、"

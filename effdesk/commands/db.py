@@ -16,7 +16,7 @@ from effdesk.db.engine import (
 from effdesk.errors import DatabaseTooNew
 
 if TYPE_CHECKING:
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
 
 
 def register(sub: Any) -> None:

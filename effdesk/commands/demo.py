@@ -29,7 +29,7 @@ from effdesk.demo.generator import (
 from effdesk.paths import default_db_url, evidence_dir_for
 
 if TYPE_CHECKING:
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
 
 
 def register(sub: Any) -> None:

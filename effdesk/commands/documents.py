@@ -23,7 +23,7 @@ from effdesk.enums import DocumentState
 from effdesk.errors import EffDeskError
 
 if TYPE_CHECKING:
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
 
 
 def register_render(render_sub: Any) -> None:

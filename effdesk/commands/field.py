@@ -21,7 +21,7 @@ from effdesk.auth import SYSTEM
 from effdesk.commands.common import apply_font_option, font_option
 
 if TYPE_CHECKING:
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
 
 
 def register(sub: Any) -> None:

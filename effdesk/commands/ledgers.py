@@ -18,7 +18,7 @@ from effdesk.commands.common import iso_date
 from effdesk.errors import EffDeskError
 
 if TYPE_CHECKING:
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
 
 
 def register(sub: Any) -> None:

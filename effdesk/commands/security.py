@@ -21,7 +21,7 @@ from effdesk.security import anchors, backup, keys
 from effdesk.services import users
 
 if TYPE_CHECKING:
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
 
 EXIT_PROBLEMS = 3
 _ROLE_CODES = {r.value: r for r in Role}

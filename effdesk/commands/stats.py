@@ -16,7 +16,7 @@ from effdesk.auth import SYSTEM
 from effdesk.commands.common import optional_date
 
 if TYPE_CHECKING:
-    from effdesk.cli import CommandContext
+    from effdesk.commands import CommandContext
     from effdesk.services.statistics import Counts, StatsReport, StatsRow
 
 BY_CHOICES = ("unit", "category", "channel", "month", "handler")

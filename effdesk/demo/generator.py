@@ -40,7 +40,7 @@ from effdesk.demo.directory import DEMO_PASSWORD, DEMO_USERS, DemoLogin, build_d
 from effdesk.demo.inspections import build_inspections
 from effdesk.enums import AuditAction, ComplaintState
 from effdesk.errors import EffDeskError
-from effdesk.services.calendar_admin import load_calendar
+from effdesk.office_calendar import load_calendar
 
 DEFAULT_SEED = 2026
 DEFAULT_COMPLAINTS = 500

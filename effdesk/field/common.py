@@ -8,32 +8,20 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.errors import EffDeskError
-from effdesk.evidence.media import DEFAULT_MAX_FILE_MB
 from effdesk.field.safezip import Limits
-from effdesk.services import settings
 
 ProgressFn = Callable[[int, int, str], None]
 CancelledFn = Callable[[], bool]
-
-DEFAULT_MAX_PACKAGE_MB = 4096
 
 
 class OperationCancelled(EffDeskError):
     def __init__(self, message: str = "已取消，未写入任何内容。") -> None:
         super().__init__(message)
-
-
-def setting_or(session: Session, key: str, default: Any) -> Any:
-    """A setting that may not be among the defaults of this EffDesk version."""
-    try:
-        return settings.get(session, key)
-    except KeyError:
-        return default
 
 
 def package_limits(session: Session) -> Limits:
@@ -42,11 +30,11 @@ def package_limits(session: Session) -> Limits:
     The per-entry limit is ``field.max_entry_mb`` when set, else the evidence file limit
     (``evidence.max_file_mb``): a package cannot carry a file the office would not accept.
     """
-    package_mb = float(setting_or(session, "field.max_package_mb", DEFAULT_MAX_PACKAGE_MB))
-    entry_mb = setting_or(session, "field.max_entry_mb", None)
+    package_mb = settings.get(session, settings.FIELD_MAX_PACKAGE_MB)
+    entry_mb = settings.get(session, settings.FIELD_MAX_ENTRY_MB)
     if entry_mb is None:
-        entry_mb = setting_or(session, "evidence.max_file_mb", DEFAULT_MAX_FILE_MB)
-    return Limits.from_mb(package_mb, float(entry_mb))
+        entry_mb = settings.get(session, settings.EVIDENCE_MAX_FILE_MB)
+    return Limits.from_mb(package_mb, entry_mb)
 
 
 def check_cancel(cancelled: CancelledFn | None, message: str = "已取消，未写入任何内容。") -> None:

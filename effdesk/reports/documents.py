@@ -8,24 +8,19 @@ number line empty, exactly where the number will be printed.
 from __future__ import annotations
 
 import io
-import os
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from reportlab.pdfbase.ttfonts import TTFError
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from effdesk.chinese_dates import cn_date
-from effdesk.db.models import Attachment, Document, Finding
+from effdesk import settings
+from effdesk.db.models import Document
 from effdesk.enums import DocumentState
-from effdesk.errors import EffDeskError
 from effdesk.evidence.media import DOCUMENT_PHOTO_PX
-from effdesk.evidence.store import EvidenceStore
 from effdesk.reports.fonts import FontRole, FontSet, default_fontset
 from effdesk.reports.gbt9704 import (
     Attachment as SpecAttachment,
@@ -36,7 +31,7 @@ from effdesk.reports.gbt9704 import (
     RenderInfo,
     render_official_document,
 )
-from effdesk.services import settings
+from effdesk.services.documents import document_photos
 
 PHOTOS_PER_PAGE = 2
 # Longest side of a photo's print preview. A 4:3 photo of a two-to-a-page attachment prints
@@ -64,83 +59,10 @@ def split_copy_to(text: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def _photo_caption(att: Attachment, finding: Finding | None, n: int) -> str:
-    parts = [f"图{n}"]
-    if finding is not None:
-        t = finding.observed_at
-        parts.append(finding.unit.name)
-        parts.append(f"{cn_date(t)}{t.hour}:{t.minute:02d}")
-        if finding.place.strip():
-            parts.append(finding.place.strip())
-    if att.caption.strip():
-        parts.append(att.caption.strip())
-    return " ".join(parts)
-
-
 def _photo_items(session: Session, files_dir: Path, ids: list[int]) -> list[AttachmentImage]:
-    """The photos of an attachment, as print-size previews from the evidence store's cache.
-
-    Decoding forty 12 MP originals is most of a circular's rendering time; the store keeps a
-    rebuildable, EXIF-oriented preview of ``PRINT_PX`` per photo (made on the first preview of
-    a draft, reused when it is issued). The originals are only read.
-    """
-    if not ids:
-        return []
-    rows = {
-        a.id: a
-        for a in session.scalars(
-            select(Attachment)
-            .options(
-                selectinload(Attachment.file),
-                selectinload(Attachment.finding).selectinload(Finding.unit),
-            )
-            .where(Attachment.id.in_(ids))
-        )
-    }
-    store = EvidenceStore(files_dir)
-    chosen: list[Attachment] = []
-    for att_id in ids:
-        att = rows.get(att_id)
-        if att is None:
-            raise EffDeskError(f"附件中的照片（编号{att_id}）已不存在，请在公文中重新选择照片。")
-        if att.complaint_id is not None:
-            raise EffDeskError(f"投诉件的附件「{att.original_name}」不能印入公文。")
-        path = store.path_of(att.file.sha256)
-        if not path.is_file():
-            raise EffDeskError(
-                f"照片「{att.original_name}」的原始文件在证据存储中缺失（{path}），请从备份恢复。"
-            )
-        chosen.append(att)
-
-    def preview(att: Attachment) -> Path:
-        try:
-            cached = store.thumbnail(att.file.sha256, PRINT_PX)
-        except (OSError, ValueError) as exc:
-            raise EffDeskError(f"照片「{att.original_name}」无法读取：{exc}") from exc
-        if cached is None:
-            raise EffDeskError(f"照片「{att.original_name}」无法读取，不是有效的图片文件。")
-        return cached
-
-    # Pillow releases the GIL while decoding: previews missing from the cache are made in
-    # parallel.
-    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
-        paths = list(pool.map(preview, chosen))
-    return [
-        AttachmentImage(path, _photo_caption(att, att.finding, n))
-        for n, (att, path) in enumerate(zip(chosen, paths, strict=True), start=1)
-    ]
-
-
-def prepare_photo_previews(session: Session, doc: Document, files_dir: Path) -> int:
-    """Make the print previews of a document's photos now (e.g. while the leader edits the
-    text), so its first preview and its issue do not wait for decoding; returns the count."""
-    ids = [
-        int(i)
-        for raw in doc.attachments_spec or []
-        if raw.get("kind") == "photos"
-        for i in raw.get("attachment_ids", [])
-    ]
-    return len(_photo_items(session, files_dir, ids))
+    """The photos of an attachment as the documents service hands them: print-size previews
+    with their captions."""
+    return [AttachmentImage(p.path, p.caption) for p in document_photos(session, files_dir, ids)]
 
 
 def build_spec(
@@ -169,7 +91,7 @@ def build_spec(
         title=doc.title,
         body=[p for p in doc.body.split("\n") if p.strip()],
         red_header=doc.red_header,
-        authority_mark=str(settings.get(session, "office.authority_mark")),
+        authority_mark=settings.get(session, settings.OFFICE_AUTHORITY_MARK),
         number=doc.number or "",
         main_recipients=doc.main_recipients,
         attachments=attachments,
@@ -251,5 +173,5 @@ def embedded_fonts(pdf: bytes, fonts: FontSet | None = None) -> list[str]:
 
 
 def render_document_bytes(session: Session, doc: Document, files_dir: Path) -> bytes:
-    """The renderer the documents service uses when issuing (number already set)."""
+    """The renderer to hand the documents service when issuing (number already set)."""
     return render_document(session, doc, files_dir).pdf

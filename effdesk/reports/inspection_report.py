@@ -40,12 +40,12 @@ from reportlab.platypus import (
 from reportlab.platypus import Image as RLImage
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.enums import EvidenceFlag, MediaKind, TargetStatus
 from effdesk.evidence.media import REPORT_PHOTO_PX
 from effdesk.evidence.store import EvidenceStore
 from effdesk.reports.fonts import FallbackLog, FontRole, FontSet, default_fontset
-from effdesk.services import settings
 from effdesk.services.inspections import CampaignReport, ReportEvidence, ReportFinding, report_data
 
 PAGE_W, PAGE_H = A4
@@ -546,7 +546,7 @@ def render_inspection_report(
 ) -> ReportInfo:
     """Write the campaign's inspection report to ``out`` (atomically)."""
     data = report_data(session, actor, campaign_id, include_dismissed=include_dismissed)
-    office = str(settings.get(session, "office.name"))
+    office = settings.get(session, settings.OFFICE_NAME)
     pdf, info = build_pdf(data, store, fonts=fonts, office=office, progress=progress)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

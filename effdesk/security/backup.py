@@ -74,7 +74,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db import presence, restore_journal
 from effdesk.db.base import now
@@ -85,7 +85,6 @@ from effdesk.errors import EffDeskError, PackageRejected
 from effdesk.paths import backup_dir, evidence_dir_for
 from effdesk.permissions import Permission, require
 from effdesk.security import anchors, keys
-from effdesk.services import settings
 
 MAGIC = b"EFFDBAK\x00"
 FORMAT_VERSION = 1

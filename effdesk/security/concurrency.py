@@ -7,14 +7,17 @@ between loading and saving). Wrap the save in :func:`translate_stale` and both b
 :class:`ConcurrentEditError` whose ``other_change`` describes the other person's change, taken
 from the audit trail::
 
-    with translate_stale(session, "单位「县财政局」", obj=unit, actor=actor):
+    with translate_stale(session, "单位「县财政局」", obj=unit, redact=redaction_for(actor)):
         unit.name = ...
         session.flush()
+
+What the other change may show is the caller's to say (``redact``: the services' identity
+masking for a user without the identity right); this module sits below the services.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,11 +26,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from effdesk.auth import Actor
+from effdesk.audit import decode_json, parse_time
 from effdesk.db.models import AuditEntry
 from effdesk.errors import ConcurrentEditError
-from effdesk.permissions import Permission, allowed
-from effdesk.services.audit_view import decode_json, mask_identity, parse_time
+
+# Hides from the before/after values of the other change what the user may not see.
+Redact = Callable[[Any], Any]
 
 
 def _fmt(value: Any) -> str:
@@ -39,9 +43,10 @@ def _fmt(value: Any) -> str:
 
 
 def describe_other_change(
-    bind: Engine | Connection, object_uuid: str, actor: Actor | None = None
+    bind: Engine | Connection, object_uuid: str, redact: Redact | None = None
 ) -> str:
-    """The newest audit entry of the object, in words: who, when, what changed."""
+    """The newest audit entry of the object, in words: who, when, what changed (its values
+    passed through ``redact`` first, when given)."""
     if not object_uuid:
         return ""
     stmt = (
@@ -65,8 +70,8 @@ def describe_other_change(
     if row is None:
         return ""
     before, after = decode_json(row.before), decode_json(row.after)
-    if actor is not None and not allowed(actor, Permission.VIEW_COMPLAINANT_IDENTITY):
-        before, after = mask_identity(before), mask_identity(after)
+    if redact is not None:
+        before, after = redact(before), redact(after)
     at = parse_time(row.at)
     when = f"{at:%Y-%m-%d %H:%M:%S}" if at else str(row.at)
     lines = [f"{row.username} 于 {when}：{row.summary}"]
@@ -92,7 +97,7 @@ def translate_stale(
     *,
     obj: Any = None,
     object_uuid: str = "",
-    actor: Actor | None = None,
+    redact: Redact | None = None,
 ) -> Iterator[None]:
     """Turn ``StaleDataError`` (and a bare ConcurrentEditError) into a ConcurrentEditError
     that names ``what`` and describes the other person's change from the audit trail."""
@@ -100,14 +105,14 @@ def translate_stale(
     try:
         yield
     except StaleDataError as exc:
-        other = describe_other_change(session.get_bind(), uuid, actor)
+        other = describe_other_change(session.get_bind(), uuid, redact)
         raise ConcurrentEditError(
             f"{what}刚被其他人修改并保存，您的修改未保存，以免覆盖对方的修改。"
             "请关闭后重新打开，核对后再修改。",
             other_change=other or "（未找到对方修改的记录）",
         ) from exc
     except ConcurrentEditError as exc:
-        other = describe_other_change(session.get_bind(), uuid, actor)
+        other = describe_other_change(session.get_bind(), uuid, redact)
         if other:
             raise ConcurrentEditError(exc.message, other_change=other) from exc
         raise

@@ -19,9 +19,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from effdesk.db.engine import Database, sqlite_file
+from effdesk.db.models import StoredFile
 from effdesk.db.presence import pid_alive
 from effdesk.db.restore_journal import journal_path
+from effdesk.evidence.store import EvidenceStore
 
 TEMP_DIR_NAME = ".effdesk-tmp"
 _PID_RE = re.compile(r"-(\d+)(?:\.[a-z]+)?$")
@@ -101,6 +106,25 @@ def _journal_staging(db_path: Path) -> str | None:
         return None
 
 
+def gc_orphans(session: Session, store: EvidenceStore, *, min_age_s: float = 3600.0) -> int:
+    """Delete blobs that no StoredFile row references; returns how many were deleted.
+
+    ``min_age_s`` spares blobs written (or re-used) recently: an ingest in progress on this or
+    another PC may not have committed the row that will reference them yet.
+    """
+    referenced = set(session.scalars(select(StoredFile.sha256)))
+    removed = 0
+    for sha in list(store.iter_blobs()):
+        if sha in referenced:
+            continue
+        if store.age_seconds(sha) < min_age_s:
+            continue
+        if store.remove(sha):
+            removed += 1
+    store.clean_temp(older_than_s=max(min_age_s, 0.0))
+    return removed
+
+
 def tidy(db: Database, *, at_start: bool = True, spare_since: float | None = None) -> Tidied:
     """Remove leftovers of interrupted work for ``db`` (never raises for a file it cannot
     remove: a read-only folder simply keeps them).
@@ -110,7 +134,6 @@ def tidy(db: Database, *, at_start: bool = True, spare_since: float | None = Non
     spared even when no other EffDesk has the database open (an ingest of this process may
     not have committed its rows yet)."""
     from effdesk.security.backup import clean_partials
-    from effdesk.services.evidence import gc_orphans
 
     result = Tidied()
     path = sqlite_file(db.url)

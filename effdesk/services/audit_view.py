@@ -8,7 +8,6 @@ sees those keys masked.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -17,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, Text, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from effdesk.audit import decode_json, parse_time
 from effdesk.auth import Actor
 from effdesk.db.models import AuditEntry
 from effdesk.enums import AuditAction, LabeledEnum
@@ -68,23 +68,6 @@ class AuditRow:
 _ACTIONS = {a.value: a for a in AuditAction}
 
 
-def parse_time(raw: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(raw))
-    except ValueError:
-        return None
-
-
-def decode_json(raw: Any) -> Any:
-    # Read as text and decode here: a row edited by hand into invalid JSON still displays.
-    if raw is None:
-        return None
-    try:
-        return json.loads(raw)
-    except (TypeError, ValueError):
-        return str(raw)
-
-
 def _conditions(f: AuditFilter) -> list[ColumnElement[bool]]:
     cond: list[ColumnElement[bool]] = []
     if f.date_from is not None:
@@ -117,6 +100,12 @@ def mask_identity(value: Any) -> Any:
     if isinstance(value, list):
         return [mask_identity(v) for v in value]
     return value
+
+
+def redaction_for(actor: Actor) -> Callable[[Any], Any] | None:
+    """What hides the complainant's identity from ``actor`` in an audit before/after value
+    (None: the actor may see it), for code below the services that shows audit values."""
+    return None if may_see_identity(actor) else mask_identity
 
 
 def list_entries(

@@ -28,6 +28,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.db.models import (
     AccountabilityMeasure,
@@ -45,7 +46,7 @@ from effdesk.enums import (
     Verification,
 )
 from effdesk.permissions import Permission, require
-from effdesk.services import assessment, settings, statistics
+from effdesk.services import assessment, statistics
 from effdesk.services.assessment import MonthResult, check_period, month_bounds, period_label
 from effdesk.services.complaints.privacy import identity_masker
 from effdesk.services.documents import (
@@ -274,8 +275,8 @@ def bulletin_data(
     return BulletinData(
         month=month,
         month_label=period_label(month),
-        office_name=str(settings.get(session, "office.name")),
-        office_short=str(settings.get(session, "office.short_name")),
+        office_name=settings.get(session, settings.OFFICE_NAME),
+        office_short=settings.get(session, settings.OFFICE_SHORT_NAME),
         figures=bulletin_figures(session, actor, month),
         by_category=tuple(by_category),
         by_unit=tuple(by_unit),

@@ -18,24 +18,14 @@ from sqlalchemy.orm import Session
 
 from effdesk import audit
 from effdesk.auth import Actor
-from effdesk.calendar import WorkCalendar, package_year_counts, package_years
+from effdesk.calendar import package_year_counts, package_years
 from effdesk.db.models import CalendarDay, CalendarYear, Complaint, Rectification
 from effdesk.enums import AuditAction
 from effdesk.errors import FieldProblem, ValidationError, ValidationErrors
+from effdesk.office_calendar import entered_years, load_calendar
 from effdesk.permissions import Permission, require
-
-
-def load_calendar(session: Session) -> WorkCalendar:
-    """The working-day calendar: the package's years plus every year the admin entered."""
-    entered: dict[int, dict[date, bool]] = {y: {} for y in _years(session)}
-    for day in session.scalars(select(CalendarDay)):
-        if day.day.year in entered:
-            entered[day.day.year][day.day] = day.is_workday
-    return WorkCalendar(entered=entered)
-
-
-def _years(session: Session) -> set[int]:
-    return set(session.scalars(select(CalendarYear.year)))
+from effdesk.services.accountability import rectification
+from effdesk.services.complaints import recompute_provisional_deadlines
 
 
 @dataclass(frozen=True)
@@ -58,7 +48,7 @@ class YearStatus:
 
 
 def year_statuses(session: Session, years: list[int]) -> list[YearStatus]:
-    entered = _years(session)
+    entered = entered_years(session)
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for day in session.scalars(select(CalendarDay)):
         counts[day.day.year][1 if day.is_workday else 0] += 1
@@ -170,10 +160,6 @@ def save_year(
 
 
 def _recompute_provisional(session: Session, actor: Actor) -> int:
-    # Imported here: the complaints service depends on this module for load_calendar.
-    from effdesk.services.accountability import rectification
-    from effdesk.services.complaints import recompute_provisional_deadlines
-
     calendar = load_calendar(session)
     return recompute_provisional_deadlines(
         session, actor, calendar

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.calendar import compute_deadline
 from effdesk.chinese_dates import cn_date, cn_date_range, cn_month_day
@@ -51,9 +52,8 @@ from effdesk.enums import (
     Verification,
 )
 from effdesk.errors import ValidationError
+from effdesk.office_calendar import load_calendar
 from effdesk.permissions import Permission, require
-from effdesk.services import settings
-from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.documents import (
     AttachmentSpec,
     DocumentInput,
@@ -379,7 +379,7 @@ def _rectification_deadline(
             latest = d
     if latest is not None and latest >= today:
         return latest
-    days = int(settings.get(session, "deadline.rectification_days"))
+    days = settings.get(session, settings.RECTIFICATION_DAYS)
     return compute_deadline(load_calendar(session), today, days).due
 
 
@@ -442,8 +442,8 @@ class Composition:
 
 
 def _office(session: Session) -> tuple[str, str]:
-    name = str(settings.get(session, "office.name"))
-    short = str(settings.get(session, "office.short_name")) or name
+    name = settings.get(session, settings.OFFICE_NAME)
+    short = settings.get(session, settings.OFFICE_SHORT_NAME) or name
     return name, short
 
 

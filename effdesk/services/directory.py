@@ -217,8 +217,9 @@ def update_unit(
 ) -> Unit:
     require(actor, Permission.EDIT_DIRECTORY)
     unit = get_or_404(session.get(Unit, unit_id), "该单位")
-    # A refused save names who changed the unit, and what, from the audit trail.
-    with translate_stale(session, f"单位「{unit.name}」", obj=unit, actor=actor):
+    # A refused save names who changed the unit, and what, from the audit trail (a unit's or a
+    # person's audit values hold no complainant identity: nothing to redact).
+    with translate_stale(session, f"单位「{unit.name}」", obj=unit):
         check_version(unit, expected_version, f"单位「{unit.name}」")
         _validate_unit(session, data, unit_id)
         before = audit.snapshot(unit, UNIT_FIELDS)
@@ -344,7 +345,7 @@ def update_person(
     require(actor, Permission.EDIT_DIRECTORY)
     person = get_or_404(session.get(Person, person_id), "该人员")
     what = f"人员「{person.display_name}」"
-    with translate_stale(session, what, obj=person, actor=actor):
+    with translate_stale(session, what, obj=person):
         check_version(person, expected_version, what)
         _validate_person(session, data)
         before = audit.snapshot(person, PERSON_FIELDS)

@@ -10,24 +10,27 @@ Numbers are ``{prefix}〔{year}〕{serial}号`` with the prefix from the setting
 :mod:`effdesk.services.numbering`). Drafts never burn numbers: the number is taken inside the
 issuing transaction, so a failed render or store gives it back.
 
-Rendering lives in :mod:`effdesk.reports.documents`; issuing takes the renderer as an argument
-(defaulting to that module) so that this service does not depend on ReportLab at import time.
+Rendering lives in :mod:`effdesk.reports.documents` (above the services): issuing takes the
+renderer from its caller (``render_document_bytes`` there), and the reports ask this module
+for what they print (:func:`document_photos`).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, func, inspect, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.db.base import now
 from effdesk.db.models import (
@@ -35,6 +38,7 @@ from effdesk.db.models import (
     Complaint,
     Document,
     DocumentSource,
+    Finding,
     StoredFile,
     User,
 )
@@ -47,9 +51,10 @@ from effdesk.errors import (
     ValidationError,
     ValidationErrors,
 )
+from effdesk.evidence.media import DOCUMENT_PHOTO_PX
 from effdesk.evidence.store import MISSING, EvidenceStore
 from effdesk.permissions import Permission, require
-from effdesk.services import numbering, settings
+from effdesk.services import numbering
 from effdesk.services.common import Page, check_version, fetch_page, get_or_404, like_escape
 from effdesk.services.complaints.policy import IDENTITY_FIELDS
 
@@ -90,10 +95,10 @@ def series_key(doc_type: DocumentType) -> str:
 
 def prefix_for(session: Session, doc_type: DocumentType) -> str:
     """The number prefix of a document type from the setting ``document.prefixes``."""
-    prefixes = settings.get(session, "document.prefixes") or {}
+    prefixes = settings.get(session, settings.DOCUMENT_PREFIXES)
     prefix = str(prefixes.get(doc_type.value) or "").strip()
     if not prefix:
-        prefix = str(settings.DEFAULTS["document.prefixes"].get(doc_type.value, "")).strip()
+        prefix = settings.DOCUMENT_PREFIXES.default.get(doc_type.value, "").strip()
     if not prefix or re.search(r"\s|〔|〕", prefix):
         raise ValidationError(
             "prefix",
@@ -798,13 +803,99 @@ def stored_pdf(session: Session, actor: Actor, document_id: int, files_dir: Path
     return StoredPdf(path, sha, True)
 
 
+# --------------------------------------------------------------------------- photos to print
+
+
+@dataclass(frozen=True)
+class DocumentPhoto:
+    """One photo of a document's attachment, ready to print: its preview file and caption."""
+
+    path: Path
+    caption: str
+
+
+def _photo_caption(att: Attachment, finding: Finding | None, n: int) -> str:
+    parts = [f"图{n}"]
+    if finding is not None:
+        t = finding.observed_at
+        parts.append(finding.unit.name)
+        parts.append(f"{t.year}年{t.month}月{t.day}日{t.hour}:{t.minute:02d}")
+        if finding.place.strip():
+            parts.append(finding.place.strip())
+    if att.caption.strip():
+        parts.append(att.caption.strip())
+    return " ".join(parts)
+
+
+def document_photos(session: Session, files_dir: Path, ids: list[int]) -> list[DocumentPhoto]:
+    """The photos of a document's attachment (attachment ids, in order), as print-size
+    previews from the evidence store's cache with their captions; refused (naming the photo)
+    when one is gone, belongs to a complaint, or cannot be read.
+
+    Decoding forty 12 MP originals is most of a circular's rendering time; the store keeps a
+    rebuildable, EXIF-oriented preview of ``DOCUMENT_PHOTO_PX`` per photo (made on the first
+    preview of a draft, reused when it is issued). The originals are only read.
+    """
+    if not ids:
+        return []
+    rows = {
+        a.id: a
+        for a in session.scalars(
+            select(Attachment)
+            .options(
+                selectinload(Attachment.file),
+                selectinload(Attachment.finding).selectinload(Finding.unit),
+            )
+            .where(Attachment.id.in_(ids))
+        )
+    }
+    store = EvidenceStore(files_dir)
+    chosen: list[Attachment] = []
+    for att_id in ids:
+        att = rows.get(att_id)
+        if att is None:
+            raise EffDeskError(f"附件中的照片（编号{att_id}）已不存在，请在公文中重新选择照片。")
+        if att.complaint_id is not None:
+            raise EffDeskError(f"投诉件的附件「{att.original_name}」不能印入公文。")
+        path = store.path_of(att.file.sha256)
+        if not path.is_file():
+            raise EffDeskError(
+                f"照片「{att.original_name}」的原始文件在证据存储中缺失（{path}），请从备份恢复。"
+            )
+        chosen.append(att)
+
+    def preview(att: Attachment) -> Path:
+        try:
+            cached = store.thumbnail(att.file.sha256, DOCUMENT_PHOTO_PX)
+        except (OSError, ValueError) as exc:
+            raise EffDeskError(f"照片「{att.original_name}」无法读取：{exc}") from exc
+        if cached is None:
+            raise EffDeskError(f"照片「{att.original_name}」无法读取，不是有效的图片文件。")
+        return cached
+
+    # Pillow releases the GIL while decoding: previews missing from the cache are made in
+    # parallel.
+    with ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) as pool:
+        paths = list(pool.map(preview, chosen))
+    return [
+        DocumentPhoto(path, _photo_caption(att, att.finding, n))
+        for n, (att, path) in enumerate(zip(chosen, paths, strict=True), start=1)
+    ]
+
+
+def prepare_photo_previews(session: Session, doc: Document, files_dir: Path) -> int:
+    """Make the print previews of a document's photos now (e.g. while the leader edits the
+    text), so its first preview and its issue do not wait for decoding; returns the count."""
+    ids = [
+        int(i)
+        for raw in doc.attachments_spec or []
+        if raw.get("kind") == "photos"
+        for i in raw.get("attachment_ids", [])
+    ]
+    return len(document_photos(session, files_dir, ids))
+
+
 # --------------------------------------------------------------------------- issue and void
-
-
-def _default_renderer(session: Session, doc: Document, files_dir: Path) -> bytes:
-    from effdesk.reports.documents import render_document_bytes  # ReportLab only when issuing
-
-    return render_document_bytes(session, doc, files_dir)
 
 
 def _validate_for_issue(session: Session, doc: Document) -> None:
@@ -830,7 +921,7 @@ def issue_document(
     expected_version: int | None,
     files_dir: Path,
     *,
-    renderer: Renderer | None = None,
+    renderer: Renderer,
     issued_at: datetime | None = None,
 ) -> Document:
     """Issue (印发) a draft: allocate its number, render and store its PDF, lock it.
@@ -838,6 +929,7 @@ def issue_document(
     All in the caller's transaction: if rendering or storing fails, the caller's rollback
     leaves the draft as it was and gives the number back. ``issued_at`` defaults to now; the
     year of the document date (成文日期, default today) chooses the number series.
+    ``renderer``: ``effdesk.reports.documents.render_document_bytes`` (a test may give another).
     """
     require(actor, Permission.ISSUE_DOCUMENTS)
     doc = get_or_404(session.get(Document, document_id), "该公文")
@@ -852,7 +944,7 @@ def issue_document(
     if doc.print_date is None:
         doc.print_date = doc.doc_date
     if not doc.printing_office:
-        doc.printing_office = str(settings.get(session, "office.name"))
+        doc.printing_office = settings.get(session, settings.OFFICE_NAME)
     year = doc.doc_date.year
     prefix = prefix_for(session, doc.doc_type)
     # Taken as late as possible: from here until commit, other issuers of this series wait.
@@ -861,7 +953,7 @@ def issue_document(
     doc.year = year
     doc.serial = alloc.serial
     doc.number = numbering.format_document_number(prefix, year, alloc.serial)
-    pdf = (renderer or _default_renderer)(session, doc, files_dir)
+    pdf = renderer(session, doc, files_dir)
     if not pdf.startswith(b"%PDF-"):
         raise EffDeskError("生成的公文PDF无效，公文未印发。")
     stored = store_pdf(session, files_dir, pdf)

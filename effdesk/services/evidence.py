@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.db.base import now
 from effdesk.db.models import (
@@ -44,7 +44,6 @@ from effdesk.evidence.media import (
 )
 from effdesk.evidence.store import MISSING, EvidenceStore, StoredBlob
 from effdesk.permissions import Permission, require
-from effdesk.services import settings
 
 Progress = Callable[[int, int, str], None]
 _FLAG_BY_CODE = {f.value: f for f in EvidenceFlag}
@@ -270,9 +269,9 @@ def attach_files(
     ``progress(done, total, name)`` and ``cancelled()`` may be the GUI task's; they are called
     on this thread. ``progress`` may also raise to cancel. Nothing reaches the database
     until every file has been processed, so a cancelled batch adds no rows (blobs already
-    stored are unreferenced and removed by :func:`gc_orphans`). ``original_names`` replaces
-    the file names (a field package stores files under their hashes). ``workers``: threads
-    for the per-file work (default :data:`MAX_WORKERS`).
+    stored are unreferenced and removed by ``gc_orphans`` in :mod:`effdesk.security.housekeeping`).
+    ``original_names`` replaces the file names (a field package stores files under their
+    hashes). ``workers``: threads for the per-file work (default :data:`MAX_WORKERS`).
     """
     spec = owner._spec
     require(actor, spec.write)
@@ -280,7 +279,7 @@ def attach_files(
     if original_names is not None and len(original_names) != len(paths):
         raise ValueError("original_names must match paths")
     names = list(original_names) if original_names is not None else [p.name for p in paths]
-    max_bytes = int(float(settings.get(session, "evidence.max_file_mb")) * 1024 * 1024)
+    max_bytes = int(settings.get(session, settings.EVIDENCE_MAX_FILE_MB) * 1024 * 1024)
 
     n_workers = max(1, workers or MAX_WORKERS)
     results: list[_Prepared | FileProblem | None] = [None] * len(paths)
@@ -482,7 +481,7 @@ def _load_owner(session: Session, owner: AttachmentOwner) -> Any:
 
 
 def gps_outlier_m(session: Session) -> float:
-    return float(settings.get(session, "evidence.gps_outlier_m"))
+    return settings.get(session, settings.EVIDENCE_GPS_OUTLIER_M)
 
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -616,8 +615,8 @@ def detach(session: Session, actor: Actor, attachment_id: int, reason: str = "")
     """Remove one attachment from its owner (e.g. a photo added to the wrong finding).
 
     The stored file stays while anything references it; an unreferenced one is removed by
-    :func:`gc_orphans`. Callers that lock their records (an issued document, a signed-off
-    case) must refuse before calling this.
+    ``gc_orphans`` in :mod:`effdesk.security.housekeeping`. Callers that lock their records (an
+    issued document, a signed-off case) must refuse before calling this.
     """
     a = session.get(Attachment, attachment_id)
     if a is None:
@@ -708,22 +707,3 @@ def _owner_label(session: Session, a: Attachment) -> str:
         doc = session.get(Document, a.document_id)
         return f"公文「{doc.title}」" if doc else f"公文#{a.document_id}"
     return "未知"  # pragma: no cover - the one_owner check constraint
-
-
-def gc_orphans(session: Session, store: EvidenceStore, *, min_age_s: float = 3600.0) -> int:
-    """Delete blobs that no StoredFile row references; returns how many were deleted.
-
-    ``min_age_s`` spares blobs written (or re-used) recently: an ingest in progress on this or
-    another PC may not have committed the row that will reference them yet.
-    """
-    referenced = set(session.scalars(select(StoredFile.sha256)))
-    removed = 0
-    for sha in list(store.iter_blobs()):
-        if sha in referenced:
-            continue
-        if store.age_seconds(sha) < min_age_s:
-            continue
-        if store.remove(sha):
-            removed += 1
-    store.clean_temp(older_than_s=max(min_age_s, 0.0))
-    return removed

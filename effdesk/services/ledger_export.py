@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.db.models import (
     AccountabilityMeasure,
@@ -34,7 +34,6 @@ from effdesk.db.models import (
 from effdesk.enums import AuditAction, LabeledEnum
 from effdesk.errors import EffDeskError
 from effdesk.permissions import Permission, require
-from effdesk.services import settings
 from effdesk.services.complaints.policy import may_export_identity
 
 ANONYMOUS = "匿名"
@@ -86,7 +85,7 @@ def _period(start: date, end: date) -> str:
 
 
 def _office(session: Session) -> str:
-    return str(settings.get(session, "office.name"))
+    return settings.get(session, settings.OFFICE_NAME)
 
 
 def build_ledger(

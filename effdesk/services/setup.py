@@ -20,17 +20,18 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.db.engine import Database, open_database
-from effdesk.db.models import Setting, User
+from effdesk.db.models import User
 from effdesk.enums import AssessmentCategory, DocumentType, Role, UnitKind
 from effdesk.errors import EffDeskError, FieldProblem, ValidationErrors
 from effdesk.permissions import Permission, require
-from effdesk.services import directory, settings, users
+from effdesk.services import directory, users
 
-SEAL_KEY = "office.seal_png"  # base64 PNG/JPEG of the official seal, "" when none
-PRINTING_OFFICE_KEY = "office.printing_office"  # 印发机关 in the colophon
-KEY_FILE_KEY = "backup.key_file"  # the backup key file on a USB stick (no keyring)
+SEAL_KEY = settings.OFFICE_SEAL_PNG.key  # base64 PNG/JPEG of the official seal, "" when none
+PRINTING_OFFICE_KEY = settings.OFFICE_PRINTING_OFFICE.key  # 印发机关 in the colophon
+KEY_FILE_KEY = settings.BACKUP_KEY_FILE.key  # the backup key file on a USB stick (no keyring)
 SEAL_MAX_BYTES = 2 * 1024 * 1024
 
 DEADLINE_FIELDS: tuple[tuple[str, str, int, int], ...] = (
@@ -96,14 +97,9 @@ class SetupResult:
     persons: int
 
 
-def _stored(session: Session, key: str) -> Any:
-    row = session.scalar(select(Setting).where(Setting.key == key))
-    return None if row is None else row.value
-
-
 def needs_setup(session: Session) -> bool:
     """True on a database no office has set up yet: no users and no saved office name."""
-    return not users.has_users(session) and not _stored(session, "office.name")
+    return not users.has_users(session) and not settings.stored(session, settings.OFFICE_NAME)
 
 
 def current(session: Session) -> SetupData:
@@ -120,7 +116,7 @@ def current(session: Session) -> SetupData:
         "deadline.near_days": int(values["deadline.near_days"]),
         "deadline.rectification_days": int(values["deadline.rectification_days"]),
     }
-    configured = _stored(session, "office.name") is not None
+    configured = settings.stored(session, settings.OFFICE_NAME) is not None
 
     def text(key: str) -> str:
         # A first start shows empty fields, not the "××县" placeholders.
@@ -132,7 +128,7 @@ def current(session: Session) -> SetupData:
             county=text("office.county"),
             authority_mark=text("office.authority_mark"),
             short_name=text("office.short_name"),
-            printing_office=str(_stored(session, PRINTING_OFFICE_KEY) or ""),
+            printing_office=str(settings.stored(session, PRINTING_OFFICE_KEY) or ""),
             phone=text("office.phone"),
         ),
         complaint_prefix=str(values["complaint.number_prefix"]),
@@ -144,11 +140,13 @@ def current(session: Session) -> SetupData:
 
 def printing_office(session: Session) -> str:
     """印发机关 for a new document's colophon: the wizard's choice, else the office name."""
-    return str(_stored(session, PRINTING_OFFICE_KEY) or settings.get(session, "office.name"))
+    return str(
+        settings.stored(session, PRINTING_OFFICE_KEY) or settings.get(session, settings.OFFICE_NAME)
+    )
 
 
 def seal_image(session: Session) -> bytes | None:
-    raw = _stored(session, SEAL_KEY)
+    raw = settings.stored(session, SEAL_KEY)
     return base64.b64decode(raw) if isinstance(raw, str) and raw else None
 
 
@@ -242,7 +240,7 @@ def apply_setup(session: Session, actor: Actor, data: SetupData) -> SetupResult:
         "deadline.rectification_days": int(d["deadline.rectification_days"]),
         SEAL_KEY: base64.b64encode(data.seal_image).decode("ascii") if data.seal_image else "",
     }
-    changed = {k: v for k, v in values.items() if _stored(session, k) != v}
+    changed = {k: v for k, v in values.items() if settings.stored(session, k) != v}
     # Before the first admin exists only the system actor can write; afterwards the
     # wizard runs from 系统设置 as the logged-in admin and settings.put checks the right.
     if users.has_users(session):

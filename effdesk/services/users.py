@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.base import now
 from effdesk.db.models import User, UserRole
@@ -37,7 +37,6 @@ from effdesk.security.passwords import (
     needs_rehash,
     verify_password,
 )
-from effdesk.services import settings
 from effdesk.services.common import check_version, get_or_404
 
 BOOTSTRAP_USERNAME = "admin"
@@ -151,8 +150,8 @@ def bootstrap_admin(session: Session) -> str | None:
 
 
 def _failure_message(session: Session) -> str:
-    minutes = int(settings.get(session, "security.lockout_minutes"))
-    limit = int(settings.get(session, "security.max_failed_logins"))
+    minutes = settings.get(session, settings.LOCKOUT_MINUTES)
+    limit = settings.get(session, settings.MAX_FAILED_LOGINS)
     return (
         f"用户名或密码不正确，或账户已停用、已被暂时锁定。连续输错{limit}次密码，"
         f"账户将锁定{minutes}分钟。忘记密码请联系系统管理员重置。"
@@ -195,10 +194,10 @@ def authenticate(session: Session, username: str, password: str) -> Actor:
         dummy_verify(password)
         reason = f"账户锁定中（至 {user.locked_until:%H:%M:%S}）"
     elif not verify_password(password, user.password_hash):
-        limit = max(1, int(settings.get(session, "security.max_failed_logins")))
+        limit = max(1, settings.get(session, settings.MAX_FAILED_LOGINS))
         user.failed_logins = (user.failed_logins or 0) + 1
         if user.failed_logins >= limit:
-            minutes = int(settings.get(session, "security.lockout_minutes"))
+            minutes = settings.get(session, settings.LOCKOUT_MINUTES)
             user.locked_until = at + timedelta(minutes=minutes)
             user.failed_logins = 0
             reason = f"密码错误，连续{limit}次，账户锁定{minutes}分钟"

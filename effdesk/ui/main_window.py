@@ -47,12 +47,12 @@ from PySide6.QtWidgets import (
 from sqlalchemy.engine import make_url
 
 import effdesk
+from effdesk import settings as office_settings
 from effdesk.calendar import WorkCalendar
 from effdesk.db.engine import Database, current_revision, head_revision
 from effdesk.enums import Role
 from effdesk.errors import CalendarUnknown, EffDeskError
 from effdesk.resources import resource_path
-from effdesk.services import settings as office_settings
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.widgets import clock
@@ -199,7 +199,7 @@ def load_page(ctx: AppContext, spec: ModuleSpec) -> QWidget:
     return page
 
 
-class _FailedPage(QWidget):
+class FailedPage(QWidget):
     """Shown when a page could not be created; says why (the error is also reported)."""
 
     def __init__(self, spec: ModuleSpec, exc: BaseException) -> None:
@@ -451,7 +451,7 @@ class MainWindow(QMainWindow):
         """Update the date line (called on start and when a module is shown: days change)."""
         today = self._today or clock.today()
         try:
-            from effdesk.services.calendar_admin import load_calendar
+            from effdesk.office_calendar import load_calendar
 
             with self.ctx.session() as s:
                 calendar = load_calendar(s)
@@ -464,7 +464,7 @@ class MainWindow(QMainWindow):
     def _title(self) -> str:
         try:
             with self.ctx.session() as s:
-                office = str(office_settings.get(s, "office.name"))
+                office = office_settings.get(s, office_settings.OFFICE_NAME)
         except EffDeskError:
             office = ""
         return f"{effdesk.APP_TITLE} — {office}" if office else effdesk.APP_TITLE
@@ -541,7 +541,7 @@ class MainWindow(QMainWindow):
         except Exception as exc:
             # Reported (a bug is logged with its traceback); the shell stays usable.
             show_error(self, exc)
-            return _FailedPage(spec, exc)
+            return FailedPage(spec, exc)
 
     def current_module(self) -> str:
         return MODULE_KEYS[self.nav.currentRow()]

@@ -119,7 +119,7 @@ def _printing() -> str | bool:
 
 
 def _main_window(db_url: str | None, username: str, password: str, quit_after_ms: int) -> str:
-    from effdesk.ui.main_window import MODULES, MainWindow, _FailedPage
+    from effdesk.ui.main_window import MODULES, FailedPage, MainWindow
 
     db = open_database(db_url)
     try:
@@ -131,7 +131,7 @@ def _main_window(db_url: str | None, username: str, password: str, quit_after_ms
         real, failed = [], []
         for spec in MODULES:
             page = window.show_module(spec.key)
-            if isinstance(page, _FailedPage):
+            if isinstance(page, FailedPage):
                 failed.append(spec.key)
             else:
                 real.append(spec.key)

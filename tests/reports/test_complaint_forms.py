@@ -21,6 +21,7 @@ from unit.complaints.complaint_helpers import (
     to_awaiting,
 )
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.cli import main
 from effdesk.db.engine import Database
@@ -30,7 +31,6 @@ from effdesk.errors import EffDeskError
 from effdesk.reports.complaint_forms import render_complaint_form
 from effdesk.reports.fonts import FontSet
 from effdesk.services import complaints as svc
-from effdesk.services import settings
 from effdesk.services.complaints import ComplaintForm
 
 A4 = (595.28, 841.89)

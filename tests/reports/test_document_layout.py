@@ -19,7 +19,7 @@ from unit.documents.office_data import TODAY, Office, build_office
 from effdesk.auth import Actor
 from effdesk.db.engine import Database
 from effdesk.enums import CircularTone, DocumentType
-from effdesk.reports.documents import render_document
+from effdesk.reports.documents import render_document, render_document_bytes
 from effdesk.reports.fonts import FontRole, FontSet
 from effdesk.services import composition
 from effdesk.services import documents as docs
@@ -47,7 +47,9 @@ def _issue_short_circular(session: Session, leader: Actor, db: Database, title: 
             copy_to="县委办，县政府办，县纪委监委。",
         ),
     )
-    docs.issue_document(session, leader, doc.id, doc.version, db.files_dir)
+    docs.issue_document(
+        session, leader, doc.id, doc.version, db.files_dir, renderer=render_document_bytes
+    )
     return docs.stored_pdf(session, leader, doc.id, db.files_dir).path
 
 
@@ -78,7 +80,9 @@ def office(session: Session, leader: Actor, db: Database, tmp_path: Path) -> Off
 @pytest.fixture
 def multi_page(session: Session, leader: Actor, db: Database, office: Office) -> tuple[Path, int]:
     doc = composition.start_circular_from_findings(session, leader, office.finding_ids, today=TODAY)
-    docs.issue_document(session, leader, doc.id, doc.version, db.files_dir)
+    docs.issue_document(
+        session, leader, doc.id, doc.version, db.files_dir, renderer=render_document_bytes
+    )
     return docs.stored_pdf(session, leader, doc.id, db.files_dir).path, len(
         office.photo_attachment_ids
     )

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from effdesk.auth import Actor
 from effdesk.db.engine import Database
 from effdesk.enums import AssessmentCategory, RectificationNoticeKind, UnitKind
+from effdesk.reports.documents import render_document_bytes
 from effdesk.reports.fonts import FontRole, FontSet
 from effdesk.services import directory
 from effdesk.services import documents as docs
@@ -63,7 +64,14 @@ def issue_notice(
         ),
     )
     doc = notice.create_notice_draft(session, actors["clerk"], rect.id, rect.version)
-    issued = notice.issue_notice(session, actors["leader"], rect.id, db.files_dir, doc.version)
+    issued = notice.issue_notice(
+        session,
+        actors["leader"],
+        rect.id,
+        db.files_dir,
+        doc.version,
+        renderer=render_document_bytes,
+    )
     assert issued.number is not None
     return docs.stored_pdf(session, actors["leader"], doc.id, db.files_dir).path, issued.number
 

@@ -31,9 +31,10 @@ from effdesk.enums import (
     SubjectKind,
     Verification,
 )
+from effdesk.office_calendar import load_calendar
+from effdesk.reports.documents import render_document_bytes
 from effdesk.services import complaints, inspections
 from effdesk.services.accountability import measures as ms
-from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.measure_counts import measure_totals
 from effdesk.ui.accountability.measure_dialog import MeasureDialog
 from effdesk.ui.accountability.page import AccountabilityPage
@@ -576,7 +577,9 @@ def test_measures_announced_by_a_circular(qtbot: QtBot, office: Office) -> None:
     with office.db.session() as s:
         inspections.change_finding_status(s, leader, fid, FindingStatus.VERIFIED)
         doc = composition.start_circular_from_findings(s, leader, [fid], today=clock.today())
-        docs.issue_document(s, leader, doc.id, doc.version, office.db.files_dir)
+        docs.issue_document(
+            s, leader, doc.id, doc.version, office.db.files_dir, renderer=render_document_bytes
+        )
         doc_id, number = doc.id, doc.number
     page = show(qtbot, AccountabilityPage(office.ctx("leader")))
     assert isinstance(page, AccountabilityPage)

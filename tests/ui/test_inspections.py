@@ -24,11 +24,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.db.engine import Database, open_database
 from effdesk.db.models import Attachment, Finding, ProblemCategory, User, UserRole
 from effdesk.enums import CampaignKind, CampaignStatus, FindingStatus, Role, TargetStatus
-from effdesk.services import inspections, settings
+from effdesk.services import inspections
 from effdesk.ui.context import AppContext
 from effdesk.ui.inspections.campaign_dialog import CampaignDialog
 from effdesk.ui.inspections.finding_dialog import FindingDialog

@@ -346,6 +346,7 @@ def test_two_instances_edit_one_unit_second_save_refused(
 ) -> None:
     unit_dialog = pytest.importorskip("effdesk.ui.directory.unit_dialog")
     from effdesk.security.concurrency import translate_stale
+    from effdesk.services.audit_view import redaction_for
     from effdesk.ui.tasks import TaskRunner
 
     # Two EffDesk instances: two engines on the same file, two users.
@@ -359,7 +360,7 @@ def test_two_instances_edit_one_unit_second_save_refused(
 
         def save(self, session: Any, values: dict, expected_version: int | None) -> int:
             with translate_stale(
-                session, "单位「县公安局」", object_uuid=uuid, actor=self.ctx.actor
+                session, "单位「县公安局」", object_uuid=uuid, redact=redaction_for(self.ctx.actor)
             ):
                 return int(super().save(session, values, expected_version))
 

@@ -13,13 +13,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.db.engine import Database
 from effdesk.db.models import AuditEntry, User
 from effdesk.enums import AuditAction
 from effdesk.security import backup
 from effdesk.security.passwords import hash_password
-from effdesk.services import settings
 from effdesk.ui.context import AppContext
 from effdesk.ui.security.backup_page import BackupPage
 from effdesk.ui.security.recovery_key_dialog import RecoveryKeyDialog

@@ -12,11 +12,12 @@ from PySide6.QtWidgets import QWidget, QWizard
 from pytestqt.qtbot import QtBot
 from test_complaints_intake import choose, choose_first_category, open_intake
 
+from effdesk import settings
 from effdesk.auth import SYSTEM
 from effdesk.db.engine import Database
 from effdesk.enums import AssessmentCategory, Role, UnitKind
 from effdesk.security import keys
-from effdesk.services import directory, settings, users
+from effdesk.services import directory, users
 from effdesk.services import setup as setup_service
 from effdesk.ui.app import prepare_database
 from effdesk.ui.complaints.page import ComplaintsPage

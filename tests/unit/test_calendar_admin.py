@@ -56,11 +56,12 @@ def test_entering_a_year_recomputes_provisional_deadlines_with_history(
     from effdesk.calendar import compute_deadline
     from effdesk.db.models import Complaint, Unit
     from effdesk.enums import AssessmentCategory, Channel, ComplaintEventKind, UnitKind
+    from effdesk.office_calendar import load_calendar
     from effdesk.services import calendar_admin
 
     unit = Unit(name="县医疗保障局", kind=UnitKind.DEPARTMENT, category=AssessmentCategory.FIRST)
     received = date(2026, 12, 24)
-    provisional = compute_deadline(calendar_admin.load_calendar(session), received, 15)
+    provisional = compute_deadline(load_calendar(session), received, 15)
     assert provisional.provisional
     case = Complaint(
         number="效投2026-0999",
@@ -88,7 +89,7 @@ def test_entering_a_year_recomputes_provisional_deadlines_with_history(
     assert changed == 1
     session.refresh(case)
     assert not case.deadline_provisional
-    exact = compute_deadline(calendar_admin.load_calendar(session), received, 15)
+    exact = compute_deadline(load_calendar(session), received, 15)
     assert case.due_date == exact.due and not exact.provisional
     assert any(e.kind is ComplaintEventKind.DEADLINE_RECOMPUTED for e in case.events)
     assert calendar_admin.reminder(session, date(2026, 12, 1)) is None

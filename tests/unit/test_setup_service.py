@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import SYSTEM
 from effdesk.errors import ValidationErrors
-from effdesk.services import directory, settings, users
+from effdesk.services import directory, users
 from effdesk.services import setup as setup_service
 
 

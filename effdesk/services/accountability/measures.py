@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.db.base import now
 from effdesk.db.models import (
@@ -48,7 +48,6 @@ from effdesk.errors import (
     ValidationErrors,
 )
 from effdesk.permissions import Permission, require
-from effdesk.services import settings
 from effdesk.services.accountability._common import check_fresh
 from effdesk.services.common import Page, fetch_page, get_or_404, like_escape
 from effdesk.services.measure_counts import MeasureTotals, measure_totals
@@ -224,8 +223,8 @@ def measure_type_choices(session: Session) -> list[tuple[MeasureType, str]]:
     """The measure types the office offers, in its order, with its labels (settings
     ``accountability.measure_types`` / ``accountability.measure_labels``; default: all, lightest
     first, with the enum's labels)."""
-    codes = settings.get(session, "accountability.measure_types") or []
-    labels = settings.get(session, "accountability.measure_labels") or {}
+    codes = settings.get(session, settings.MEASURE_TYPES)
+    labels = settings.get(session, settings.MEASURE_LABELS)
     out: list[tuple[MeasureType, str]] = []
     for code in codes:
         m = _BY_CODE.get(str(code))
@@ -248,11 +247,11 @@ class MeasureSettings:
 
 
 def measure_settings(session: Session) -> MeasureSettings:
-    labels = settings.get(session, "accountability.measure_labels") or {}
+    labels = settings.get(session, settings.MEASURE_LABELS)
     return MeasureSettings(
         enabled=[m for m, _label in measure_type_choices(session)],
         labels={m: str(labels[m.value]) for m in MeasureType if labels.get(m.value)},
-        warning_window=str(settings.get(session, "accountability.warning_window")),
+        warning_window=settings.get(session, settings.WARNING_WINDOW),
     )
 
 
@@ -269,22 +268,22 @@ def save_measure_settings(session: Session, actor: Actor, value: MeasureSettings
         problems.append(FieldProblem("warning_window", "效能告诫次数的统计期间无效。"))
     if problems:
         raise ValidationErrors(problems)
-    settings.put(session, actor, "accountability.measure_types", [m.value for m in value.enabled])
+    settings.put(session, actor, settings.MEASURE_TYPES, [m.value for m in value.enabled])
     settings.put(
         session,
         actor,
-        "accountability.measure_labels",
+        settings.MEASURE_LABELS,
         {
             m.value: label.strip()
             for m, label in value.labels.items()
             if label.strip() and label.strip() != m.label
         },
     )
-    settings.put(session, actor, "accountability.warning_window", value.warning_window)
+    settings.put(session, actor, settings.WARNING_WINDOW, value.warning_window)
 
 
 def measure_label(session: Session, measure: MeasureType) -> str:
-    labels = settings.get(session, "accountability.measure_labels") or {}
+    labels = settings.get(session, settings.MEASURE_LABELS)
     return str(labels.get(measure.value) or measure.label)
 
 
@@ -449,7 +448,7 @@ def list_measures(
     rows, total = fetch_page(
         session, stmt, m.decided_date.desc(), m.id.desc(), offset=offset, limit=limit
     )
-    labels = settings.get(session, "accountability.measure_labels") or {}
+    labels = settings.get(session, settings.MEASURE_LABELS)
     out = [_to_row(r, labels) for r in rows]
     return Page(_with_warning_ordinals(session, out), total, offset)
 
@@ -477,7 +476,7 @@ def _with_warning_ordinals(session: Session, rows: list[MeasureRow]) -> list[Mea
     ):
         if pid is not None:
             history.setdefault(pid, []).append((day, mid))
-    rolling = str(settings.get(session, "accountability.warning_window")) == "rolling"
+    rolling = settings.get(session, settings.WARNING_WINDOW) == "rolling"
     ordinals: dict[int, int] = {}
     for r in wanted:
         assert r.person_id is not None
@@ -496,7 +495,7 @@ def get_measure(session: Session, actor: Actor, measure_id: int) -> MeasureRow:
     if r is None:
         get_or_404(None, "该问责记录")
     assert r is not None
-    labels = settings.get(session, "accountability.measure_labels") or {}
+    labels = settings.get(session, settings.MEASURE_LABELS)
     return _with_warning_ordinals(session, [_to_row(r, labels)])[0]
 
 
@@ -545,7 +544,7 @@ def warning_count(
 ) -> WarningCount:
     """The person's 效能告诫 in force in the year ending ``on``: the calendar year of ``on``
     or the 365 days up to it (setting ``accountability.warning_window``)."""
-    mode = str(settings.get(session, "accountability.warning_window"))
+    mode = settings.get(session, settings.WARNING_WINDOW)
     if mode == "rolling":
         start, label = on - timedelta(days=364), "近一年"
     else:
@@ -889,7 +888,7 @@ def void_measure(
 
 
 def _office_body(session: Session) -> str:
-    return str(settings.get(session, "office.name"))
+    return settings.get(session, settings.OFFICE_NAME)
 
 
 def prefill_from_complaint(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.chinese_dates import cn_date
 from effdesk.db.models import Complaint, Document, Finding, Rectification, Unit
@@ -20,7 +20,6 @@ from effdesk.enums import AuditAction, DocumentState, DocumentType, Rectificatio
 from effdesk.errors import TransitionNotAllowed
 from effdesk.permissions import Permission, require
 from effdesk.services import documents as docs
-from effdesk.services import settings
 from effdesk.services.accountability._common import check_fresh
 from effdesk.services.common import get_or_404
 
@@ -50,8 +49,8 @@ def compose_notice(
     r = get_or_404(session.get(Rectification, rect_id), "该整改记录")
     unit = session.get(Unit, r.unit_id)
     assert unit is not None
-    office = str(settings.get(session, "office.name"))
-    short = str(settings.get(session, "office.short_name")) or office
+    office = settings.get(session, settings.OFFICE_NAME)
+    short = settings.get(session, settings.OFFICE_SHORT_NAME) or office
     supervision = r.notice_kind is RectificationNoticeKind.SUPERVISION
     late = bool(r.checks) and not r.checks[-1].passed
     if supervision:
@@ -153,12 +152,19 @@ def issue_notice(
     rect_id: int,
     files_dir: Path,
     expected_document_version: int | None = None,
+    *,
+    renderer: docs.Renderer,
 ) -> Document:
     """Issue the rectification's notice draft (number, PDF, lock) through the documents
-    service."""
+    service; ``renderer`` as for :func:`effdesk.services.documents.issue_document`."""
     r = get_or_404(session.get(Rectification, rect_id), "该整改记录")
     if r.notice_document_id is None:
         raise TransitionNotAllowed("该整改还没有通知书草稿。")
     return docs.issue_document(
-        session, actor, r.notice_document_id, expected_document_version, files_dir
+        session,
+        actor,
+        r.notice_document_id,
+        expected_document_version,
+        files_dir,
+        renderer=renderer,
     )

@@ -25,7 +25,7 @@ from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import SYSTEM, Actor
 from effdesk.calendar import Deadline, WorkCalendar, compute_deadline, provisional_is_workday
 from effdesk.db.base import now
@@ -54,10 +54,9 @@ from effdesk.errors import (
     ValidationError,
     ValidationErrors,
 )
+from effdesk.office_calendar import load_calendar
 from effdesk.permissions import Permission, allowed, require
-from effdesk.services import settings
 from effdesk.services.accountability._common import check_fresh
-from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.common import Page, fetch_page, get_or_404, like_escape
 from effdesk.services.complaints.deadlines import near_limit, status_for
 
@@ -324,7 +323,7 @@ def preview_deadline(session: Session, start: date, days: int) -> Deadline:
 
 
 def default_deadline_days(session: Session) -> int:
-    return int(settings.get(session, "deadline.rectification_days"))
+    return settings.get(session, settings.RECTIFICATION_DAYS)
 
 
 def create_rectification(session: Session, actor: Actor, data: RectificationInput) -> Rectification:
@@ -784,7 +783,7 @@ def list_rectifications(
     require(actor, Permission.VIEW_ACCOUNTABILITY)
     today = today or now().date()
     calendar = load_calendar(session)
-    near_days = int(settings.get(session, "deadline.near_days"))
+    near_days = settings.get(session, settings.NEAR_DAYS)
     near_before = near_limit(calendar, today, near_days)
     stmt = _select().where(*_conditions(filt, today, near_before))
     R = Rectification
@@ -830,7 +829,7 @@ def get_rectification(
     assert r is not None
     rect: Rectification = r[0]
     calendar = load_calendar(session)
-    row = _row(r, today, calendar, int(settings.get(session, "deadline.near_days")))
+    row = _row(r, today, calendar, settings.get(session, settings.NEAR_DAYS))
     names = _names(
         session,
         {rep.recorded_by_id for rep in rect.reports} | {c.checked_by_id for c in rect.checks},

@@ -23,13 +23,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.enums import AssessmentCategory
 from effdesk.errors import FieldProblem, ValidationErrors
 from effdesk.permissions import Permission, require
-from effdesk.services import settings
 
-SETTING_KEY = "assessment.rules"
+SETTING_KEY = settings.ASSESSMENT_RULES.key
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ def validate(rules: dict[str, Any]) -> None:
 
 def current_rules(session: Session) -> dict[str, Any]:
     """The office's rules now (the defaults until somebody saves a rule set)."""
-    return normalized(settings.get_all(session).get(SETTING_KEY))
+    return normalized(settings.stored(session, settings.ASSESSMENT_RULES))
 
 
 def save_rules(session: Session, actor: Actor, rules: dict[str, Any]) -> dict[str, Any]:

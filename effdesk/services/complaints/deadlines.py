@@ -20,14 +20,13 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import SYSTEM, Actor
 from effdesk.calendar import Deadline, WorkCalendar, compute_deadline
 from effdesk.db.models import Complaint, ComplaintEvent, ProblemCategory
 from effdesk.enums import AuditAction, ComplaintEventKind, Complexity, DeadlineKind, DueStatus
+from effdesk.office_calendar import load_calendar
 from effdesk.permissions import Permission, require
-from effdesk.services import settings
-from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.complaints._core import (
     ACCEPTANCE_STATES,
     BASIS_KEY,
@@ -71,14 +70,15 @@ class DeadlinePolicy:
 
 
 def load_policy(session: Session) -> DeadlinePolicy:
-    conclusion = settings.get(session, "deadline.conclusion_days")
-    defaults = settings.DEFAULTS["deadline.conclusion_days"]
+    # As stored: a value is read (as int) only for the complexities there are.
+    conclusion = settings.get(session, settings.CONCLUSION_DAYS.key)
+    defaults = settings.CONCLUSION_DAYS.default
     return DeadlinePolicy(
-        acceptance_days=int(settings.get(session, "deadline.acceptance_days")),
+        acceptance_days=settings.get(session, settings.ACCEPTANCE_DAYS),
         conclusion_days={c: int(conclusion.get(c.value, defaults[c.value])) for c in Complexity},
-        extension_max_days=int(settings.get(session, "deadline.extension_max_days")),
-        reply_days=int(settings.get(session, "deadline.reply_days")),
-        near_days=int(settings.get(session, "deadline.near_days")),
+        extension_max_days=settings.get(session, settings.EXTENSION_MAX_DAYS),
+        reply_days=settings.get(session, settings.REPLY_DAYS),
+        near_days=settings.get(session, settings.NEAR_DAYS),
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.db.base import now
 from effdesk.db.models import (
@@ -29,9 +30,8 @@ from effdesk.db.models import (
 )
 from effdesk.enums import Channel, ComplainantKind, ComplaintState, Complexity
 from effdesk.errors import EffDeskError, FieldProblem, NotFound, ValidationErrors
+from effdesk.office_calendar import load_calendar
 from effdesk.permissions import Permission, require
-from effdesk.services import settings
-from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.complaints._core import (
     ACCEPTANCE_STATES,
     CONCLUSION_STATES,
@@ -233,7 +233,7 @@ def register_complaint(
     _require_valid(session, data, at)
     assert data.received_at is not None and data.channel is not None  # checked above
     received_at = data.received_at.replace(microsecond=0)
-    prefix = str(settings.get(session, "complaint.number_prefix"))
+    prefix = settings.get(session, settings.COMPLAINT_NUMBER_PREFIX)
     step.set("received_at", received_at)
     step.set("received_date", received_at.date())
     step.set("channel", data.channel)

@@ -26,7 +26,7 @@ from effdesk.enums import (
     Verification,
 )
 from effdesk.errors import FieldProblem, ValidationErrors
-from effdesk.services.calendar_admin import load_calendar
+from effdesk.office_calendar import load_calendar
 from effdesk.services.complaints._core import Step, add_event, clock, load_case
 from effdesk.services.complaints.deadlines import (
     deadline_bases,

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BooleanClauseList
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.calendar import WorkCalendar
 from effdesk.db.base import now
@@ -53,9 +53,8 @@ from effdesk.db.models import (
 from effdesk.db.sqlite_hints import indexed_by
 from effdesk.enums import AuditAction, ComplaintState, DueStatus
 from effdesk.errors import NotFound, ValidationError
+from effdesk.office_calendar import load_calendar
 from effdesk.permissions import Permission, require
-from effdesk.services import settings
-from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.common import like_escape
 from effdesk.services.complaints._core import (
     ACCEPTANCE_STATES,
@@ -277,7 +276,7 @@ def _order(sort: ComplaintSort) -> list[Any]:
 def _context(session: Session, today: date | None) -> tuple[date, WorkCalendar, date]:
     today = today or now().date()
     calendar = load_calendar(session)
-    near_days = int(settings.get(session, "deadline.near_days"))
+    near_days = settings.get(session, settings.NEAR_DAYS)
     return today, calendar, near_limit(calendar, today, near_days)
 
 

@@ -7,15 +7,15 @@ from datetime import date
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.calendar import WorkCalendar
 from effdesk.db.base import now
 from effdesk.db.models import Complaint, ComplaintEvent
 from effdesk.enums import ComplaintEventKind, ComplaintState, DueStatus
 from effdesk.errors import CalendarUnknown
+from effdesk.office_calendar import load_calendar
 from effdesk.permissions import Permission, allowed, require
-from effdesk.services import settings
-from effdesk.services.calendar_admin import load_calendar
 from effdesk.services.complaints._core import CONCLUSION_STATES
 from effdesk.services.complaints.deadlines import near_limit, running_deadline
 from effdesk.services.complaints.privacy import text_masker_for
@@ -38,7 +38,7 @@ def todo_for(
     require(actor, Permission.VIEW_COMPLAINTS)
     today = today or now().date()
     calendar = load_calendar(session)
-    near_days = int(settings.get(session, "deadline.near_days"))
+    near_days = settings.get(session, settings.NEAR_DAYS)
     near_before = near_limit(calendar, today, near_days)
     # One entry per case, in its most urgent group; its line says everything that is due
     # (a late case waiting to be routed is listed once, as late, and says both).

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.calendar import WorkCalendar, compute_deadline
 from effdesk.db.base import new_uuid, now
@@ -42,8 +42,7 @@ from effdesk.enums import (
     Verification,
 )
 from effdesk.errors import CalendarUnknown, RowProblem
-from effdesk.services import settings
-from effdesk.services.calendar_admin import load_calendar
+from effdesk.office_calendar import load_calendar
 from effdesk.services.complaints import BASIS_KEY
 from effdesk.services.complaints.deadlines import conclusion_limit, load_policy
 from effdesk.services.complaints.intake import NUMBER_SERIES_KEY, format_complaint_number
@@ -274,7 +273,7 @@ def _category_finder(session: Session) -> tuple[dict[str, int], list[tuple[str, 
 def convert_rows(session: Session, plan: ImportPlan, sheet: SheetPlan, today: date) -> None:
     """Check and convert every row of ``sheet`` into ComplaintRecords, adding problems."""
     exact, parts, other = _category_finder(session)
-    prefix = str(settings.get(session, "complaint.number_prefix"))
+    prefix = settings.get(session, settings.COMPLAINT_NUMBER_PREFIX)
     seen: dict[str, int] = plan.extra.setdefault("numbers_seen", {})
     for row in sheet.rows:
         problems: list[RowProblem] = []
@@ -535,7 +534,7 @@ def write_complaints(
     policy = load_policy(session)
     deadlines = _Deadlines(load_calendar(session))
     categories = {c.id: c for c in session.scalars(select(ProblemCategory))}
-    prefix = str(settings.get(session, "complaint.number_prefix"))
+    prefix = settings.get(session, settings.COMPLAINT_NUMBER_PREFIX)
     at = now()
     records: list[ComplaintRecord] = [r for s in plan.sheets for r in s.records]
     total = len(records)

@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from effdesk import audit
+from effdesk import settings
 from effdesk.auth import Actor
-from effdesk.db.models import Setting
-from effdesk.enums import AuditAction, LabeledEnum
+from effdesk.enums import LabeledEnum
 from effdesk.errors import EffDeskError, RowProblem
 from effdesk.services.ledger_import.layout import (
     ColumnMapping,
@@ -31,7 +29,6 @@ from effdesk.services.ledger_import.layout import (
 from effdesk.services.ledger_import.reader import Cell
 from effdesk.services.ledger_import.values import text_of
 
-MAPPINGS_SETTING = "ledger_import.mappings"
 PREVIEW_ROWS = 8
 
 # progress(done, total, text) -> None; raise to cancel
@@ -221,15 +218,13 @@ def iter_progress(
 
 
 def remembered_mappings(session: Session) -> dict[str, dict[str, str | None]]:
-    row = session.scalar(select(Setting).where(Setting.key == MAPPINGS_SETTING))
-    value = row.value if row is not None else {}
+    value = settings.stored(session, settings.LEDGER_IMPORT_MAPPINGS)
     return value if isinstance(value, dict) else {}
 
 
 def remember_mappings(session: Session, actor: Actor, plan: ImportPlan) -> None:
     """Keep the confirmed mapping of each sheet under its header signature (office-wide)."""
-    row = session.scalar(select(Setting).where(Setting.key == MAPPINGS_SETTING))
-    current: dict[str, Any] = dict(row.value) if row is not None and row.value else {}
+    current: dict[str, Any] = dict(settings.stored(session, settings.LEDGER_IMPORT_MAPPINGS) or {})
     changed = False
     for sheet in plan.sheets:
         mapping = {str(c.column): c.field for c in sheet.columns}
@@ -238,19 +233,11 @@ def remember_mappings(session: Session, actor: Actor, plan: ImportPlan) -> None:
             changed = True
     if not changed:
         return
-    if row is None:
-        row = Setting(key=MAPPINGS_SETTING, value=current)
-        session.add(row)
-    else:
-        row.value = json.loads(json.dumps(current))
-    session.flush()
-    audit.record(
+    settings.store(
         session,
         actor,
-        AuditAction.SETTINGS,
-        "setting",
-        row.uuid,
-        f"记住台账表头对应关系（{plan.path.name}）",
-        None,
-        {"signatures": [s.layout.signature for s in plan.sheets]},
+        settings.LEDGER_IMPORT_MAPPINGS,
+        json.loads(json.dumps(current)),
+        summary=f"记住台账表头对应关系（{plan.path.name}）",
+        audited=(None, {"signatures": [s.layout.signature for s in plan.sheets]}),
     )

@@ -483,8 +483,13 @@ class RectificationView(QWidget):
         ctx, files_dir = self.ctx, self.ctx.db.files_dir
 
         def work(_p: Progress) -> str:
+            from effdesk.reports.documents import render_document_bytes  # ReportLab when needed
+
             with ctx.session() as s:
-                return notice.issue_notice(s, ctx.actor, v.id, files_dir, version).number or ""
+                issued = notice.issue_notice(
+                    s, ctx.actor, v.id, files_dir, version, renderer=render_document_bytes
+                )
+                return issued.number or ""
 
         self.ctx.tasks.run(
             work,

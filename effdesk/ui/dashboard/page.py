@@ -36,9 +36,10 @@ from sqlalchemy.orm import Session
 from effdesk.calendar import WorkCalendar
 from effdesk.enums import Role
 from effdesk.errors import EffDeskError
+from effdesk.office_calendar import load_calendar
 from effdesk.permissions import Permission
 from effdesk.services import directory, statistics
-from effdesk.services.calendar_admin import load_calendar, reminder
+from effdesk.services.calendar_admin import reminder
 from effdesk.services.statistics import (
     RATE_BASES,
     Figure,

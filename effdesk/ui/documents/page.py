@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from effdesk.enums import DocumentState, DocumentType
 from effdesk.errors import EffDeskError, ValidationError, ValidationErrors
 from effdesk.permissions import Permission
-from effdesk.reports.documents import embedded_fonts, prepare_photo_previews, render_document
+from effdesk.reports.documents import embedded_fonts, render_document, render_document_bytes
 from effdesk.reports.fonts import FontRole, default_fontset
 from effdesk.services import composition
 from effdesk.services import documents as docs
@@ -369,7 +369,7 @@ class DocumentsPage(QWidget):
         def work(_progress: object) -> int:
             with self.ctx.session() as session:
                 doc = docs.get_document(session, self.ctx.actor, document_id)
-                return prepare_photo_previews(session, doc, db.files_dir)
+                return docs.prepare_photo_previews(session, doc, db.files_dir)
 
         def failed(exc: BaseException) -> None:
             # A missing or unreadable photo is reported when the draft is previewed or
@@ -383,9 +383,10 @@ class DocumentsPage(QWidget):
         if self.dirty and not self.save(quiet=True):
             return
         with self.ctx.session() as session:
-            from effdesk.services import settings, setup
+            from effdesk import settings
+            from effdesk.services import setup
 
-            office = str(settings.get(session, "office.name"))
+            office = settings.get(session, settings.OFFICE_NAME)
             printing = setup.printing_office(session)
             doc = docs.create_draft(
                 session,
@@ -643,7 +644,14 @@ class DocumentsPage(QWidget):
 
         def work(_progress: object) -> tuple[int, str]:
             with self.ctx.session() as session:
-                doc = docs.issue_document(session, self.ctx.actor, doc_id, version, db.files_dir)
+                doc = docs.issue_document(
+                    session,
+                    self.ctx.actor,
+                    doc_id,
+                    version,
+                    db.files_dir,
+                    renderer=render_document_bytes,
+                )
                 return doc.id, doc.number or ""
 
         def done(result: tuple[int, str]) -> None:

@@ -46,7 +46,7 @@ from effdesk.evidence.store import EvidenceStore
 from effdesk.services.evidence import AttachmentRow
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
-from effdesk.ui.inspections.evidence_grid import describe
+from effdesk.ui.inspections.evidence_text import describe
 from effdesk.ui.tasks import Progress
 
 HANDOFF_DIR = "effdesk-view"

@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from effdesk import settings
 from effdesk.errors import EffDeskError
 from effdesk.paths import backup_dir
 from effdesk.permissions import Permission
 from effdesk.security import backup, keys
-from effdesk.services import settings, setup, users
+from effdesk.services import setup, users
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.security.recovery_key_dialog import RecoveryKeyDialog
@@ -130,7 +131,7 @@ class BackupPage(QWidget):
 
     def refresh(self) -> None:
         with self.ctx.session() as s:
-            keep = int(settings.get(s, "backup.keep"))
+            keep = settings.get(s, settings.BACKUP_KEEP)
         if self.ctx.db.backend != "sqlite":
             where = "（PostgreSQL 数据库的备份尚未支持，将在下一版本提供。）"
         elif self.key_file is not None:
@@ -227,7 +228,7 @@ class BackupPage(QWidget):
 
     def _show_key(self, key: bytes, database_id: str, *, new: bool) -> RecoveryKeyDialog:
         with self.ctx.session() as s:
-            office = str(settings.get(s, "office.name"))
+            office = settings.get(s, settings.OFFICE_NAME)
         dialog = RecoveryKeyDialog(key, database_id, office, self, new=new)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.key_dialog = dialog

@@ -14,9 +14,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from effdesk import settings
 from effdesk.enums import Role
 from effdesk.security import backup
-from effdesk.services import settings
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import log_exception
 from effdesk.ui.security.recovery_key_dialog import RecoveryKeyDialog
@@ -37,7 +37,7 @@ def start_daily_backup(ctx: AppContext, parent: QWidget | None) -> None:
         if result.new_recovery_key and is_admin:
             choice = backup.backup_key(db, create=False)
             with ctx.session() as s:
-                office = str(settings.get(s, "office.name"))
+                office = settings.get(s, settings.OFFICE_NAME)
             dialog = RecoveryKeyDialog(choice.key, choice.database_id, office, parent, new=True)
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.open()

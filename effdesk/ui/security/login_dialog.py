@@ -24,11 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from effdesk import APP_TITLE
+from effdesk import APP_TITLE, settings
 from effdesk.auth import Actor
 from effdesk.db.engine import Database
 from effdesk.errors import EffDeskError
-from effdesk.services import settings, users
+from effdesk.services import users
 from effdesk.ui.security.change_password_dialog import ChangePasswordDialog
 from effdesk.ui.widgets.forms import ERROR_COLOUR
 
@@ -44,7 +44,7 @@ class LoginDialog(QDialog):
         self.setWindowTitle(f"登录 — {APP_TITLE}")
         with db.session() as s:
             self.first_run_password = users.bootstrap_admin(s)
-            office = str(settings.get(s, "office.name"))
+            office = settings.get(s, settings.OFFICE_NAME)
 
         layout = QVBoxLayout(self)
         title = QLabel(f"<b>{APP_TITLE}</b><br>{office}")

@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from effdesk import settings
 from effdesk.errors import EffDeskError, FieldProblem, ValidationErrors
 from effdesk.permissions import Permission
-from effdesk.services import settings
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.widgets.forms import FieldForm

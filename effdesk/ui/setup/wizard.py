@@ -39,13 +39,13 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from effdesk import paths
+from effdesk import paths, settings
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.engine import Database
 from effdesk.enums import AssessmentCategory, DocumentType, UnitKind
 from effdesk.errors import EffDeskError, ValidationErrors
 from effdesk.security import backup, keys
-from effdesk.services import calendar_admin, settings
+from effdesk.services import calendar_admin
 from effdesk.services import setup as setup_service
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
@@ -719,4 +719,4 @@ def office_configured(db: Database) -> bool:
 
 def office_name(db: Database) -> str:
     with db.session() as s:
-        return str(settings.get(s, "office.name"))
+        return settings.get(s, settings.OFFICE_NAME)

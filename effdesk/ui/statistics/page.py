@@ -37,10 +37,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from effdesk import settings as office_settings
 from effdesk.errors import EffDeskError
 from effdesk.permissions import Permission
 from effdesk.reports.statistics_excel import export_ranking, export_statistics
-from effdesk.services import settings as office_settings
 from effdesk.services import statistics
 from effdesk.services.statistics import (
     RATE_BASES,
@@ -321,7 +321,7 @@ class StatisticsPage(QWidget):
                 return
             path = Path(name) if name.lower().endswith(".xlsx") else Path(name + ".xlsx")
             with self.ctx.session() as s:
-                office = str(office_settings.get(s, "office.name"))
+                office = office_settings.get(s, office_settings.OFFICE_NAME)
 
             def work(progress: Progress) -> Any:
                 return export(

@@ -13,6 +13,7 @@ from effdesk.auth import Actor
 from effdesk.db.engine import Database
 from effdesk.enums import DocumentType, MeasureType, SubjectKind
 from effdesk.errors import TransitionNotAllowed
+from effdesk.reports.documents import render_document_bytes
 from effdesk.services import composition
 from effdesk.services import documents as docs
 from effdesk.services.accountability import measures as ms
@@ -29,7 +30,9 @@ def test_circular_measures_are_proposed_and_recorded(
     leader = actors["leader"]
     office = build_office(session, leader, db.files_dir, tmp_path / "photos")
     doc = composition.start_circular_from_findings(session, leader, office.finding_ids, today=TODAY)
-    docs.issue_document(session, leader, doc.id, doc.version, db.files_dir)
+    docs.issue_document(
+        session, leader, doc.id, doc.version, db.files_dir, renderer=render_document_bytes
+    )
     proposals = ms.prefill_from_document(session, leader, doc.id)
     # Findings 3 and 4 of the office already have measures; the other three are proposed.
     assert sorted(p.finding_id for p in proposals if p.finding_id) == sorted(

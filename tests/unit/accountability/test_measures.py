@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from unit.complaints.complaint_helpers import T0, World, case_in, make_world
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.db.models import AccountabilityMeasure, AuditEntry
 from effdesk.enums import (
@@ -28,7 +29,7 @@ from effdesk.errors import (
     ValidationError,
     ValidationErrors,
 )
-from effdesk.services import complaints, inspections, settings
+from effdesk.services import complaints, inspections
 from effdesk.services.accountability import measures as ms
 from effdesk.services.measure_counts import measure_totals
 

@@ -31,10 +31,12 @@ from effdesk.errors import (
     ValidationErrors,
 )
 from effdesk.evidence.store import EvidenceStore
+from effdesk.office_calendar import load_calendar
+from effdesk.reports.documents import render_document_bytes
 from effdesk.services import documents as docs
 from effdesk.services.accountability import notice
 from effdesk.services.accountability import rectification as rs
-from effdesk.services.calendar_admin import HolidayDay, load_calendar, provisional_count, save_year
+from effdesk.services.calendar_admin import HolidayDay, provisional_count, save_year
 
 S = RectificationState
 ISSUED = date(2026, 3, 2)  # a Monday
@@ -249,7 +251,9 @@ def test_notice_document_from_items_and_deadline(world: World, db: Database) -> 
     assert r.notice_document_id == doc.id
     with pytest.raises(TransitionNotAllowed, match="已有通知书草稿"):
         notice.create_notice_draft(s, world.clerk, rid, None)
-    issued = notice.issue_notice(s, world.leader, rid, db.files_dir, doc.version)
+    issued = notice.issue_notice(
+        s, world.leader, rid, db.files_dir, doc.version, renderer=render_document_bytes
+    )
     assert issued.state is DocumentState.ISSUED
     assert issued.number == "X效督〔2026〕1号"
     assert view(world, rid, ISSUED).row.notice_number == "X效督〔2026〕1号"

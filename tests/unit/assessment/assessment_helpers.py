@@ -24,6 +24,7 @@ from effdesk.enums import (
     UnitKind,
     Verification,
 )
+from effdesk.reports.documents import render_document_bytes
 from effdesk.services import complaints as svc
 from effdesk.services import documents as docs
 from effdesk.services import inspections
@@ -158,7 +159,9 @@ class Office:
                 doc_date=day,
             ),
         )
-        docs.issue_document(self.session, self.leader, doc.id, None, files_dir)
+        docs.issue_document(
+            self.session, self.leader, doc.id, None, files_dir, renderer=render_document_bytes
+        )
         return doc.id
 
 

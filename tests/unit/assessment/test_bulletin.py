@@ -14,7 +14,7 @@ from test_assessment import AFTER, OCT, build_october
 from effdesk import cli
 from effdesk.db.engine import Database
 from effdesk.enums import DocumentState, DocumentType, MeasureType
-from effdesk.reports.documents import render_document
+from effdesk.reports.documents import render_document, render_document_bytes
 from effdesk.services import assessment, bulletin
 from effdesk.services import documents as docs
 
@@ -119,7 +119,9 @@ def test_bulletin_issued_like_any_document(office: Office, db: Database) -> None
     s = office.session
     assessment.compute_month(s, office.clerk, OCT, today=AFTER)
     doc = bulletin.compose_bulletin(s, office.clerk, OCT, today=AFTER)
-    issued = docs.issue_document(s, office.leader, doc.id, doc.version, db.files_dir)
+    issued = docs.issue_document(
+        s, office.leader, doc.id, doc.version, db.files_dir, renderer=render_document_bytes
+    )
     assert issued.state is DocumentState.ISSUED
     assert issued.number is not None and "效简〔" in issued.number
     stored = docs.stored_pdf(s, office.leader, issued.id, db.files_dir)

@@ -20,6 +20,7 @@ from complaint_helpers import (
 )
 from sqlalchemy import select
 
+from effdesk import settings
 from effdesk.calendar import WorkCalendar
 from effdesk.db.models import Complaint, ComplaintEvent
 from effdesk.enums import (
@@ -31,9 +32,9 @@ from effdesk.enums import (
     HandlingMode,
 )
 from effdesk.errors import PermissionDenied, TransitionNotAllowed, ValidationErrors
+from effdesk.office_calendar import load_calendar
 from effdesk.services import complaints as svc
-from effdesk.services import settings
-from effdesk.services.calendar_admin import HolidayDay, load_calendar, save_year
+from effdesk.services.calendar_admin import HolidayDay, save_year
 
 CAL = WorkCalendar()
 

@@ -9,11 +9,11 @@ import pytest
 from complaint_helpers import T0, World
 from sqlalchemy import select
 
+from effdesk import settings
 from effdesk.db.models import AuditEntry, ComplaintEvent, NumberSeries
 from effdesk.enums import AuditAction, Channel, ComplaintEventKind, ComplaintState
 from effdesk.errors import FieldProblem, NotFound, PermissionDenied, ValidationErrors
 from effdesk.services import complaints as svc
-from effdesk.services import settings
 
 
 def problems_of(w: World, **overrides: object) -> dict[str, str]:

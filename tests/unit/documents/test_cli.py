@@ -14,6 +14,7 @@ from effdesk.cli import main
 from effdesk.db.engine import Database
 from effdesk.db.models import Document, NumberSeries, User, UserRole
 from effdesk.enums import Role
+from effdesk.reports.documents import render_document_bytes
 from effdesk.services import composition
 from effdesk.services import documents as docs
 
@@ -89,7 +90,9 @@ def test_render_document_draft_and_issued(
     assert "草稿预览" in capsys.readouterr().out
     assert "〔2025〕" not in _text(draft_pdf)
     with office_db.session() as s:
-        docs.issue_document(s, SYSTEM, doc_id, None, office_db.files_dir)
+        docs.issue_document(
+            s, SYSTEM, doc_id, None, office_db.files_dir, renderer=render_document_bytes
+        )
     issued_pdf = tmp_path / "issued.pdf"
     assert (
         main(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from unit.documents.office_data import COMPLAINANT_NAME, TODAY, Office
 
+from effdesk import settings
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.engine import Database, open_database
 from effdesk.db.models import AuditEntry, Document, NumberSeries, StoredFile
@@ -26,7 +27,7 @@ from effdesk.errors import (
     ValidationErrors,
 )
 from effdesk.evidence.store import EvidenceStore
-from effdesk.services import composition, settings
+from effdesk.services import composition
 from effdesk.services import documents as docs
 
 NUMBER_RE = re.compile(r"^\S+〔\d{4}〕[1-9]\d*号$")

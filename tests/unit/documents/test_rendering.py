@@ -18,11 +18,11 @@ from effdesk.evidence.store import EvidenceStore
 from effdesk.reports.documents import (
     PRINT_PX,
     embedded_fonts,
-    prepare_photo_previews,
     render_document,
     split_copy_to,
 )
 from effdesk.services import composition
+from effdesk.services.documents import prepare_photo_previews
 
 
 def test_photos_print_from_cached_previews_originals_untouched(

@@ -24,18 +24,18 @@ from evidence_helpers import (
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.models import Attachment, AuditEntry, Document, Finding, StoredFile
 from effdesk.enums import AuditAction, EvidenceFlag, MediaKind
 from effdesk.errors import NotFound, PermissionDenied
 from effdesk.evidence.media import DERIVATIVE_SIZES
 from effdesk.evidence.store import EvidenceStore
-from effdesk.services import settings
+from effdesk.security.housekeeping import gc_orphans
 from effdesk.services.evidence import (
     AttachmentOwner,
     attach_files,
     detach,
-    gc_orphans,
     gps_outliers,
     haversine_m,
     list_attachments,

@@ -28,13 +28,14 @@ from inspection_helpers import (
 )
 from sqlalchemy import select
 
+from effdesk import settings
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.models import Unit
 from effdesk.enums import Role
 from effdesk.errors import PackageRejected
 from effdesk.evidence.store import EvidenceStore
 from effdesk.field.safezip import Limits
-from effdesk.services import evidence, inspections, settings
+from effdesk.services import evidence, inspections
 from effdesk.services.inspections import FindingInput
 from effdesk.services.inspections.field_export import export_campaign, pack_findings
 from effdesk.services.inspections.field_import import import_findings_package, open_campaign_package

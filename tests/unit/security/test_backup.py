@@ -11,13 +11,14 @@ import pytest
 from sec_helpers import MemoryKeyring, put_evidence
 from sqlalchemy import func, select
 
+from effdesk import settings
 from effdesk.auth import SYSTEM
 from effdesk.db.engine import Database, open_database
 from effdesk.db.models import AuditEntry
 from effdesk.enums import AssessmentCategory, UnitKind
 from effdesk.errors import PackageRejected
 from effdesk.security import backup, keys
-from effdesk.services import directory, settings
+from effdesk.services import directory
 
 
 def _fill(db: Database, n_units: int = 30) -> list[Path]:

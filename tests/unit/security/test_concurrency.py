@@ -13,6 +13,7 @@ from effdesk.enums import AssessmentCategory, Role, UnitKind
 from effdesk.errors import ConcurrentEditError
 from effdesk.security.concurrency import translate_stale
 from effdesk.services import directory
+from effdesk.services.audit_view import redaction_for
 
 
 def _setup(db: Database) -> tuple[int, Actor, Actor]:
@@ -45,7 +46,7 @@ def test_stale_flush_becomes_concurrent_edit_with_other_change(db: Database) -> 
         # This window saves a change on its stale copy: version_id_col refuses at flush.
         with (
             pytest.raises(ConcurrentEditError) as exc,
-            translate_stale(s1, "单位「县财政局」", obj=mine, actor=a),
+            translate_stale(s1, "单位「县财政局」", obj=mine, redact=redaction_for(a)),
         ):
             mine.contact_person = "赵主任"
             s1.flush()
@@ -67,7 +68,7 @@ def test_check_version_error_is_enriched(db: Database) -> None:
         directory.update_unit(s, b, unit_id, _data("县财政局", "王会计"), old_version)
     with pytest.raises(ConcurrentEditError) as exc, db.session() as s:
         unit = s.get(Unit, unit_id)
-        with translate_stale(s, "单位「县财政局」", obj=unit, actor=a):
+        with translate_stale(s, "单位「县财政局」", obj=unit, redact=redaction_for(a)):
             directory.update_unit(s, a, unit_id, _data("县财政局", "赵主任"), old_version)
     assert "王会计" in exc.value.other_change and "li 于" in exc.value.other_change
 

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db.engine import Database
 from effdesk.db.models import AuditEntry, Complaint, ProblemCategory, User
@@ -29,8 +30,9 @@ from effdesk.enums import (
 )
 from effdesk.errors import EffDeskError, PermissionDenied, ValidationErrors
 from effdesk.permissions import Permission, allowed, require
+from effdesk.reports.documents import render_document_bytes
 from effdesk.security import backup, keys
-from effdesk.services import audit_view, directory, settings, users
+from effdesk.services import audit_view, directory, users
 
 C, INSP, L, A = "clerk", "inspector", "leader", "admin"
 ROLE = {C: Role.CLERK, INSP: Role.INSPECTOR, L: Role.LEADER, A: Role.ADMIN}
@@ -437,7 +439,9 @@ def test_document_naming_the_complainant_cannot_be_issued(db: Database, world: W
         [documents.SourceRef(complaint_id=case.id)],
     )
     with pytest.raises((ValidationErrors, EffDeskError)) as exc:
-        documents.issue_document(s, world.actors[L], doc.id, None, db.files_dir)
+        documents.issue_document(
+            s, world.actors[L], doc.id, None, db.files_dir, renderer=render_document_bytes
+        )
     assert "投诉人" in str(exc.value)
 
 

@@ -28,7 +28,7 @@ from trust_helpers import (
 )
 
 from effdesk import audit
-from effdesk.cli import CommandContext
+from effdesk.commands import CommandContext
 from effdesk.db.engine import open_database
 from effdesk.db.models import AuditEntry
 from effdesk.errors import EffDeskError

@@ -8,13 +8,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from effdesk import settings
 from effdesk.auth import Actor
 from effdesk.db.engine import Database
 from effdesk.db.models import AuditEntry, User
 from effdesk.enums import AuditAction, Role
 from effdesk.errors import PermissionDenied, ValidationError, ValidationErrors
 from effdesk.security.passwords import hash_password, needs_rehash, verify_password
-from effdesk.services import settings, users
+from effdesk.services import users
 from effdesk.services.users import LoginFailed, UserInput
 
 
