@@ -16,12 +16,11 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.db.base import now
 from effdesk.enums import AuditAction
 from effdesk.permissions import Permission, require
-from effdesk.services import settings
 from effdesk.services.complaints.policy import ComplaintForm, check_form
 from effdesk.services.complaints.schema import ComplaintDetail
 from effdesk.services.complaints.search import get_complaint_detail

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.db.base import new_uuid, now
 from effdesk.db.models import (
@@ -52,7 +52,6 @@ from effdesk.field.manifest import (
     iso,
 )
 from effdesk.permissions import Permission, require
-from effdesk.services import settings
 from effdesk.services.common import get_or_404
 from effdesk.services.inspections._core import field_mode
 from effdesk.services.inspections.campaigns import find_campaign

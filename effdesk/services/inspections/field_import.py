@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from effdesk import audit
+from effdesk import audit, settings
 from effdesk.auth import Actor
 from effdesk.db.base import now
 from effdesk.db.models import (
@@ -67,7 +67,7 @@ from effdesk.field.manifest import file_entry, iso
 from effdesk.field.safezip import Limits, SafeZip
 from effdesk.permissions import Permission, allowed, require
 from effdesk.security.passwords import generate_password, hash_password
-from effdesk.services import evidence, settings
+from effdesk.services import evidence
 from effdesk.services.inspections._core import (
     CAMPAIGN_FIELDS,
     FIELD_MODE_KEY,
