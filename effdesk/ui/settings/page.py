@@ -36,6 +36,12 @@ def _holidays(ctx: AppContext) -> QWidget:
     return widget
 
 
+def _connection(ctx: AppContext) -> QWidget:
+    from effdesk.ui.settings.connection_dialog import ConnectionTab
+
+    return ConnectionTab(ctx)
+
+
 def _notice(text: str) -> QWidget:
     w = QWidget()
     layout = QVBoxLayout(w)
@@ -75,6 +81,7 @@ TABS: list[tuple[str, str, Permission | None, Callable[[AppContext], QWidget]]] 
     ("office", "单位设置", None, OfficeSettingsWidget),
     ("holidays", "节假日", None, _holidays),
     ("account", "我的账户", None, AccountTab),
+    ("connection", "数据库连接", Permission.MANAGE_SETTINGS, _connection),
 ]
 
 
