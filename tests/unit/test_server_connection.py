@@ -172,7 +172,7 @@ def test_pg_trgm_problem_becomes_its_message() -> None:
             server_errors(PG_URL),
             engine.begin() as conn,
         ):
-            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm_absent_for_test"))
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS effdesk_absent_extension"))
     finally:
         engine.dispose()
     assert "pg_trgm" in str(caught.value) and "postgresql-contrib" in str(caught.value)
