@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 import traceback
@@ -52,6 +53,29 @@ class CommandContext:
             self._db = None
 
 
+def server_url(explicit: str | None) -> str | None:
+    """``--db`` (a server URL without password gets the keyring's), else this PC's server
+    profile (password from the keyring, else asked on a terminal; libpq's PGPASSWORD and
+    .pgpass also work), else None: the local SQLite file."""
+    from effdesk.db import profile as profiles
+    from effdesk.security import keys
+
+    if explicit is not None:
+        server = explicit.startswith("postgresql")
+        if server and keys.keyring_available():
+            return keys.url_with_keyring_password(explicit)
+        return explicit
+    saved = profiles.load()
+    if saved is None:
+        return None
+    password = keys.get_db_password(saved.url()) if keys.keyring_available() else None
+    if password is None and sys.stdin.isatty() and not os.environ.get("PGPASSWORD"):
+        import getpass
+
+        password = getpass.getpass(f"数据库 {saved.label} 的密码：") or None
+    return saved.url(password)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -84,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ctx = CommandContext(db_url=args.db)
     try:
+        if args.command is not None:
+            ctx.db_url = server_url(args.db)  # --db, else this PC's server profile, else SQLite
         if args.command is None:
             from effdesk.ui.app import run_gui  # imported late: the CLI must work without a display
 

@@ -220,3 +220,18 @@ def test_password_never_in_the_profile_file(shared: Path) -> None:
         assert password not in text_on_disk
     stored = json.loads(text_on_disk)
     assert set(stored) == {"backend", "host", "port", "database", "user", "evidence_dir"}
+
+
+def test_cli_uses_this_pcs_server_profile(
+    wiped: None, shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from effdesk.cli import main
+
+    password = make_url(PG_URL).password
+    if password:
+        monkeypatch.setenv("PGPASSWORD", password)  # libpq's own way, as on a script's PC
+    assert main(["db", "upgrade"]) == 0  # the server database was migrated …
+    assert main(["stats", "--from", "2026-01-01", "--to", "2026-01-31", "--json"]) == 0
+    assert (shared / MARKER_NAME).is_file()  # … and opened with its shared folder
+    profiles.clear()
+    assert main(["db", "status"]) == 2  # no profile: the local SQLite file, which is missing
