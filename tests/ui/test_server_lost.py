@@ -2,13 +2,18 @@
 clerk's input still in the dialog, and the next save after the server is back works.
 
 Runs against ``EFFDESK_TEST_PG_URL`` through a loopback relay (:mod:`pg_proxy`) that the test
-cuts and restores, as a stopped server or a pulled network cable would look to EffDesk.
+cuts and restores, as a stopped server or a pulled network cable would look to EffDesk; with
+``EFFDESK_TEST_PG_CTL`` set, also by stopping and starting the real test server.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shlex
+import subprocess
 from collections.abc import Callable, Iterator
+from typing import Protocol
 
 import pytest
 from pg_proxy import PgRelay, pg_target, via
@@ -31,25 +36,67 @@ if TARGET is None:
     pytest.skip("needs EFFDESK_TEST_PG_URL (a TCP server)", allow_module_level=True)
 
 
-@pytest.fixture
-def relay() -> Iterator[PgRelay]:
+PG_CTL = os.environ.get("EFFDESK_TEST_PG_CTL", "")
+
+
+class PgCtl:
+    """The real server stopped and started with pg_ctl (``EFFDESK_TEST_PG_CTL``: the pg_ctl
+    command with its ``-D`` and ``-o`` options, e.g. ``runuser -u postgres -- pg_ctl -D
+    /tmp/pg -o "-p 5443 -k /tmp"``): a loopback test server only."""
+
+    def __init__(self, command: str) -> None:
+        self.command = shlex.split(command)
+
+    def stop(self) -> None:
+        subprocess.run([*self.command, "-w", "-t", "60", "stop", "-m", "fast"], check=True)
+
+    def start(self) -> None:
+        subprocess.run(
+            [*self.command, "-w", "-t", "60", "-l", os.devnull, "start"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+
+class Switch(Protocol):
+    def stop(self) -> None: ...
+
+    def start(self) -> None: ...
+
+
+@pytest.fixture(params=["relay", "pg_ctl"])
+def server(request: pytest.FixtureRequest) -> Iterator[tuple[Switch, str]]:
+    """A way to lose the server and get it back, and the URL that goes through it."""
+    url = os.environ["EFFDESK_TEST_PG_URL"]
+    if request.param == "pg_ctl":
+        if not PG_CTL:
+            pytest.skip("set EFFDESK_TEST_PG_CTL to stop and start the real test server")
+        ctl = PgCtl(PG_CTL)
+        yield ctl, url
+        with contextlib.suppress(subprocess.CalledProcessError):
+            ctl.start()  # running again whatever happened (start on a running server fails)
+        return
     assert TARGET is not None
     r = PgRelay(TARGET)
     r.start()
-    yield r
+    yield r, via(url, r.port)
     r.stop()
 
 
 @pytest.fixture
-def db(relay: PgRelay) -> Iterator[Database]:
-    """The test server's database, wiped and migrated, reached through the relay."""
-    url = os.environ["EFFDESK_TEST_PG_URL"]
-    engine = create_engine(url)
+def relay(server: tuple[Switch, str]) -> Switch:
+    return server[0]
+
+
+@pytest.fixture
+def db(server: tuple[Switch, str]) -> Iterator[Database]:
+    """The test server's database, wiped and migrated, reached through ``server``."""
+    engine = create_engine(os.environ["EFFDESK_TEST_PG_URL"])
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-    database = open_database(via(url, relay.port))
+    database = open_database(server[1])
     yield database
     database.dispose()
 
@@ -59,7 +106,7 @@ def _count(db: Database, model: type) -> int:
         return s.scalar(select(func.count()).select_from(model)) or 0
 
 
-def test_service_call_after_the_server_went_away(db: Database, relay: PgRelay) -> None:
+def test_service_call_after_the_server_went_away(db: Database, relay: Switch) -> None:
     with db.session() as s:
         s.add(Setting(key="test.before", value=1))
     relay.stop()
@@ -75,7 +122,7 @@ def test_service_call_after_the_server_went_away(db: Database, relay: PgRelay) -
 def test_intake_dialog_keeps_the_input_while_the_server_is_away(
     qtbot: QtBot,
     office: Office,
-    relay: PgRelay,
+    relay: Switch,
     type_text: Callable[[QWidget, str], None],
 ) -> None:
     dialog = IntakeDialog(office.ctx("clerk"), offer_drafts=False)
