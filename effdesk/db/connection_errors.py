@@ -185,9 +185,10 @@ def working_error(exc: BaseException, url: str) -> ConnectionLost | None:
     """ConnectionLost for an error caused by a dropped connection, else None."""
     if not is_connection_lost(exc):
         return None
+    # Short: the intake dialog also shows it in its one-line status (draft not saved).
     return ConnectionLost(
-        f"与数据库服务器 {where(url)} 的连接已中断（服务器停止或网络断开），刚才的操作没有保存。"
-        "您填写的内容仍在窗口中；请待网络或服务器恢复后再点保存，EffDesk 会自动重新连接。"
+        "与数据库服务器的连接已中断（服务器停止或网络断开），刚才的操作没有保存。"
+        "您填写的内容仍在窗口中，恢复后再保存即可。"
     )
 
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -187,7 +188,15 @@ class ConnectionDialog(QDialog):
         fr.addWidget(self.folder, 1)
         fr.addWidget(browse)
         self.form.add_field("host", "服务器地址", self.host, required=True)
-        self.form.add_field("port", "端口", self.port, required=True, hint="PostgreSQL 默认 5432")
+        port_row = QWidget()
+        pr = QHBoxLayout(port_row)
+        pr.setContentsMargins(0, 0, 0, 0)
+        pr.addWidget(self.port)
+        default_port = QLabel("PostgreSQL 默认 5432")
+        default_port.setStyleSheet("color: #6b6b6b;")
+        pr.addWidget(default_port)
+        pr.addStretch(1)
+        self.form.add_field("port", "端口", port_row, required=True)
         self.form.add_field("database", "数据库名", self.database, required=True)
         self.form.add_field("user", "用户名", self.user, required=True)
         self.form.add_field("password", "密码", self.password)
@@ -210,7 +219,7 @@ class ConnectionDialog(QDialog):
         self.status.setObjectName("connectionStatus")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status.setMinimumHeight(60)
+        self.status.setMinimumHeight(80)
         layout.addWidget(self.status)
         buttons = QDialogButtonBox()
         self.test_button = buttons.addButton("测试连接", QDialogButtonBox.ButtonRole.ActionRole)
@@ -227,7 +236,9 @@ class ConnectionDialog(QDialog):
         cancel.clicked.connect(self.reject)
         layout.addWidget(buttons)
         self._load()
-        self.resize(640, 0)
+        # Never squeezed below what the rows and the (growing) status text need.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        self.resize(680, self.sizeHint().height())
 
     # ------------------------------------------------------------------ values
     def _load(self) -> None:
@@ -272,6 +283,7 @@ class ConnectionDialog(QDialog):
     def _status(self, text: str, *, ok: bool) -> None:
         self.status.setStyleSheet(f"color: {OK_COLOUR if ok else ERROR_COLOUR};")
         self.status.setText(text)
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
 
     # ------------------------------------------------------------------ actions
     def test_connection(self) -> None:
@@ -388,7 +400,8 @@ class PasswordDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.resize(420, 0)
+        self.problem.setMinimumWidth(440)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
 
 
 def ask_password(profile: ConnectionProfile, problem: str) -> tuple[str, bool] | None:
