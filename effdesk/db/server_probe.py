@@ -44,6 +44,35 @@ def login(url: str) -> None:
         engine.dispose()
 
 
+def schema_revision(url: str) -> str | None:
+    """The server database's schema revision (None: no EffDesk tables yet); Chinese errors."""
+    engine = create_engine(url, connect_args=SERVER_CONNECT_ARGS, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            value = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return str(value) if value is not None else None
+    except Exception as exc:
+        raise opening_error(exc, url) from exc
+    finally:
+        engine.dispose()
+
+
+def upgrade_question(url: str) -> str | None:
+    """When the server's schema is older than this EffDesk: what to ask before upgrading it
+    (every PC of the office must then run this version). None: nothing to ask."""
+    current = schema_revision(url)
+    head = head_revision()
+    if current is None or current == head or not is_known_revision(current):
+        return None  # new database, up to date, or too new (refused at open with its message)
+    return (
+        f"服务器上的单位数据库是旧版本的 EffDesk 建立的（架构版本 {current}），"
+        f"本机的 EffDesk 需要把它升级到 {head}。\n\n升级后，其他电脑上尚未升级的 EffDesk "
+        "将无法再连接，请确认全单位的电脑都将安装本版本，并且服务器已有备份。\n\n现在升级吗？"
+    )
+
+
 def probe(profile: ConnectionProfile, password: str | None) -> ProbeReport:
     """Check the server, the database's schema, pg_trgm and the shared evidence folder."""
     profile.validate()

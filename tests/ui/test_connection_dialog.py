@@ -88,6 +88,14 @@ def _fresh_memory() -> Iterator[None]:
     cd._typed.clear()
 
 
+def _wipe() -> None:
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -327,6 +335,7 @@ def test_wrong_password_in_the_dialog_and_at_start(
     memory_keyring: MemoryKeyring,
 ) -> None:
     role, password = password_role
+    _wipe()  # no EffDesk tables the test role may not read
     url = make_url(PG_URL).set(username=role, password="wrong")
     fill(dialog, url.render_as_string(False), share)
     dialog.test_connection()
@@ -361,3 +370,35 @@ def test_start_without_keyring_asks_once_per_run(
     assert go_on and got is not None and len(answers) == 1
     assert cd.server_url_at_start(None) == (got, True)  # 切换用户 in the same run: not asked
     assert not isinstance(QApplication.activeModalWidget(), QDialog)
+
+
+@needs_pg
+def test_older_server_schema_is_upgraded_only_when_the_admin_agrees(
+    qtbot: QtBot, memory_keyring: MemoryKeyring, share: Path
+) -> None:
+    from alembic import command
+
+    from effdesk.db.engine import alembic_config, current_revision, head_revision, open_database
+
+    _wipe()
+    engine = create_engine(PG_URL)
+    command.upgrade(alembic_config(engine), "0009")  # what an older EffDesk left on the server
+    u = make_url(PG_URL)
+    profile = ConnectionProfile(
+        u.host or "localhost", int(u.port or 5432), u.database or "", u.username or "", str(share)
+    )
+    profiles.save(profile)
+    keys.store_db_password(profile.url(), u.password or "")
+
+    asked = answer_modals(qtbot, press("退出"))
+    assert cd.server_url_at_start(None) == (None, False)
+    assert "架构版本 0009" in asked[0] and "其他电脑上尚未升级的 EffDesk" in asked[0]
+    assert current_revision(engine) == "0009"  # nothing changed
+
+    answer_modals(qtbot, press("升级"))
+    url, go_on = cd.server_url_at_start(None)
+    assert go_on and url is not None
+    db = open_database(url)
+    db.dispose()
+    assert current_revision(engine) == head_revision()
+    engine.dispose()

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from effdesk.db import profile as profiles
 from effdesk.db.connection_errors import LoginFailed
 from effdesk.db.profile import ConnectionProfile
-from effdesk.db.server_probe import ProbeReport, login, probe
+from effdesk.db.server_probe import ProbeReport, login, probe, upgrade_question
 from effdesk.errors import EffDeskError, FieldProblem
 from effdesk.permissions import Permission
 from effdesk.security import keys
@@ -426,6 +426,19 @@ def ask_retry(message: str) -> bool:
     return box.exec() == QMessageBox.StandardButton.Retry
 
 
+def ask_upgrade(question: str) -> bool:
+    """An older server schema: 升级 (True) or 退出 (tests answer the real box)."""
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
+        "升级单位数据库",
+        question,
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Close,
+    )
+    box.button(QMessageBox.StandardButton.Yes).setText("升级")
+    box.button(QMessageBox.StandardButton.Close).setText("退出")
+    return box.exec() == QMessageBox.StandardButton.Yes
+
+
 def server_url_at_start(db_url: str | None) -> tuple[str | None, bool]:
     """The database to open: ``--db`` when given, else this PC's server profile (its password
     from the keyring or asked for, checked by logging in once), else None = the SQLite file.
@@ -462,4 +475,12 @@ def server_url_at_start(db_url: str | None) -> tuple[str | None, bool]:
                 return None, False
             continue
         remember_password(profile, password, keyring=keep)
+        try:
+            question = upgrade_question(url)
+        except EffDeskError as err:
+            if not ask_retry(str(err)):
+                return None, False
+            continue
+        if question is not None and not ask_upgrade(question):
+            return None, False
         return url, True
