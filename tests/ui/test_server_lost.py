@@ -164,3 +164,21 @@ def test_intake_dialog_keeps_the_input_while_the_server_is_away(
     assert detail.summary == "户籍窗口办理迁移推诿"
     assert detail.content == "来电人称三次到户籍窗口均被告知材料不全。"
     assert detail.complainant_name == "王小二"
+
+
+def test_session_guard_tick_while_the_server_is_away_is_a_status_line(
+    qtbot: QtBot, office: Office, relay: Switch
+) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    from effdesk.ui.session_guard import SessionGuard
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    guard = SessionGuard(office.ctx("clerk"), window, interval_ms=3_600_000)
+    relay.stop()
+    assert guard.check() is False  # no exception, hence no blocking box every minute
+    assert "连接已中断" in window.statusBar().currentMessage()
+    assert not guard.ended_session
+    relay.start()
+    assert guard.check() is False and not guard.ended_session
