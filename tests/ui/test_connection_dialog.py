@@ -352,8 +352,10 @@ def test_wrong_password_in_the_dialog_and_at_start(
     assert go_on and got is not None and make_url(got).password == password
     assert len(answers) == 2
     assert keys.get_db_password(profile.url()) == password  # 记住密码 ticked the second time
-    # The next start asks nothing: the keyring has it.
+    # The next start asks nothing: the keyring has it, and keeps it.
+    cd._typed.clear()
     assert cd.server_url_at_start(None) == (got, True)
+    assert keys.get_db_password(profile.url()) == password
 
 
 @needs_pg

@@ -63,12 +63,16 @@ def remembered_password(profile: ConnectionProfile) -> str | None:
 
 
 def remember_password(profile: ConnectionProfile, password: str, *, keyring: bool) -> bool:
-    """Keep ``password`` for this process, and in the keyring when asked and possible.
-    Returns whether it went to the keyring."""
+    """Keep a password the user typed: for this process, and in the keyring when asked and
+    possible (not asked: an older one there is removed). Returns whether it is in the keyring."""
     _typed[profile.label] = password
-    if keyring and keys.keyring_available():
+    if not keys.keyring_available():
+        return False
+    if keyring:
         keys.store_db_password(profile.url(), password)
         return True
+    with contextlib.suppress(EffDeskError):
+        keys.delete_db_password(profile.url())
     return False
 
 
@@ -456,13 +460,14 @@ def server_url_at_start(db_url: str | None) -> tuple[str | None, bool]:
         return None, True
     password = remembered_password(profile)
     problem = ""
+    typed = keep = False
     while True:
-        keep = False
         if password is None:
             answer = ask_password(profile, problem)
             if answer is None:
                 return None, False
             password, keep = answer
+            typed = True
         url = profile.url(password)
         try:
             login(url)
@@ -474,7 +479,10 @@ def server_url_at_start(db_url: str | None) -> tuple[str | None, bool]:
             if not ask_retry(str(err)):
                 return None, False
             continue
-        remember_password(profile, password, keyring=keep)
+        if typed:
+            remember_password(profile, password, keyring=keep)
+        else:
+            _typed[profile.label] = password  # from the keyring: leave it there
         try:
             question = upgrade_question(url)
         except EffDeskError as err:
