@@ -89,6 +89,7 @@ def main() -> int:
         from effdesk.ui.app import create_application
         from effdesk.ui.context import AppContext
         from effdesk.ui.settings import connection_dialog as cd
+        from effdesk.ui.settings import server_login as sl
         from effdesk.ui.settings.page import SettingsPage
         from effdesk.ui.tasks import TaskRunner
 
@@ -168,7 +169,7 @@ def main() -> int:
                 u.username or "",
                 str(share),
             )
-            prompt = cd.PasswordDialog(
+            prompt = sl.PasswordDialog(
                 profile,
                 "无法登录数据库服务器 "
                 f"{profile.host}:{profile.port}/{profile.database}：用户名「{profile.user}」"

@@ -24,7 +24,6 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from effdesk.db.models import Setting
 from effdesk.db.profile import shared_evidence_dir
 from effdesk.errors import EvidenceFolderUnavailable, WrongEvidenceFolder
 from effdesk.evidence import shared as shared_roots
@@ -36,6 +35,8 @@ OFFICE_ID_KEY = "security.database_id"  # the same id names the backup key
 
 def office_id(session: Session, *, create: bool = True) -> str | None:
     """The database's random id (made on first use when ``create``)."""
+    from effdesk.db.models import Setting  # opening a SQLite file does not need the models
+
     row = session.scalar(select(Setting).where(Setting.key == OFFICE_ID_KEY))
     if row is not None and isinstance(row.value, str) and row.value:
         return row.value

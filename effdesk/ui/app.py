@@ -263,7 +263,7 @@ def run_gui(db_url: str | None, *, dev_actor: str | None = None) -> int:
     app = create_application()
     install_excepthook()
     show_input_method_notice(input_method)
-    from effdesk.ui.settings.connection_dialog import server_url_at_start
+    from effdesk.ui.settings.server_login import server_url_at_start
 
     db_url, go_on = server_url_at_start(db_url)  # this PC's server profile, its password
     if not go_on:

@@ -28,6 +28,7 @@ from effdesk.db.profile import ConnectionProfile
 from effdesk.security import keys
 from effdesk.ui.context import AppContext
 from effdesk.ui.settings import connection_dialog as cd
+from effdesk.ui.settings import server_login as sl
 from effdesk.ui.settings.page import SettingsPage
 
 PG_URL = os.environ.get("EFFDESK_TEST_PG_URL", "")
@@ -83,9 +84,9 @@ def no_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_memory() -> Iterator[None]:
-    cd._typed.clear()
+    sl._typed.clear()
     yield
-    cd._typed.clear()
+    sl._typed.clear()
 
 
 def _wipe() -> None:
@@ -130,7 +131,7 @@ def press(label: str) -> Callable[[QWidget], None]:
 
 def type_password(password: str, *, keep: bool = False) -> Callable[[QWidget], None]:
     def act(modal: QWidget) -> None:
-        assert isinstance(modal, cd.PasswordDialog)
+        assert isinstance(modal, sl.PasswordDialog)
         modal.password.setText(password)
         modal.keep.setChecked(keep)
         modal.accept()
@@ -260,7 +261,7 @@ def test_back_to_the_local_file(qtbot: QtBot, memory_keyring: MemoryKeyring, sha
     dialog.use_local()
     assert profiles.load() is None
     assert keys.get_db_password(profile.url()) is None
-    assert cd.server_url_at_start(None) == (None, True)  # the SQLite file again
+    assert sl.server_url_at_start(None) == (None, True)  # the SQLite file again
 
 
 def test_start_with_the_server_down_offers_retry_or_quit(
@@ -271,10 +272,10 @@ def test_start_with_the_server_down_offers_retry_or_quit(
     profiles.save(profile)
     keys.store_db_password(profile.url(), "pw")
     seen = answer_modals(qtbot, press("重试"), press("退出"))
-    assert cd.server_url_at_start(None) == (None, False)
+    assert sl.server_url_at_start(None) == (None, False)
     assert len(seen) == 2 and all("服务器没有响应" in s for s in seen)
     # --db still wins over the profile (a way back to a local file when the server is away).
-    assert cd.server_url_at_start("sqlite:////tmp/x.sqlite") == ("sqlite:////tmp/x.sqlite", True)
+    assert sl.server_url_at_start("sqlite:////tmp/x.sqlite") == ("sqlite:////tmp/x.sqlite", True)
 
 
 @needs_pg
@@ -348,13 +349,13 @@ def test_wrong_password_in_the_dialog_and_at_start(
     )
     profiles.save(profile)
     answers = answer_modals(qtbot, type_password("wrong"), type_password(password, keep=True))
-    got, go_on = cd.server_url_at_start(None)
+    got, go_on = sl.server_url_at_start(None)
     assert go_on and got is not None and make_url(got).password == password
     assert len(answers) == 2
     assert keys.get_db_password(profile.url()) == password  # 记住密码 ticked the second time
     # The next start asks nothing: the keyring has it, and keeps it.
-    cd._typed.clear()
-    assert cd.server_url_at_start(None) == (got, True)
+    sl._typed.clear()
+    assert sl.server_url_at_start(None) == (got, True)
     assert keys.get_db_password(profile.url()) == password
 
 
@@ -368,9 +369,9 @@ def test_start_without_keyring_asks_once_per_run(
     )
     profiles.save(profile)
     answers = answer_modals(qtbot, type_password(u.password or ""))
-    got, go_on = cd.server_url_at_start(None)
+    got, go_on = sl.server_url_at_start(None)
     assert go_on and got is not None and len(answers) == 1
-    assert cd.server_url_at_start(None) == (got, True)  # 切换用户 in the same run: not asked
+    assert sl.server_url_at_start(None) == (got, True)  # 切换用户 in the same run: not asked
     assert not isinstance(QApplication.activeModalWidget(), QDialog)
 
 
@@ -393,12 +394,12 @@ def test_older_server_schema_is_upgraded_only_when_the_admin_agrees(
     keys.store_db_password(profile.url(), u.password or "")
 
     asked = answer_modals(qtbot, press("退出"))
-    assert cd.server_url_at_start(None) == (None, False)
+    assert sl.server_url_at_start(None) == (None, False)
     assert "架构版本 0009" in asked[0] and "其他电脑上尚未升级的 EffDesk" in asked[0]
     assert current_revision(engine) == "0009"  # nothing changed
 
     answer_modals(qtbot, press("升级"))
-    url, go_on = cd.server_url_at_start(None)
+    url, go_on = sl.server_url_at_start(None)
     assert go_on and url is not None
     db = open_database(url)
     db.dispose()
