@@ -12,6 +12,7 @@ import argparse
 import gc
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 import traceback
@@ -24,6 +25,29 @@ from effdesk.paths import log_dir
 
 EXIT_USER_ERROR = 2
 EXIT_BUG = 1
+
+
+def server_url(explicit: str | None) -> str | None:
+    """``--db`` (a server URL without password gets the keyring's), else this PC's server
+    profile (password from the keyring, else asked on a terminal; libpq's PGPASSWORD and
+    .pgpass also work), else None: the local SQLite file."""
+    from effdesk.db import profile as profiles
+    from effdesk.security import keys
+
+    if explicit is not None:
+        server = explicit.startswith("postgresql")
+        if server and keys.keyring_available():
+            return keys.url_with_keyring_password(explicit)
+        return explicit
+    saved = profiles.load()
+    if saved is None:
+        return None
+    password = keys.get_db_password(saved.url()) if keys.keyring_available() else None
+    if password is None and sys.stdin.isatty() and not os.environ.get("PGPASSWORD"):
+        import getpass
+
+        password = getpass.getpass(f"数据库 {saved.label} 的密码：") or None
+    return saved.url(password)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -87,6 +111,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(words)
     ctx = CommandContext(db_url=args.db)
     try:
+        if args.command is not None:
+            ctx.db_url = server_url(args.db)  # --db, else this PC's server profile, else SQLite
         handler = _run_gui if args.command is None else args.handler
         return int(handler(args, ctx))
     except EffDeskError as err:

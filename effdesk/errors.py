@@ -114,3 +114,20 @@ class DatabaseMissing(EffDeskError):
 
 class DatabaseReadOnly(EffDeskError):
     """The database file or its folder cannot be written (not damaged: do not restore)."""
+
+
+class EvidenceFolderUnavailable(EffDeskError):
+    """The shared evidence folder cannot be reached or written (share offline, no rights)."""
+
+    def __init__(self, folder: object, detail: str = "") -> None:
+        more = f"（{detail}）" if detail else ""
+        super().__init__(
+            f"无法访问共享证据文件夹 {folder}{more}。请检查：存放证据的电脑是否开机、"
+            "网络共享是否已连接（网络驱动器是否已映射/挂载）、本机用户是否有读写权限。"
+            "在恢复访问之前，照片、附件和印发的公文无法保存；已保存的数据不受影响。"
+        )
+        self.folder = folder
+
+
+class WrongEvidenceFolder(EffDeskError):
+    """The configured evidence folder belongs to another office database."""

@@ -22,11 +22,18 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from effdesk.db import presence, restore_journal
 from effdesk.db.base import now
+from effdesk.db.connection_errors import (
+    check_search_extension,
+    opening_error,
+    server_errors,
+    working_error,
+)
 from effdesk.db.sqlite_hints import HintingSQLiteCompiler
 from effdesk.errors import (
     ConcurrentEditError,
@@ -36,7 +43,7 @@ from effdesk.errors import (
     DatabaseTooNew,
     EffDeskError,
 )
-from effdesk.paths import default_db_url, evidence_dir_for
+from effdesk.paths import default_db_url
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -62,6 +69,15 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+SERVER_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create an engine for ``url`` with the settings EffDesk relies on."""
     u = make_url(url)
@@ -72,7 +88,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         engine.dialect.statement_compiler = HintingSQLiteCompiler  # INDEXED BY hints
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # A server: pre-ping each pooled connection so the first action after the server or the
+    # network came back reconnects; give up connecting after 10 s; TCP keepalives notice a
+    # network lost mid-session within about a minute instead of the OS's two hours.
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=SERVER_CONNECT_ARGS)
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -384,6 +403,8 @@ class Database:
     integrity: IntegrityCheck | None = None
     # When this process opened it (time.time()): work of this session is newer than this.
     opened_at: float = field(default_factory=time.time)
+    # Server databases: the evidence folder is the office's shared folder (connection profile).
+    shared_evidence: bool = False
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -392,6 +413,15 @@ class Database:
         try:
             yield s
             s.commit()
+        except DBAPIError as exc:
+            # The server connection dropped (server stopped, network lost): a Chinese message,
+            # nothing of this unit of work saved; the pool reconnects on the next action.
+            with contextlib.suppress(Exception):
+                s.rollback()
+            lost = working_error(exc, self.url) if self.backend != "sqlite" else None
+            if lost is not None:
+                raise lost from exc
+            raise
         except StaleDataError as exc:
             # A record saved meanwhile by another PC (optimistic lock), wherever the flush
             # happened: services name the record themselves; this is the last safety net.
@@ -461,7 +491,7 @@ def connect(url: str | None = None, *, create: bool = False, readable_only: bool
             ping(engine)
         except Exception as exc:
             engine.dispose()
-            raise EffDeskError(f"无法连接数据库「{_safe(url)}」：{exc}") from exc
+            raise opening_error(exc, url) from exc
     return engine
 
 
@@ -520,7 +550,10 @@ def open_database(
                     due = True
                 if due:
                     integrity.run()  # a schema change only on a file that passed the whole check
-            upgrade_to_head(engine)
+            with contextlib.nullcontext() if path is not None else server_errors(url):
+                if path is None:
+                    check_search_extension(engine, url)  # pg_trgm, before any migration
+                upgrade_to_head(engine)
         identity = None
         if path is not None:
             identity = presence.FileIdentity(path)
@@ -531,8 +564,9 @@ def open_database(
 
             event.listen(engine, "begin", _check_file)
         sessions = sessionmaker(engine, expire_on_commit=False)
-        files = evidence_dir_for(url)
-        files.mkdir(parents=True, exist_ok=True)
+        from effdesk.db.evidence_folder import folder_for_open
+
+        files, shared = folder_for_open(url, engine, _safe(url))
     except BaseException:
         if hold is not None:
             hold.release()
@@ -546,6 +580,7 @@ def open_database(
         hold=hold,
         identity=identity,
         integrity=integrity,
+        shared_evidence=shared,
     )
 
 

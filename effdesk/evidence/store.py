@@ -31,7 +31,8 @@ from typing import BinaryIO
 
 from PIL import Image
 
-from effdesk.errors import NotFound
+from effdesk.errors import EvidenceFolderUnavailable, NotFound
+from effdesk.evidence import shared as shared_roots
 from effdesk.evidence import thumbnails
 from effdesk.evidence.media import DERIVATIVE_SIZES, THUMB_SIZE, os_error_text
 
@@ -101,8 +102,39 @@ class EvidenceStore:
 
     # ------------------------------------------------------------------ writing
 
+    @property
+    def shared(self) -> bool:
+        return shared_roots.marker_for(self.root) is not None
+
+    def check_writable(self) -> None:
+        """Shared folder only: refuse (Chinese message) while the folder or its marker is not
+        reachable. A local folder is created as needed, as always."""
+        marker = shared_roots.marker_for(self.root)
+        if marker is None:
+            return
+        try:
+            present = (self.root / marker).is_file()
+        except OSError as exc:
+            raise EvidenceFolderUnavailable(self.root, os_error_text(exc)) from exc
+        if not present:
+            raise EvidenceFolderUnavailable(self.root, "文件夹或其标记文件当前无法访问")
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        self.check_writable()
+        try:
+            yield
+        except OSError as exc:
+            if self.shared and not _reachable(self.root):
+                raise EvidenceFolderUnavailable(self.root, os_error_text(exc)) from exc
+            raise
+
     def put(self, src: Path) -> StoredBlob:
         """Store a copy of ``src`` (only read), hashing while copying; idempotent."""
+        with self._writing():
+            return self._put(src)
+
+    def _put(self, src: Path) -> StoredBlob:
         h = hashlib.sha256()
         size = 0
         with open(src, "rb") as fin, self._temp() as (fout, tmp):
@@ -115,7 +147,7 @@ class EvidenceStore:
     def put_bytes(self, data: bytes) -> StoredBlob:
         """Store generated content (an issued PDF); idempotent."""
         sha = hashlib.sha256(data).hexdigest()
-        with self._temp() as (fout, tmp):
+        with self._writing(), self._temp() as (fout, tmp):
             fout.write(data)
             return self._commit(fout, tmp, sha, len(data))
 
@@ -258,6 +290,13 @@ class EvidenceStore:
                     f.unlink()
                 n += 1
         return n
+
+
+def _reachable(root: Path) -> bool:
+    try:
+        return root.is_dir() and os.access(root, os.W_OK)
+    except OSError:
+        return False
 
 
 def _check_sha(sha256: str) -> str:

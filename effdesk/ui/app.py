@@ -230,6 +230,11 @@ def run_gui(db_url: str | None) -> int:
     app = create_application()
     install_excepthook()
     show_input_method_notice(input_method)
+    from effdesk.ui.settings.server_login import server_url_at_start
+
+    db_url, go_on = server_url_at_start(db_url)  # this PC's server profile, its password
+    if not go_on:
+        return EXIT_FAILED
     db = open_new_or_existing(db_url)
     if db is None:
         return EXIT_FAILED

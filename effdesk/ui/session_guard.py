@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from effdesk.access import AccessRevoked, access_problem
+from effdesk.db.connection_errors import ConnectionLost
 from effdesk.ui.context import AppContext
 
 CHECK_INTERVAL_MS = 60_000
@@ -46,8 +47,14 @@ class SessionGuard(QObject):
         """Ask the database now; end the session if the user may no longer work. True: ended."""
         if self.reason:
             return True
-        with self._ctx.session() as s:
-            problem = access_problem(s, self._ctx.actor)
+        try:
+            with self._ctx.session() as s:
+                problem = access_problem(s, self._ctx.actor)
+        except ConnectionLost as lost:
+            # The server is away: a line in the status bar, not a box every minute; the user's
+            # next action says so too, and the check runs again at the next tick.
+            self._window.statusBar().showMessage(str(lost), self._timer.interval())
+            return False
         if problem is not None and problem.ends_session:
             self.end(problem)
             return True

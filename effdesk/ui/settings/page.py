@@ -31,6 +31,12 @@ def _holidays(ctx: AppContext) -> QWidget:
     return CalendarYearsWidget(ctx)
 
 
+def _connection(ctx: AppContext) -> QWidget:
+    from effdesk.ui.settings.connection_dialog import ConnectionTab
+
+    return ConnectionTab(ctx)
+
+
 class AccountTab(QWidget):
     """我的账户: who is logged in, with which roles; change one's own password."""
 
@@ -60,6 +66,7 @@ TABS: list[tuple[str, str, Permission | None, Callable[[AppContext], QWidget]]] 
     ("office", "单位设置", None, OfficeSettingsWidget),
     ("holidays", "节假日", None, _holidays),
     ("account", "我的账户", None, AccountTab),
+    ("connection", "数据库连接", Permission.MANAGE_SETTINGS, _connection),
 ]
 
 
