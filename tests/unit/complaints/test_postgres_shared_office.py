@@ -175,7 +175,7 @@ def test_stats_json_identical_on_sqlite_and_postgresql_for_one_demo_seed(
     outputs = []
     try:
         for url in urls:
-            demo = ["--db", url, "demo", "--seed", "17", "--complaints", "80"]
+            demo = ["--db", url, "demo", "--seed", "17", "--complaints", "40"]
             assert main([*demo, "--today", "2026-06-30"]) == 0
             capsys.readouterr()
             for by in ("unit", "category", "channel", "month", "handler"):
