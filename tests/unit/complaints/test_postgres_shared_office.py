@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from complaint_helpers import T0, make_world
-from sqlalchemy import select
+from complaint_helpers import T0, World, make_world
+from sqlalchemy import select, text
 
 from effdesk.auth import Actor
 from effdesk.cli import main
@@ -187,3 +187,22 @@ def test_stats_json_identical_on_sqlite_and_postgresql_for_one_demo_seed(
     assert outputs[0] == outputs[1]
     first = json.loads(outputs[0].split("\n}\n")[0] + "\n}")
     assert first["received"] > 0
+
+
+def test_chinese_phrases_are_served_by_the_trigram_index(world: World) -> None:
+    """pg_trgm makes trigrams of Chinese text only under a UTF-8 locale other than C (the
+    office server's, and the CI cluster's C.UTF-8): the search must find a 3-character phrase
+    and the planner must be able to answer it from the GIN index."""
+    if world.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("pg_trgm is PostgreSQL's (SQLite's FTS5 plans: test_search_query_plans.py)")
+    meal = world.register(summary="上班时间吃早餐", content="8点半窗口无人，工作人员在吃早餐").id
+    world.register(summary="不动产登记窗口推诿扯皮")
+    page = svc.search_complaints(world.session, world.clerk, svc.ComplaintFilter(text="吃早餐"))
+    assert [r.id for r in page.rows] == [meal]
+    s = world.session
+    assert s.scalar(text("SELECT cardinality(show_trgm('吃早餐'))")) > 0  # none under C
+    s.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(
+        s.scalars(text("EXPLAIN SELECT id FROM complaints WHERE search_text ILIKE '%吃早餐%'"))
+    )
+    assert "ix_complaints_search_text_trgm" in plan, plan
