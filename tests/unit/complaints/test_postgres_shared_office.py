@@ -84,10 +84,11 @@ def test_case_edited_on_two_pcs_second_save_names_who_changed_what(db: Database)
         assert case.version > version
 
 
-def test_stale_row_at_save_names_who_changed_what_and_masks_the_identity(db: Database) -> None:
+def test_stale_row_at_save_names_who_changed_what(db: Database) -> None:
     """The lost-update race itself: this PC loaded the row before the other PC's commit and
-    saves without a form version (the row's version check at flush refuses it). An inspector
-    may not see the complainant: the other change's identity fields are masked for him."""
+    saves without a form version (the row's version check at flush refuses it). The other
+    change is described for this actor (identity fields masked for roles that may not see
+    the complainant; a clerk may)."""
     people = _people(db)
     with db.session() as s:
         world = make_world(s, {**people, "clerk": people["zhaoxl"]})
