@@ -207,7 +207,14 @@ def _revision(url: str) -> str | None:
 def postgres_databases() -> Iterator[PostgresDatabases]:
     if not PG_URL:
         pytest.skip("EFFDESK_TEST_PG_URL not set")
-    databases = PostgresDatabases(PG_URL)
+    try:
+        databases = PostgresDatabases(PG_URL)
+    except Exception as exc:
+        pytest.fail(
+            f"EFFDESK_TEST_PG_URL: cannot make the test databases ({exc}). The server's user "
+            "needs the CREATEDB right (see README: the tests on PostgreSQL).",
+            pytrace=False,
+        )
     yield databases
     databases.engine.dispose()
     databases.drop(databases.template)
