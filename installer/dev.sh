@@ -2,7 +2,9 @@
 # EffDesk from a source checkout on Debian/Ubuntu (also UOS/Kylin, which are Debian-based).
 #
 #   bash installer/dev.sh demo    set up, build a demo office (first time), open the app
-#   bash installer/dev.sh test    set up, run the whole test suite
+#   bash installer/dev.sh test    set up, run the whole test suite (on SQLite, and on PostgreSQL
+#                                 too when its server programs are installed: a throwaway
+#                                 cluster, see installer/pg-test-cluster; in CI they are)
 #   bash installer/dev.sh setup   set up only: system packages, .venv, the project
 #
 # System packages are installed with apt-get (as root, or through sudo when available).
@@ -46,7 +48,7 @@ setup() {
     .venv/bin/pip install -q --upgrade pip
   fi
   # Constraints pin PySide6 to 6.9: the last wheels that run on the glibc 2.28 of UOS 20 / Kylin V10.
-  .venv/bin/pip install -q -c installer/constraints.txt -e ".[test]"
+  .venv/bin/pip install -q -c installer/constraints.txt -e ".[test,postgres]"
 }
 
 case "${1:-}" in
@@ -64,6 +66,14 @@ case "${1:-}" in
   test)
     setup
     export QT_QPA_PLATFORM=offscreen
+    # PostgreSQL as well as SQLite: a server of your own (EFFDESK_TEST_PG_URL set), else a
+    # throwaway cluster when the server programs exist (CI=true installs them).
+    if [ -z "${EFFDESK_TEST_PG_URL:-}" ] && [ "${EFFDESK_TEST_NO_PG:-}" != "1" ] && {
+      [ "${CI:-}" = "true" ] || command -v initdb >/dev/null ||
+        ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+    }; then
+      exec bash installer/pg-test-cluster run .venv/bin/python -m pytest -q
+    fi
     exec .venv/bin/python -m pytest -q
     ;;
   *)

@@ -22,9 +22,16 @@ from effdesk.db.models import AuditEntry
 from effdesk.enums import AuditAction, LabeledEnum
 from effdesk.permissions import Permission, require
 from effdesk.services.common import Page, like_escape
-from effdesk.services.complaints.policy import is_identity_key, may_see_identity
+from effdesk.services.complaints.policy import (
+    AUDIT_MASK as MASK,
+)
+from effdesk.services.complaints.policy import (
+    mask_identity,
+    may_see_identity,
+    redaction_for,
+)
 
-MASK = "（已隐去）"
+__all__ = ["MASK", "mask_identity", "redaction_for"]
 
 
 @dataclass
@@ -92,20 +99,6 @@ def _conditions(f: AuditFilter) -> list[ColumnElement[bool]]:
             )
         )
     return cond
-
-
-def mask_identity(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: (MASK if is_identity_key(k) else mask_identity(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_identity(v) for v in value]
-    return value
-
-
-def redaction_for(actor: Actor) -> Callable[[Any], Any] | None:
-    """What hides the complainant's identity from ``actor`` in an audit before/after value
-    (None: the actor may see it), for code below the services that shows audit values."""
-    return None if may_see_identity(actor) else mask_identity
 
 
 def list_entries(

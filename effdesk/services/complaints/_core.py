@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,6 +24,7 @@ from effdesk.db.base import now
 from effdesk.db.models import Complaint, ComplaintEvent
 from effdesk.enums import AuditAction, ComplaintEventKind, ComplaintState, DeadlineKind
 from effdesk.errors import ConcurrentEditError
+from effdesk.security.concurrency import describe_other_change
 from effdesk.services.common import check_version, get_or_404
 from effdesk.services.complaints.policy import (
     GUARDED_ACTIONS,
@@ -33,6 +34,7 @@ from effdesk.services.complaints.policy import (
     Transition,
     check_guards,
     check_transition,
+    redaction_for,
 )
 
 # Facts that are not field changes are kept in ``changes`` under these keys.
@@ -65,30 +67,41 @@ def case_label(case: Complaint) -> str:
     return f"投诉件 {case.number}"
 
 
-def flush(session: Session, case: Complaint) -> None:
+def _other_change(case_uuid: str, session: Session | None, actor: Actor | None, exc: Any) -> str:
+    """Who changed the case meanwhile, and what (from the audit trail, identity masked for
+    ``actor``); without an actor to mask for, only the bare fact."""
+    if actor is None or session is None or not case_uuid:
+        return str(exc)
+    redact = redaction_for(actor)
+    return describe_other_change(session.get_bind(), case_uuid, redact) or str(exc)
+
+
+def flush(session: Session, case: Complaint, actor: Actor | None = None) -> None:
     """Flush, reporting a concurrent save of the same case as ConcurrentEditError."""
     label = case_label(case)  # read now: after a failed flush the row cannot be loaded
+    case_uuid = case.uuid
     try:
         session.flush()
     except StaleDataError as exc:
         # The caller's unit of work rolls back on this error; nothing half-done is kept.
         raise ConcurrentEditError(
             f"{label}刚被其他人修改，您的操作未保存。请刷新后重试。",
-            other_change=str(exc),
+            other_change=_other_change(case_uuid, session, actor, exc),
         ) from exc
 
 
 @contextmanager
-def conflicts_reported(case: Complaint) -> Iterator[None]:
+def conflicts_reported(case: Complaint, actor: Actor | None = None) -> Iterator[None]:
     """Any flush inside (autoflush of a query too) that finds the case saved by somebody else
     meanwhile becomes the ConcurrentEditError naming the case, not a raw StaleDataError."""
     label = case_label(case)
+    case_uuid, session = case.uuid, object_session(case)
     try:
         yield
     except StaleDataError as exc:
         raise ConcurrentEditError(
             f"{label}刚被其他人修改，您的操作未保存。请刷新后重试。",
-            other_change=str(exc),
+            other_change=_other_change(case_uuid, session, actor, exc),
         ) from exc
 
 
@@ -109,7 +122,11 @@ class Step:
         self.case = case
         self.at = clock(at)
         self.rule: Transition = check_transition(actor, case.state, action)
-        check_version(case, expected_version, case_label(case))
+        try:
+            check_version(case, expected_version, case_label(case))
+        except ConcurrentEditError as exc:  # say who changed what, as a stale flush does
+            other = _other_change(case.uuid, session, actor, exc.other_change)
+            raise ConcurrentEditError(exc.message, other_change=other) from exc
         if action in GUARDED_ACTIONS:
             check_guards(actor, CaseFacts.of(case), action, self.today, case_label(case))
         self.from_state: ComplaintState = case.state
@@ -143,7 +160,7 @@ class Step:
         flag_modified(self.case, "updated_at")
         self.session.add(self.case)
         # The case row first: a lost update race surfaces here, before anything else is written.
-        flush(self.session, self.case)
+        flush(self.session, self.case, self.actor)
         event = add_event(
             self.session,
             self.actor,

@@ -272,7 +272,7 @@ def update_complaint(
     received_at = data.received_at.replace(microsecond=0)
     inputs_before = (case.received_date, case.category_id, case.complexity)
     # The lookups below autoflush the edited case: a save from another PC surfaces there.
-    with conflicts_reported(case):
+    with conflicts_reported(case, actor):
         step.set("received_at", received_at)
         step.set("received_date", received_at.date())
         step.set("channel", data.channel)

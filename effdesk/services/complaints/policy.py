@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from effdesk.auth import Actor
 from effdesk.enums import (
@@ -575,6 +575,26 @@ def may_export_identity(actor: Actor) -> bool:
 def is_identity_key(key: str) -> bool:
     """Does this key of an audit entry's before/after carry the complainant's identity?"""
     return key in _IDENTITY_KEYS or key.startswith(_IDENTITY_KEY_PREFIX)
+
+
+AUDIT_MASK = "（已隐去）"
+
+
+def mask_identity(value: Any) -> Any:
+    """An audit before/after value with every identity key's value replaced by AUDIT_MASK."""
+    if isinstance(value, dict):
+        return {
+            k: (AUDIT_MASK if is_identity_key(k) else mask_identity(v)) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [mask_identity(v) for v in value]
+    return value
+
+
+def redaction_for(actor: Actor) -> Callable[[Any], Any] | None:
+    """What hides the complainant's identity from ``actor`` in an audit before/after value
+    (None: the actor may see it), for code below the services that shows audit values."""
+    return None if may_see_identity(actor) else mask_identity
 
 
 def identity_search_values(

@@ -183,8 +183,9 @@ def open_db(path: Path) -> Database:
     return open_database(f"sqlite:///{path}", create=True)
 
 
-def plan_office(path: Path) -> Office:
-    db = open_db(path)
+def plan_office(where: Path | str) -> Office:
+    """The office database: a SQLite file at a path, or any database URL (``db_url``)."""
+    db = open_db(where) if isinstance(where, Path) else open_database(where, create=True)
     with db.session() as s:
         leader = add_user(s, "zhangzr", "张主任", Role.LEADER)
         insp = add_user(s, "liduc", "李督查", Role.INSPECTOR)
@@ -193,7 +194,7 @@ def plan_office(path: Path) -> Office:
             s, insp, campaign_input(d, [insp.user_id or 0, leader.user_id or 0])
         )
         campaign_id, campaign_uuid = c.id, c.uuid
-    return Office(db, EvidenceStore(db.files_dir), leader, insp, campaign_id, campaign_uuid)
+    return Office(db, db.evidence, leader, insp, campaign_id, campaign_uuid)
 
 
 def table_counts(db: Database) -> dict[str, int]:

@@ -161,8 +161,8 @@ def do_import(office: Office, package: Path, actor: Actor | None = None):  # typ
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Office:
-    o = plan_office(tmp_path / "office.sqlite")
+def office(db_url: str) -> Office:
+    o = plan_office(db_url)
     yield o  # type: ignore[misc]
     o.db.dispose()
 

@@ -17,9 +17,9 @@ from effdesk.services import inspections
 
 
 @pytest.fixture
-def office(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Office:
+def office(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Office:
     monkeypatch.setenv("EFFDESK_NO_SYSTEM_FONTS", "1")
-    o = plan_office(tmp_path / "office.sqlite")
+    o = plan_office(db_url)
     yield o  # type: ignore[misc]
     o.db.dispose()
 
