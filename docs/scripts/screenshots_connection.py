@@ -195,7 +195,7 @@ def main() -> int:
 
         if pg_url:
             # 5. The server goes away while the clerk is typing a call.
-            from effdesk.ui.complaints.intake_dialog import IntakeDialog
+            from effdesk.ui.complaints.intake import IntakeDialog
             from pg_proxy import PgRelay, pg_target, via
 
             from effdesk.auth import Actor
