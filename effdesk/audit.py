@@ -218,7 +218,8 @@ def check_anchor(session: Session, seq: int, hash_: str) -> list[ChainProblem]:
     return []
 
 
-_COLUMNS = (
+# An audit entry's columns as stored (times and JSON as text): the chain is checked on these.
+RAW_COLUMNS = (
     AuditEntry.seq,
     cast(AuditEntry.at, String).label("at"),
     AuditEntry.user_id,
@@ -239,7 +240,7 @@ def _iter_rows(session: Session, batch: int) -> Iterator[Any]:
     last = 0
     while True:
         rows = session.execute(
-            select(*_COLUMNS).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
+            select(*RAW_COLUMNS).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
         ).all()
         if not rows:
             return

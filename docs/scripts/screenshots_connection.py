@@ -195,13 +195,13 @@ def main() -> int:
 
         if pg_url:
             # 5. The server goes away while the clerk is typing a call.
-            from effdesk.ui.complaints.intake import IntakeDialog
             from pg_proxy import PgRelay, pg_target, via
 
             from effdesk.auth import Actor
             from effdesk.db.models import User, UserRole
             from effdesk.enums import AssessmentCategory, Role, UnitKind
             from effdesk.services import categories, directory
+            from effdesk.ui.complaints.intake import IntakeDialog
 
             target = pg_target()
             assert target is not None

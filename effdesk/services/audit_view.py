@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, Text, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from effdesk.audit import decode_json, parse_time
+from effdesk.audit import RAW_COLUMNS, decode_json, parse_time
 from effdesk.auth import Actor
 from effdesk.db.models import AuditEntry
 from effdesk.enums import AuditAction, LabeledEnum
 from effdesk.permissions import Permission, require
-from effdesk.services.common import Page, like_escape
+from effdesk.services.common import Page, fetch_page, like_escape
 from effdesk.services.complaints.policy import (
     AUDIT_MASK as MASK,
 )
@@ -112,27 +112,18 @@ def list_entries(
     require(actor, Permission.VIEW_AUDIT)
     f = filters or AuditFilter()
     where = and_(*_conditions(f)) if _conditions(f) else None
-    count = select(func.count(AuditEntry.seq))
-    stmt = select(
-        AuditEntry.seq,
-        cast(AuditEntry.at, String).label("at"),
-        AuditEntry.username,
-        cast(AuditEntry.action, String).label("action"),
-        AuditEntry.object_type,
-        AuditEntry.object_uuid,
-        AuditEntry.summary,
-        cast(AuditEntry.before, Text).label("before"),
-        cast(AuditEntry.after, Text).label("after"),
-        AuditEntry.host,
-    )
+    stmt = select(*RAW_COLUMNS)
     if where is not None:
-        count = count.where(where)
         stmt = stmt.where(where)
-    total = session.scalar(count) or 0
+    rows, total = fetch_page(
+        session,
+        stmt,
+        AuditEntry.seq.desc(),
+        offset=max(0, offset),
+        limit=max(1, limit),
+        count_by=AuditEntry.seq,
+    )
     see_identity = may_see_identity(actor)
-    rows = session.execute(
-        stmt.order_by(AuditEntry.seq.desc()).offset(max(0, offset)).limit(max(1, limit))
-    ).all()
     # Without the identity right, the identity is also masked in free text (a summary or
     # content that repeats it, in before/after): the complaints privacy rule.
     maskers: dict[str, Callable[[str], str]] = {}

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from typing import Protocol
 
 import pytest
-from effdesk.ui.complaints.intake import IntakeDialog
 from pg_proxy import PgRelay, pg_target, via
 from PySide6.QtWidgets import QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
@@ -28,6 +27,7 @@ from effdesk.db.connection_errors import ConnectionLost
 from effdesk.db.engine import Database, open_database
 from effdesk.db.models import Complaint, Setting
 from effdesk.services import complaints
+from effdesk.ui.complaints.intake import IntakeDialog
 
 pytestmark = pytest.mark.postgres
 

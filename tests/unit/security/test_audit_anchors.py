@@ -114,7 +114,7 @@ def test_rewritten_and_rehashed_entry_is_detected(
             if row.seq == 4:
                 row.summary = "新增单位 伪造"
             payload = audit._raw_payload(
-                s.execute(select(*audit._COLUMNS).where(AuditEntry.seq == row.seq)).one()
+                s.execute(select(*audit.RAW_COLUMNS).where(AuditEntry.seq == row.seq)).one()
             )
             assert payload is not None
             payload["summary"] = row.summary

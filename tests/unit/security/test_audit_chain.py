@@ -222,7 +222,7 @@ def test_rewritten_tail_is_detected_against_the_backup_anchor(
         for row in rows:
             row.summary = row.summary + "（改）"
             payload = audit._raw_payload(
-                s.execute(select(*audit._COLUMNS).where(AuditEntry.seq == row.seq)).one()
+                s.execute(select(*audit.RAW_COLUMNS).where(AuditEntry.seq == row.seq)).one()
             )
             assert payload is not None
             payload["summary"] = row.summary
