@@ -118,7 +118,6 @@ def _print_recovery(choice: backup.KeyChoice) -> None:
 
 def _backup(args: argparse.Namespace, ctx: CommandContext) -> int:
     db = ctx.database()
-    backup._sqlite_path(db.url)  # PostgreSQL: a clear refusal before anything else
     choice = backup.backup_key(db, key_file=args.key_file)
     if choice.created:
         _print_recovery(choice)

@@ -70,7 +70,20 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         engine.dialect.statement_compiler = HintingSQLiteCompiler  # INDEXED BY hints
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    connect_args = (
+        {"application_name": application_name()} if u.get_backend_name() == "postgresql" else {}
+    )
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+
+
+def application_name() -> str:
+    """How an EffDesk session names itself on a PostgreSQL server (``pg_stat_activity``), so
+    that a restore can say which computers still have the database open."""
+    import socket
+
+    return f"EffDesk {socket.gethostname()} pid {os.getpid()}".encode()[:63].decode(
+        "ascii", "ignore"
+    )
 
 
 def alembic_config(engine: Engine) -> Config:

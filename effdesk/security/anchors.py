@@ -318,21 +318,19 @@ def check_database(
     use_keyring: bool = True,
     advance: bool = False,
 ) -> AnchorReport | None:
-    """:func:`check_anchors` for an open SQLite database (None for other backends): the key
+    """:func:`check_anchors` for an open database (SQLite or server): the key
     given, else this database's key from the keyring when ``use_keyring``; the default backup
     folder and ``folders``. ``advance``: move the local mark up when all is in order."""
     from effdesk.paths import backup_dir
     from effdesk.security import backup, keys
 
-    if db.backend != "sqlite":
-        return None
     db_id = backup.database_id(db)
     if key is None and use_keyring:
         try:
             key = keys.get_backup_key(db_id)
         except EffDeskError:  # no keyring service on this PC, or a damaged key
             key = None
-    db_path = backup._sqlite_path(db.url)
+    db_path = backup.mark_base(db)
     with db.session() as s:
         report = check_anchors(s, db_id, db_path, key, [backup_dir(), *folders])
         if advance and report.ok and key is not None and report.checked:

@@ -88,6 +88,8 @@ from effdesk.security.backup.identity import (
     backup_key,
     configured_key_file,
     database_id,
+    is_server,
+    mark_base,
 )
 from effdesk.security.backup.restore import (
     Manifest,
@@ -130,9 +132,11 @@ __all__ = [
     "database_id",
     "inspect_archive",
     "io_error",
+    "is_server",
     "key_for_archive",
     "latest_anchor",
     "latest_backup",
+    "mark_base",
     "maybe_daily_backup",
     "read_header",
     "restore_backup",

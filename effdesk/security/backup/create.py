@@ -18,10 +18,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
+
 from effdesk import audit
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db import restore_journal
 from effdesk.db.base import now
+from effdesk.db.copy import snapshot_to_sqlite
 from effdesk.db.engine import Database
 from effdesk.enums import AuditAction
 from effdesk.errors import EffDeskError
@@ -43,8 +46,9 @@ from effdesk.security.backup.archive import (
     _NoProgress,
 )
 from effdesk.security.backup.identity import (
-    _sqlite_path,
     database_id,
+    is_server,
+    mark_base,
 )
 
 # --------------------------------------------------------------------------- backup
@@ -205,7 +209,8 @@ def create_backup(
     require(actor, Permission.BACKUP)
     started = time.monotonic()
     prog = progress or _NoProgress()
-    src = _sqlite_path(db.url)
+    server = is_server(db)
+    src = mark_base(db)  # SQLite: the file; server: a name beside its evidence folder
     db_id = database_id(db)
     _check_destination(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -225,7 +230,12 @@ def create_backup(
     snap = private_temp_dir(src) / f"backup-{at:%Y%m%d%H%M%S}-{os.getpid()}.sqlite"
     try:
         prog.report(0, 0, "正在生成数据库快照…")
-        _snapshot_sqlite(src, snap)
+        if server:
+            # The server's rows, from one consistent snapshot, into a SQLite file: the
+            # archive has the same format as a SQLite office's (effdesk.db.copy).
+            snapshot_to_sqlite(db, snap, progress=prog)
+        else:
+            _snapshot_sqlite(src, snap)
         restore_journal.crash_point("backup-snapshot")
         facts = _snapshot_facts(snap)
         files = list(_evidence_files(db.files_dir))
@@ -258,7 +268,7 @@ def create_backup(
                     "format": FORMAT_VERSION,
                     "created_at": at.isoformat(timespec="seconds"),
                     "database_id": db_id,
-                    "backend": "sqlite",
+                    "backend": db.backend,
                     "host": socket.gethostname(),
                     **facts,
                     "files": manifest_files,
@@ -276,6 +286,11 @@ def create_backup(
         _fsync_dir(dest_dir)
     except (OSError, sqlite3.OperationalError) as exc:
         raise io_error("备份", exc, dest_dir) from exc
+    except SQLAlchemyOperationalError as exc:
+        raise EffDeskError(
+            f"备份失败：读取数据库服务器时出错（{exc.orig or exc}）。未完成的文件已删除，"
+            "数据库未做任何改动；请确认服务器可用后重试。"
+        ) from exc
     finally:
         for leftover in (snap, Path(f"{snap}-journal"), partial):
             with contextlib.suppress(OSError):

@@ -26,6 +26,7 @@ from effdesk.security.backup.identity import (
     _sqlite_path,
     backup_key,
     database_id,
+    is_server,
 )
 from effdesk.services import settings
 
@@ -60,10 +61,11 @@ def maybe_daily_backup(
     when an admin is logged in: the new recovery key must be shown to them, and is returned).
     The backup is the system's own act (whoever is logged in), so it is recorded as SYSTEM.
     """
-    try:
-        _sqlite_path(db.url)
-    except BackupNotSupported as exc:
-        return DailyBackupResult(skipped=str(exc))
+    if not is_server(db):
+        try:
+            _sqlite_path(db.url)
+        except BackupNotSupported as exc:
+            return DailyBackupResult(skipped=str(exc))
     dest = dest_dir or backup_dir()
     db_id = database_id(db)
     day = today or now().date()

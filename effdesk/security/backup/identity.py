@@ -41,12 +41,28 @@ def _sqlite_path(url: str) -> Path:
     u = make_url(url)
     if u.get_backend_name() != "sqlite":
         raise BackupNotSupported(
-            "PostgreSQL 数据库的备份与恢复尚未支持（将在下一版本提供）。"
-            "在此之前请由数据库管理员用 pg_dump 备份服务器，并单独备份证据文件夹。"
+            "PostgreSQL 数据库没有本机数据库文件：它的备份是把服务器上的数据复制成快照"
+            "（effdesk backup 会自动这样做）。"
         )
     if not u.database or u.database == ":memory:":
         raise BackupNotSupported("内存数据库无法备份。")
     return Path(u.database)
+
+
+def is_server(db: Database) -> bool:
+    """A server database (PostgreSQL): backed up by copying its rows (effdesk.db.copy)."""
+    return db.backend != "sqlite"
+
+
+def mark_base(db: Database) -> Path:
+    """What this database's local audit mark (:func:`effdesk.security.anchors.mark_path`) and
+    private temporary folder are named after: the SQLite file itself; for a server database a
+    name beside its evidence folder, ``<evidence folder>-postgresql-<id>`` (on every PC that
+    shares the evidence folder, the same mark)."""
+    if not is_server(db):
+        return _sqlite_path(db.url)
+    files = db.files_dir
+    return files.with_name(f"{files.name}-{db.backend}-{database_id(db)[:8]}")
 
 
 # --------------------------------------------------------------------------- keys

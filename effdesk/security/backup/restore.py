@@ -16,7 +16,7 @@ from effdesk import audit
 from effdesk.auth import SYSTEM, Actor
 from effdesk.db import presence, restore_journal
 from effdesk.db.base import now
-from effdesk.db.engine import head_revision, open_database
+from effdesk.db.engine import head_revision, is_sqlite_url, open_database
 from effdesk.enums import AuditAction
 from effdesk.errors import EffDeskError, PackageRejected
 from effdesk.paths import evidence_dir_for
@@ -57,7 +57,7 @@ class Manifest:
 class RestoreResult:
     archive: Path
     manifest: Manifest
-    database: Path
+    database: Path | str  # a server database: its address (without the password)
     files_dir: Path
     kept_database: Path | None  # where the previous database was moved (never deleted)
     kept_files: Path | None
@@ -202,6 +202,10 @@ def restore_backup(
     old or, after the next start rolls the journal forward, the complete new data.
     """
     require(actor, Permission.RESTORE)
+    if not is_sqlite_url(db_url):
+        from effdesk.security.backup.server import restore_to_server
+
+        return restore_to_server(archive, key, db_url, actor=actor, progress=progress)
     db_path = _sqlite_path(db_url)
     files_dir = evidence_dir_for(db_url)
     db_path.parent.mkdir(parents=True, exist_ok=True)
