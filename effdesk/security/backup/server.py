@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -45,6 +46,9 @@ from effdesk.security.backup.restore import (
     unpack_archive,
 )
 
+# effdesk.db.engine.application_name(): "EffDesk <host> pid <pid>"
+_EFFDESK_APP = re.compile(r"^EffDesk (.+) pid (\d+)$")
+
 
 def other_sessions(conn: Connection) -> list[str]:
     """The other sessions connected to this server database, described in Chinese."""
@@ -59,8 +63,12 @@ def other_sessions(conn: Connection) -> list[str]:
     for pid, user, app, addr, started in rows:
         where = addr or "本机套接字"
         since = f"，{started:%m-%d %H:%M} 起" if started is not None else ""
-        if app and str(app).startswith("EffDesk"):
-            found.append(f"{app}（数据库用户 {user}，地址 {where}{since}）")
+        m = _EFFDESK_APP.match(str(app or ""))
+        if m:
+            found.append(
+                f"电脑「{m.group(1)}」上的 EffDesk（进程号 {m.group(2)}，数据库用户 {user}，"
+                f"地址 {where}{since}）"
+            )
         else:
             found.append(
                 f"其他程序「{app or '未命名'}」（数据库用户 {user}，地址 {where}，进程 {pid}{since}）"

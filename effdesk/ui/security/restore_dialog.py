@@ -219,10 +219,17 @@ class RestoreDialog(QDialog):
 
 def restored_message(result: backup.RestoreResult) -> str:
     lines = [f"已从备份「{result.archive.name}」恢复（备份时间 {result.manifest.created_at}）。"]
+    server = isinstance(result.database, str)  # a server database: its rows were replaced
     if result.kept_database is not None:
-        lines.append(f"原数据库已改名保留：{result.kept_database}")
+        if server:
+            lines.append(f"恢复前的数据已另存保留为：{result.kept_database}")
+        else:
+            lines.append(f"原数据库已改名保留：{result.kept_database}")
     if result.kept_files is not None:
-        lines.append(f"原证据文件夹已改名保留：{result.kept_files}")
+        if server:
+            lines.append(f"备份中没有的证据文件已移到：{result.kept_files}")
+        else:
+            lines.append(f"原证据文件夹已改名保留：{result.kept_files}")
     return "\n".join(lines)
 
 

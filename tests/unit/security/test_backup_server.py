@@ -168,7 +168,9 @@ def test_restore_refused_while_another_session_is_connected(pg_office: str, tmp_
     try:
         with other.session() as s:
             s.scalar(select(func.count()).select_from(Unit))  # its pool keeps the connection
-        with pytest.raises(DatabaseInUse, match=r"EffDesk .* pid \d+") as info:
+        with pytest.raises(
+            DatabaseInUse, match=rf"电脑「.+」上的 EffDesk（进程号 {os.getpid()}"
+        ) as info:
             backup.restore_backup(archive, key, pg_office)
         assert "未做任何改动" in str(info.value)
     finally:
