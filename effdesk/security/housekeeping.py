@@ -113,6 +113,13 @@ def tidy(db: Database, *, at_start: bool = True) -> Tidied:
         with contextlib.suppress(OSError):
             result.temp_files += clean_leftovers(path)
         alone = at_start and db.hold is not None and not db.hold.others()
+    else:
+        # A server database: its backup snapshots and restore staging live in the private
+        # folder beside its evidence folder (effdesk.security.backup.mark_base).
+        tmp = db.files_dir.parent / TEMP_DIR_NAME
+        with contextlib.suppress(OSError):
+            if tmp.is_dir():
+                result.temp_files += sum(1 for p in tmp.iterdir() if _dead(p) and _remove(p))
     with contextlib.suppress(OSError):
         from effdesk.paths import backup_dir
 

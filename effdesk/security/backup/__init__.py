@@ -4,8 +4,14 @@ What goes in
     A consistent snapshot of the SQLite database taken with SQLite's online backup API
     (``sqlite3.Connection.backup``, never a file copy of a live database), every evidence file
     under ``objects/`` of the evidence store (thumbnails are rebuilt, not saved), and a
-    manifest with the SHA-256 of every file. PostgreSQL is not supported yet (next round: a
-    ``pg_dump`` based snapshot); :class:`BackupNotSupported` says so.
+    manifest with the SHA-256 of every file. A server database (PostgreSQL) is snapshotted by
+    copying its rows, in one REPEATABLE READ transaction, into a SQLite file
+    (:func:`effdesk.db.copy.snapshot_to_sqlite`), so its archive has the same format; its
+    restore is :mod:`effdesk.security.backup.server`.
+
+Modules: :mod:`.archive` (the format below), :mod:`.identity` (database id, backup key),
+:mod:`.create` (writing an archive), :mod:`.daily` (the automatic daily backup),
+:mod:`.restore` (unpack, check, swap) and :mod:`.server` (restore into a server database).
 
 Archive format (``.effbak``), version 1 — a streaming chunked AEAD, so gigabytes of evidence
 never have to fit in memory::
