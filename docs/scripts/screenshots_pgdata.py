@@ -82,6 +82,8 @@ def main() -> int:
     page = BackupPage(ctx)
     page.resize(1100, 560)
     page.choose_key_file(key_file)
+    # The "备份完成" message box is modal; the page behind it is what is shown here.
+    QMessageBox.information = staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok)  # type: ignore[method-assign]
     page.backup_now(None)
     if page.key_dialog is not None:
         page.key_dialog.close()

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from effdesk.db.engine import Database, open_database
+from effdesk.db.engine import Database, is_sqlite_url, open_database
 from effdesk.errors import DatabaseCorrupt, EffDeskError
 from effdesk.paths import backup_dir, default_db_url
 from effdesk.security import backup, keys
@@ -74,6 +74,13 @@ class RestoreDialog(QDialog):
             "（不会删除），再换成备份中的数据。其他窗口或电脑上的 EffDesk 打开着这个数据库时，"
             "恢复会被拒绝并列出它们，请先关闭。"
         )
+        if not intro and not is_sqlite_url(db_url):
+            text = (
+                "恢复会先完整解密并校验整个备份文件；校验通过后，服务器上的当前数据会另存为一个"
+                "文件保留（不会删除），再在一次事务中整体换成备份中的数据（中途失败或取消则保持"
+                "原样）。还有其他电脑上的 EffDesk 连着这个服务器数据库时，恢复会被拒绝并列出它们，"
+                "请先关闭。"
+            )
         note = QLabel(text)
         note.setWordWrap(True)
         layout.addWidget(note)
