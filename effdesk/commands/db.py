@@ -1,4 +1,4 @@
-"""``effdesk db upgrade|status`` and ``effdesk version``."""
+"""``effdesk db upgrade|status|copy`` and ``effdesk version``."""
 
 from __future__ import annotations
 
@@ -27,6 +27,17 @@ def register(sub: Any) -> None:
     up.set_defaults(handler=_upgrade)
     st = db_sub.add_parser("status", help="显示数据库架构版本")
     st.set_defaults(handler=_status)
+    cp = db_sub.add_parser(
+        "copy",
+        help="把整个数据库（含证据文件）复制到另一个空数据库，例如从 SQLite 文件迁到 PostgreSQL",
+    )
+    cp.add_argument(
+        "--from", dest="source", metavar="地址", help="源数据库（默认：--db 或本机数据库）"
+    )
+    cp.add_argument(
+        "--to", dest="target", metavar="地址", required=True, help="目标数据库（须为空库）"
+    )
+    cp.set_defaults(handler=_copy)
     ver = sub.add_parser("version", help="显示版本")
     ver.set_defaults(handler=_version)
 
@@ -70,4 +81,44 @@ def _status(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 def _version(args: argparse.Namespace, ctx: CommandContext) -> int:
     print(f"EffDesk {__version__}（数据库架构 {head_revision()}）")
+    return 0
+
+
+class _CopyProgress:
+    """Progress on stderr, one line rewritten in place (a terminal only)."""
+
+    def __init__(self) -> None:
+        import sys
+
+        self._out = sys.stderr
+        self._last = ""
+
+    def report(self, done: int, total: int, text: str = "") -> None:
+        if not self._out.isatty():
+            return
+        line = f"{text} {done}/{total}" if total else text
+        if line != self._last:
+            self._out.write("\r" + line[:100].ljust((self._last and len(self._last)) or 0))
+            self._out.flush()
+            self._last = line
+
+    def check(self) -> None:
+        return None
+
+    def done(self) -> None:
+        if self._last:
+            self._out.write("\n")
+
+
+def _copy(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from effdesk.db.copy import copy_database
+    from effdesk.paths import default_db_url
+
+    source = args.source or ctx.db_url or default_db_url()
+    progress = _CopyProgress()
+    try:
+        report = copy_database(source, args.target, progress=progress)
+    finally:
+        progress.done()
+    print(report.summary())
     return 0

@@ -17,7 +17,7 @@ from effdesk.auth import SYSTEM
 from effdesk.enums import Role
 from effdesk.errors import EffDeskError
 from effdesk.paths import backup_dir, default_db_url
-from effdesk.security import anchors, backup, keys
+from effdesk.security import backup, keys
 from effdesk.services import users
 
 if TYPE_CHECKING:
@@ -118,7 +118,6 @@ def _print_recovery(choice: backup.KeyChoice) -> None:
 
 def _backup(args: argparse.Namespace, ctx: CommandContext) -> int:
     db = ctx.database()
-    backup._sqlite_path(db.url)  # PostgreSQL: a clear refusal before anything else
     choice = backup.backup_key(db, key_file=args.key_file)
     if choice.created:
         _print_recovery(choice)
@@ -273,7 +272,7 @@ def _verify_anchor(db: Any, key_file: Path | None, dirs: list[Path], *, clean: b
         if not key_file.is_file():
             raise EffDeskError(f"找不到密钥文件 {key_file}。")
         key = keys.read_key_file(key_file)
-    report = anchors.check_database(db, key, folders=dirs, advance=clean)
+    report = backup.check_database(db, key, folders=dirs, advance=clean)
     if report is None:
         print("审计日志与锚点的比对：PostgreSQL 数据库暂不支持（没有备份锚点）。")
         return 0

@@ -91,7 +91,19 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     # A server: pre-ping each pooled connection so the first action after the server or the
     # network came back reconnects; give up connecting after 10 s; TCP keepalives notice a
     # network lost mid-session within about a minute instead of the OS's two hours.
-    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=SERVER_CONNECT_ARGS)
+    # application_name: a restore names the computers that still have the database open.
+    connect_args = {**SERVER_CONNECT_ARGS, "application_name": application_name()}
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+
+
+def application_name() -> str:
+    """How an EffDesk session names itself on a PostgreSQL server (``pg_stat_activity``), so
+    that a restore can say which computers still have the database open."""
+    import socket
+
+    return f"EffDesk {socket.gethostname()} pid {os.getpid()}".encode()[:63].decode(
+        "ascii", "ignore"
+    )
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -34,7 +34,6 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -45,10 +44,8 @@ from sqlalchemy.orm import Session
 
 from effdesk import audit
 from effdesk.db.base import now
-from effdesk.db.engine import Database
 from effdesk.db.models import AuditEntry
 from effdesk.enums import AuditAction
-from effdesk.errors import EffDeskError
 
 ANCHOR_SUFFIX = ".anchor.json"
 MARK_SUFFIX = ".audit-anchor.json"
@@ -307,34 +304,4 @@ def check_anchors(
         report.notes.append(
             "审计日志与锚点的比对：尚未备份，没有锚点可比对（最新的日志只受哈希链保护）。"
         )
-    return report
-
-
-def check_database(
-    db: Database,
-    key: bytes | None = None,
-    *,
-    folders: Sequence[Path] = (),
-    use_keyring: bool = True,
-    advance: bool = False,
-) -> AnchorReport | None:
-    """:func:`check_anchors` for an open SQLite database (None for other backends): the key
-    given, else this database's key from the keyring when ``use_keyring``; the default backup
-    folder and ``folders``. ``advance``: move the local mark up when all is in order."""
-    from effdesk.paths import backup_dir
-    from effdesk.security import backup, keys
-
-    if db.backend != "sqlite":
-        return None
-    db_id = backup.database_id(db)
-    if key is None and use_keyring:
-        try:
-            key = keys.get_backup_key(db_id)
-        except EffDeskError:  # no keyring service on this PC, or a damaged key
-            key = None
-    db_path = backup._sqlite_path(db.url)
-    with db.session() as s:
-        report = check_anchors(s, db_id, db_path, key, [backup_dir(), *folders])
-        if advance and report.ok and key is not None and report.checked:
-            advance_mark(s, key, db_id, db_path)
     return report

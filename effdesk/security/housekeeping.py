@@ -125,6 +125,31 @@ def gc_orphans(session: Session, store: EvidenceStore, *, min_age_s: float = 360
     return removed
 
 
+def clean_partials(dest_dir: Path) -> int:
+    """Remove half-written archives left by a killed backup (never a finished one), and the
+    plaintext snapshots older versions wrote beside them; returns how many."""
+    removed = 0
+    if not dest_dir.is_dir():
+        return 0
+    for p in [
+        *dest_dir.glob(".effdesk-backup-*.partial"),
+        *dest_dir.glob(".effdesk-backup-*.sqlite"),
+    ]:
+        m = re.match(r"\.effdesk-backup-(\d+)-", p.name)
+        pid = int(m.group(1)) if m else 0
+        alive = False
+        if pid and pid != os.getpid():
+            alive = pid_alive(pid)
+        try:
+            if alive and time.time() - p.stat().st_mtime < 3600:
+                continue
+            p.unlink()
+            removed += 1
+        except OSError:
+            continue
+    return removed
+
+
 def tidy(db: Database, *, at_start: bool = True, spare_since: float | None = None) -> Tidied:
     """Remove leftovers of interrupted work for ``db`` (never raises for a file it cannot
     remove: a read-only folder simply keeps them).
@@ -133,8 +158,6 @@ def tidy(db: Database, *, at_start: bool = True, spare_since: float | None = Non
     (the GUI tidies once the dashboard is filled), evidence blobs written since then are
     spared even when no other EffDesk has the database open (an ingest of this process may
     not have committed its rows yet)."""
-    from effdesk.security.backup import clean_partials
-
     result = Tidied()
     path = sqlite_file(db.url)
     alone = False
@@ -142,6 +165,13 @@ def tidy(db: Database, *, at_start: bool = True, spare_since: float | None = Non
         with contextlib.suppress(OSError):
             result.temp_files += clean_leftovers(path)
         alone = at_start and db.hold is not None and not db.hold.others()
+    else:
+        # A server database: its backup snapshots and restore staging live in the private
+        # folder beside its evidence folder (effdesk.security.backup.mark_base).
+        tmp = db.files_dir.parent / TEMP_DIR_NAME
+        with contextlib.suppress(OSError):
+            if tmp.is_dir():
+                result.temp_files += sum(1 for p in tmp.iterdir() if _dead(p) and _remove(p))
     with contextlib.suppress(OSError):
         from effdesk.paths import backup_dir
 

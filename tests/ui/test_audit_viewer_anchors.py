@@ -53,8 +53,6 @@ def test_cut_tail_is_reported_by_the_viewer(
     directory_data: Any,
     memory_keyring: None,
 ) -> None:
-    if db.backend != "sqlite":
-        pytest.skip("backups and anchors are SQLite only")
     key = backup.backup_key(db).key
     backup.create_backup(db, backup_dir(), key)
     viewer = AuditViewer(make_ctx(ui_actors["leader"]))

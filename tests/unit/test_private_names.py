@@ -14,12 +14,7 @@ import effdesk
 ROOT = Path(effdesk.__file__).resolve().parent
 
 # Known, with the reason; an entry that no longer matches is simply unused.
-ALLOWED: dict[tuple[str, str], str] = {
-    # security/backup.py is being split (the pgdata helper's work); its module-level helpers
-    # get their public names there.
-    ("commands/security.py", "effdesk.security.backup._sqlite_path"): "backup split pending",
-    ("security/anchors.py", "effdesk.security.backup._sqlite_path"): "backup split pending",
-}
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 def _private(name: str) -> bool:

@@ -27,7 +27,7 @@ from effdesk import audit
 from effdesk.enums import AuditAction
 from effdesk.errors import EffDeskError
 from effdesk.permissions import Permission
-from effdesk.security import anchors
+from effdesk.security import backup
 from effdesk.services import audit_view
 from effdesk.services.audit_view import AuditFilter, AuditRow
 from effdesk.services.common import Page
@@ -235,7 +235,7 @@ class AuditViewer(QWidget):
                 found = [str(p) for p in audit.verify_chain(s)]
                 count = audit.chain_head(s)[0]
             # The tail against the keyed anchors beside the backups and in the data folder.
-            report = anchors.check_database(self.ctx.db)
+            report = backup.check_database(self.ctx.db)
             note = ""
             if report is not None:
                 found += report.problems

@@ -132,9 +132,7 @@ class BackupPage(QWidget):
     def refresh(self) -> None:
         with self.ctx.session() as s:
             keep = settings.get(s, settings.BACKUP_KEEP)
-        if self.ctx.db.backend != "sqlite":
-            where = "（PostgreSQL 数据库的备份尚未支持，将在下一版本提供。）"
-        elif self.key_file is not None:
+        if self.key_file is not None:
             where = f"备份密钥保存在密钥文件中：{self.key_file}（请妥善保管U盘）。"
         elif keys.keyring_available():
             where = "备份密钥保存在本机系统密钥环中。"
@@ -142,6 +140,11 @@ class BackupPage(QWidget):
             where = (
                 "⚠ 本机没有系统密钥环（统信UOS、麒麟等电脑常见）。请点「密钥文件…」选择U盘上的"
                 "密钥文件（第一次备份时自动生成），之后即可备份；恢复时也需要它。"
+            )
+        if self.ctx.db.backend != "sqlite":
+            where += (
+                "\n服务器数据库：备份是服务器上全部数据的一致快照（格式与单机版相同）；"
+                "恢复前须关闭其他电脑上的 EffDesk，恢复前的数据会另存保留。"
             )
         self.info.setText(
             f"备份文件夹：{self.folder}\n"

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from effdesk.db.engine import Database, open_database
+from effdesk.db.engine import Database, is_sqlite_url, open_database
 from effdesk.errors import DatabaseCorrupt, EffDeskError
 from effdesk.paths import backup_dir, default_db_url
 from effdesk.security import backup, keys
@@ -74,6 +74,13 @@ class RestoreDialog(QDialog):
             "（不会删除），再换成备份中的数据。其他窗口或电脑上的 EffDesk 打开着这个数据库时，"
             "恢复会被拒绝并列出它们，请先关闭。"
         )
+        if not intro and not is_sqlite_url(db_url):
+            text = (
+                "恢复会先完整解密并校验整个备份文件；校验通过后，服务器上的当前数据会另存为一个"
+                "文件保留（不会删除），再在一次事务中整体换成备份中的数据（中途失败或取消则保持"
+                "原样）。还有其他电脑上的 EffDesk 连着这个服务器数据库时，恢复会被拒绝并列出它们，"
+                "请先关闭。"
+            )
         note = QLabel(text)
         note.setWordWrap(True)
         layout.addWidget(note)
@@ -219,10 +226,17 @@ class RestoreDialog(QDialog):
 
 def restored_message(result: backup.RestoreResult) -> str:
     lines = [f"已从备份「{result.archive.name}」恢复（备份时间 {result.manifest.created_at}）。"]
+    server = isinstance(result.database, str)  # a server database: its rows were replaced
     if result.kept_database is not None:
-        lines.append(f"原数据库已改名保留：{result.kept_database}")
+        if server:
+            lines.append(f"恢复前的数据已另存保留为：{result.kept_database}")
+        else:
+            lines.append(f"原数据库已改名保留：{result.kept_database}")
     if result.kept_files is not None:
-        lines.append(f"原证据文件夹已改名保留：{result.kept_files}")
+        if server:
+            lines.append(f"备份中没有的证据文件已移到：{result.kept_files}")
+        else:
+            lines.append(f"原证据文件夹已改名保留：{result.kept_files}")
     return "\n".join(lines)
 
 

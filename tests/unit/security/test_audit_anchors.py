@@ -51,7 +51,7 @@ def _head(db: Database) -> int:
 
 
 def _mark(db: Database) -> Path:
-    return anchors.mark_path(backup._sqlite_path(db.url))
+    return anchors.mark_path(backup.sqlite_path(db.url))
 
 
 def test_anchors_cover_the_backup_entry_and_verify_passes(

@@ -248,7 +248,7 @@ def test_daily_backup_once_a_day_and_rotation(
 
 def test_postgres_backup_not_supported() -> None:
     with pytest.raises(backup.BackupNotSupported, match="PostgreSQL"):
-        backup._sqlite_path("postgresql+psycopg://u@h/db")
+        backup.sqlite_path("postgresql+psycopg://u@h/db")
 
 
 def test_partial_archive_from_a_killed_backup_is_cleaned(

@@ -1,0 +1,140 @@
+"""Screenshots for issue 17 (pgdata): backup and restore of an office on PostgreSQL.
+
+    EFFDESK_SHOTS_PG_URL=postgresql+psycopg://user:pw@host/empty_db \\
+        xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/scripts/screenshots_pgdata.py
+
+The database is wiped. A small demo office is built in SQLite and moved to the server with
+``effdesk db copy``; then the backup page after a backup, the restore refused while another
+EffDesk (a real second process) is connected, and the message after the restore.
+Writes docs/screenshots/pgdata-backup-page.png, pgdata-restore-refused.png, pgdata-restored.png.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+from datetime import date
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parents[1] / "screenshots"
+
+HOLDER = """
+import sys
+from sqlalchemy import text
+from effdesk.db.engine import open_database
+db = open_database(sys.argv[1])
+with db.engine.connect() as conn:
+    conn.execute(text("SELECT 1"))
+print("READY", flush=True)
+sys.stdin.read()
+db.dispose()
+"""
+
+
+def main() -> int:
+    pg = os.environ.get("EFFDESK_SHOTS_PG_URL") or os.environ.get("EFFDESK_TEST_PG_URL")
+    if not pg:
+        print("set EFFDESK_SHOTS_PG_URL to an empty PostgreSQL database", file=sys.stderr)
+        return 2
+    work = Path(tempfile.mkdtemp(prefix="effdesk-shots-pgdata-"))
+    os.environ["EFFDESK_DATA_DIR"] = str(work / "data")
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PySide6.QtWidgets import QApplication, QMessageBox
+    from sqlalchemy import create_engine, text
+
+    from effdesk.auth import SYSTEM
+    from effdesk.db import copy as dbcopy
+    from effdesk.db.engine import open_database
+    from effdesk.demo.generator import build_demo
+    from effdesk.security import keys
+    from effdesk.services import users
+    from effdesk.ui.app import create_application
+    from effdesk.ui.context import AppContext
+    from effdesk.ui.security.backup_page import BackupPage
+    from effdesk.ui.security.restore_dialog import RestoreDialog, restored_message
+    from effdesk.ui.tasks import TaskRunner
+
+    app = create_application([])
+    engine = create_engine(pg)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    src = f"sqlite:///{work / 'office' / 'effdesk.sqlite'}"
+    db = open_database(src, create=True)
+    build_demo(db, complaints=60, today=date(2026, 11, 30))
+    db.dispose()
+    dbcopy.copy_database(src, pg)
+
+    key_file = work / "effdesk.key"
+    keys.write_key_file(key_file, keys.generate_key())
+    db = open_database(pg)
+    with db.session() as s:
+        actor = users.actor_of(users.find_user(s, SYSTEM, "admin"))
+    ctx = AppContext(db=db, actor=actor, tasks=TaskRunner(synchronous=True))
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    page = BackupPage(ctx)
+    page.resize(1100, 560)
+    page.choose_key_file(key_file)
+    # The "备份完成" message box is modal; the page behind it is what is shown here.
+    QMessageBox.information = staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok)  # type: ignore[method-assign]
+    page.backup_now(None)
+    if page.key_dialog is not None:
+        page.key_dialog.close()
+    page.refresh()
+    page.show()
+    _settle()
+    page.grab().save(str(OUT / "pgdata-backup-page.png"))
+    archive = page.last_result.path if page.last_result else None
+    assert archive is not None
+    page.close()
+    db.dispose()
+
+    other = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(HOLDER), pg],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert other.stdout is not None and other.stdin is not None
+    other.stdout.readline()
+    try:
+        dialog = RestoreDialog(None, pg, archive, tasks=TaskRunner(synchronous=True))
+        dialog.source_file.setChecked(True)
+        dialog.key_file_edit.setText(str(key_file))
+        dialog.show()
+        dialog.restore_button.click()
+        _settle()
+        dialog.grab().save(str(OUT / "pgdata-restore-refused.png"))
+    finally:
+        other.stdin.close()
+        other.wait(timeout=60)
+    dialog.restore_button.click()
+    _settle()
+    assert dialog.result_ is not None, dialog.error_label.text()
+    box = QMessageBox(QMessageBox.Icon.Information, "恢复完成", restored_message(dialog.result_))
+    box.show()
+    _settle()
+    box.grab().save(str(OUT / "pgdata-restored.png"))
+    box.close()
+    QApplication.processEvents()
+    del app
+    print(f"written to {OUT}")
+    return 0
+
+
+def _settle() -> None:
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(5):
+        QApplication.processEvents()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
