@@ -16,7 +16,6 @@ from effdesk.ui.security.backup_page import BackupPage
 
 # The backup archive is made of the SQLite file today (backup of a PostgreSQL office: issue 17,
 # security/backup.py); drop this mark when backup.py takes a server database.
-pytestmark = pytest.mark.sqlite_only("backup archives a SQLite file")
 
 
 @pytest.fixture

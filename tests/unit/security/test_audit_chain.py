@@ -170,7 +170,6 @@ def _backed_up(logged: Database, memory_keyring: object) -> tuple[Path, int]:
     return path, head
 
 
-@pytest.mark.sqlite_only("backup archives a SQLite file")
 def test_backup_leaves_an_authenticated_anchor_and_verify_compares_with_it(
     logged: Database, memory_keyring: object, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -192,7 +191,6 @@ def test_backup_leaves_an_authenticated_anchor_and_verify_compares_with_it(
     assert f"第{head}条仍在且未被改动" in out
 
 
-@pytest.mark.sqlite_only("backup archives a SQLite file")
 def test_cut_off_tail_is_detected_against_the_backup_anchor(
     logged: Database, memory_keyring: object, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -208,7 +206,6 @@ def test_cut_off_tail_is_detected_against_the_backup_anchor(
     assert f"审计日志被截断：备份时已有{head}条，现在只有5条（第6至{head}条缺失）" in out
 
 
-@pytest.mark.sqlite_only("backup archives a SQLite file")
 def test_rewritten_tail_is_detected_against_the_backup_anchor(
     logged: Database, memory_keyring: object, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -237,7 +234,6 @@ def test_rewritten_tail_is_detected_against_the_backup_anchor(
     assert f"审计日志第{head}条：与备份时记录的哈希不符" in out
 
 
-@pytest.mark.sqlite_only("backup archives a SQLite file")
 def test_forged_anchor_is_reported(
     logged: Database, memory_keyring: object, capsys: pytest.CaptureFixture[str]
 ) -> None:
