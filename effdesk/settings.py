@@ -22,7 +22,7 @@ from effdesk import audit
 from effdesk.auth import Actor
 from effdesk.db.models import Setting
 from effdesk.enums import AuditAction, DocumentType, MeasureType
-from effdesk.evidence.media import DEFAULT_MAX_FILE_MB
+from effdesk.evidence import DEFAULT_MAX_FILE_MB
 from effdesk.permissions import Permission, require
 
 T = TypeVar("T")

@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from effdesk.db.engine import Database, open_database
+if TYPE_CHECKING:  # the entry point imports this before it knows it is a CLI run, not the GUI
+    from effdesk.db.engine import Database
 
 
 @dataclass
@@ -25,6 +27,8 @@ class CommandContext:
         refused with its path unless ``create`` (only commands that set up a database pass
         it). Leftovers of killed work are removed first."""
         if self._db is None:
+            from effdesk.db.engine import open_database
+
             self._db = open_database(self.db_url, create=create)
             from effdesk.security.housekeeping import tidy
 

@@ -24,6 +24,7 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 from effdesk.enums import MediaKind
 from effdesk.errors import EffDeskError
+from effdesk.evidence import DEFAULT_MAX_FILE_MB
 from effdesk.evidence.isobmff import read_movie_facts
 
 # HEIC (the iPhone's default) is read through pillow-heif, a dependency; a build without it
@@ -37,7 +38,6 @@ with contextlib.suppress(ImportError):
 # keep it, and refuse truncated files instead of padding them with grey.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
-DEFAULT_MAX_FILE_MB = 500
 THUMB_SIZE = 256
 # Longest sides at which photos are printed: the inspection report's photo box at 150 dpi, and
 # a circular's photo attachment pages (two to a page, ~145 dpi). Ingest makes these from the

@@ -120,7 +120,7 @@ def test_a_page_whose_code_fails_to_import_is_reported_and_the_shell_stays_usabl
     with pytest.raises(ModuleNotFoundError):  # a bug, never hidden as "not built yet"
         load_page(window.ctx, spec)
     page = window._create_page(spec)
-    assert isinstance(page, main_window_module._FailedPage)
+    assert isinstance(page, main_window_module.FailedPage)
     assert "未来模块" in page.findChild(QLabel).text()
     assert len(presented) == 1  # reported (and logged) once
     page.deleteLater()
