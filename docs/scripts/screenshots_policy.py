@@ -14,49 +14,40 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from shot_office import DEMO_TODAY, ROOT, Office, demo_office
+
 OUT = ROOT / "docs" / "screenshots"
-DEMO_TODAY = date(2026, 3, 18)
 SIZE = (1300, 760)
 
 
 def main() -> int:
-    work = Path(tempfile.mkdtemp(prefix="effdesk-shots-"))
-    os.environ["EFFDESK_DATA_DIR"] = str(work / "data")
     if not os.environ.get("DISPLAY"):
         print("needs an X server (xvfb-run): tooltips are separate windows", file=sys.stderr)
         return 2
+    from effdesk.demo.generator import DEFAULT_SEED
 
-    from PySide6.QtCore import QPoint, QSettings
+    with demo_office("effdesk-shots-policy-", OUT, seed=DEFAULT_SEED, complaints=500) as office:
+        return _shots(office)
+
+
+def _shots(office: Office) -> int:
+    from PySide6.QtCore import QPoint
     from PySide6.QtWidgets import QPushButton, QToolTip, QWidget
     from sqlalchemy import select
 
-    from effdesk.auth import Actor
-    from effdesk.db.engine import open_database
-    from effdesk.db.models import Complaint, User
-    from effdesk.demo.generator import build_demo
-    from effdesk.enums import ComplaintState, HandlingMode, Role
+    from effdesk.db.models import Complaint
+    from effdesk.enums import ComplaintState, HandlingMode
     from effdesk.services.complaints import ComplaintAction
-    from effdesk.ui.app import create_application
     from effdesk.ui.complaints.case_view import CaseView
-    from effdesk.ui.context import AppContext
-    from effdesk.ui.tasks import TaskRunner
-    from effdesk.ui.widgets import clock
 
-    clock.pin_today(DEMO_TODAY)
-    app = create_application([sys.argv[0]])
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qs"))
-    db = open_database(f"sqlite:///{work / 'demo.sqlite'}", create=True)
-    build_demo(db, complaints=500, today=DEMO_TODAY)
+    app, db = office.app, office.db
+    clerk = office.actor("clerk1")
     with db.session() as s:
-        user = s.scalars(select(User).where(User.username == "clerk1")).one()
-        clerk = Actor(user.id, user.username, frozenset({Role.CLERK}), user.display_name)
         awaiting = s.scalars(
             select(Complaint.id).where(Complaint.state == ComplaintState.AWAITING_INSTRUCTION)
         ).first()
@@ -69,8 +60,7 @@ def main() -> int:
             )
             .order_by(Complaint.due_date.desc())
         ).first()
-    ctx = AppContext(db=db, actor=clerk, tasks=TaskRunner(synchronous=True))
-    OUT.mkdir(parents=True, exist_ok=True)
+    ctx = office.context(clerk)
 
     def settle(seconds: float = 0.6) -> None:
         end = time.monotonic() + seconds
@@ -122,7 +112,6 @@ def main() -> int:
         screen_shot(view, "policy-print-menu.png")
         view.print_menu.hide()
         view.close()
-    db.dispose()
     return 0
 
 

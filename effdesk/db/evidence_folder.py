@@ -66,14 +66,19 @@ def read_marker(folder: Path) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
-def check_folder(folder: Path, expected_id: str, database: str) -> None:
-    """Refuse an unreachable or foreign folder; write the marker into a new, empty one."""
+def reachable(folder: Path) -> None:
+    """Refuse a folder that is not there (a share not mounted, a network that is down)."""
     try:
         is_dir = folder.is_dir()
     except OSError as exc:
         raise unavailable(folder, str(exc)) from exc
     if not is_dir:
         raise unavailable(folder, "文件夹不存在或当前无法连接")
+
+
+def check_folder(folder: Path, expected_id: str, database: str) -> None:
+    """Refuse an unreachable or foreign folder; write the marker into a new, empty one."""
+    reachable(folder)
     marker = read_marker(folder)
     if marker is not None:
         found = marker.get("office_id", "")

@@ -16,7 +16,13 @@ from sqlalchemy.pool import NullPool
 
 from effdesk.db.connection_errors import extension_missing, opening_error
 from effdesk.db.engine import SERVER_CONNECT_ARGS, head_revision, is_known_revision
-from effdesk.db.evidence_folder import MARKER_NAME, OFFICE_ID_KEY, read_marker, unavailable
+from effdesk.db.evidence_folder import (
+    MARKER_NAME,
+    OFFICE_ID_KEY,
+    reachable,
+    read_marker,
+    unavailable,
+)
 from effdesk.db.profile import ConnectionProfile
 from effdesk.errors import DatabaseTooNew, WrongEvidenceFolder
 
@@ -134,12 +140,7 @@ def probe(profile: ConnectionProfile, password: str | None) -> ProbeReport:
 
 
 def _check_folder(folder: Path, office: str | None, database: str) -> str:
-    try:
-        is_dir = folder.is_dir()
-    except OSError as exc:
-        raise unavailable(folder, str(exc)) from exc
-    if not is_dir:
-        raise unavailable(folder, "文件夹不存在或当前无法连接")
+    reachable(folder)
     if not os.access(folder, os.W_OK):
         raise unavailable(folder, "没有写入权限")
     marker = read_marker(folder)

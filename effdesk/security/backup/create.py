@@ -25,6 +25,7 @@ from effdesk.db import restore_journal
 from effdesk.db.base import now
 from effdesk.db.copy import snapshot_to_sqlite
 from effdesk.db.engine import Database
+from effdesk.db.restore_journal import fsync_dir
 from effdesk.enums import AuditAction
 from effdesk.errors import EffDeskError
 from effdesk.paths import backup_dir
@@ -111,16 +112,6 @@ def _evidence_files(files_dir: Path) -> Iterator[tuple[str, Path]]:
 def archive_name(database_id: str, at: datetime, auto: bool = False) -> str:
     kind = "-auto" if auto else ""
     return f"effdesk-{database_id[:8]}{kind}-{at:%Y%m%d-%H%M%S}{SUFFIX}"
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(str(path), os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def io_error(what: str, exc: BaseException, where: Path) -> EffDeskError:
@@ -254,7 +245,7 @@ def create_backup(
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, final_path)
-        _fsync_dir(dest_dir)
+        fsync_dir(dest_dir)
     except (OSError, sqlite3.OperationalError) as exc:
         raise io_error("备份", exc, dest_dir) from exc
     except SQLAlchemyOperationalError as exc:
@@ -280,7 +271,7 @@ def create_backup(
     # The anchors cover the BACKUP entry just committed (anchors module).
     with db.session() as s:
         anchors.record_backup_anchors(s, key, db_id, final_path, src, at)
-    _fsync_dir(dest_dir)
+    fsync_dir(dest_dir)
     return BackupResult(
         path=final_path,
         size=final_path.stat().st_size,
