@@ -12,26 +12,16 @@ Writes docs/screenshots/pgdata-backup-page.png, pgdata-restore-refused.png, pgda
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
-import textwrap
 from datetime import date
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "screenshots"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-HOLDER = """
-import sys
-from sqlalchemy import text
-from effdesk.db.engine import open_database
-db = open_database(sys.argv[1])
-with db.engine.connect() as conn:
-    conn.execute(text("SELECT 1"))
-print("READY", flush=True)
-sys.stdin.read()
-db.dispose()
-"""
+from shot_office import ROOT, open_elsewhere, prepare_environment, settle
+
+OUT = ROOT / "docs" / "screenshots"
 
 
 def main() -> int:
@@ -40,9 +30,7 @@ def main() -> int:
         print("set EFFDESK_SHOTS_PG_URL to an empty PostgreSQL database", file=sys.stderr)
         return 2
     work = Path(tempfile.mkdtemp(prefix="effdesk-shots-pgdata-"))
-    os.environ["EFFDESK_DATA_DIR"] = str(work / "data")
-    if not os.environ.get("DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    prepare_environment(work)
 
     from PySide6.QtWidgets import QApplication, QMessageBox
     from sqlalchemy import create_engine, text
@@ -89,51 +77,33 @@ def main() -> int:
         page.key_dialog.close()
     page.refresh()
     page.show()
-    _settle()
+    settle()
     page.grab().save(str(OUT / "pgdata-backup-page.png"))
     archive = page.last_result.path if page.last_result else None
     assert archive is not None
     page.close()
     db.dispose()
 
-    other = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(HOLDER), pg],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert other.stdout is not None and other.stdin is not None
-    other.stdout.readline()
-    try:
+    with open_elsewhere(pg):
         dialog = RestoreDialog(None, pg, archive, tasks=TaskRunner(synchronous=True))
         dialog.source_file.setChecked(True)
         dialog.key_file_edit.setText(str(key_file))
         dialog.show()
         dialog.restore_button.click()
-        _settle()
+        settle()
         dialog.grab().save(str(OUT / "pgdata-restore-refused.png"))
-    finally:
-        other.stdin.close()
-        other.wait(timeout=60)
     dialog.restore_button.click()
-    _settle()
+    settle()
     assert dialog.result_ is not None, dialog.error_label.text()
     box = QMessageBox(QMessageBox.Icon.Information, "恢复完成", restored_message(dialog.result_))
     box.show()
-    _settle()
+    settle()
     box.grab().save(str(OUT / "pgdata-restored.png"))
     box.close()
     QApplication.processEvents()
     del app
     print(f"written to {OUT}")
     return 0
-
-
-def _settle() -> None:
-    from PySide6.QtWidgets import QApplication
-
-    for _ in range(5):
-        QApplication.processEvents()
 
 
 if __name__ == "__main__":

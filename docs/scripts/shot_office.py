@@ -187,3 +187,35 @@ def demo_office(
             yield Office(work=work, app=app, db=db, out=out, today=today)
         finally:
             db.dispose()
+
+
+_HOLDER = """
+import sys
+from sqlalchemy import text
+from effdesk.db.engine import open_database
+db = open_database(sys.argv[1])
+with db.engine.connect() as conn:
+    conn.execute(text("SELECT 1"))
+    print("READY", flush=True)
+    sys.stdin.read()
+db.dispose()
+"""
+
+
+@contextmanager
+def open_elsewhere(url: str) -> Iterator[None]:
+    """Another EffDesk process with the database ``url`` open (a file or a server) while the
+    block runs: what a restore must refuse."""
+    other = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert other.stdout is not None and other.stdin is not None
+    try:
+        other.stdout.readline()
+        yield
+    finally:
+        other.stdin.close()
+        other.wait(timeout=60)
