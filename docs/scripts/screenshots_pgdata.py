@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from shot_office import ROOT, open_elsewhere, prepare_environment, settle
+from shot_office import ROOT, prepare_environment, refused_restore, settle
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -44,7 +44,7 @@ def main() -> int:
     from effdesk.ui.app import create_application
     from effdesk.ui.context import AppContext
     from effdesk.ui.security.backup_page import BackupPage
-    from effdesk.ui.security.restore_dialog import RestoreDialog, restored_message
+    from effdesk.ui.security.restore_dialog import restored_message
     from effdesk.ui.tasks import TaskRunner
 
     app = create_application([])
@@ -84,14 +84,7 @@ def main() -> int:
     page.close()
     db.dispose()
 
-    with open_elsewhere(pg):
-        dialog = RestoreDialog(None, pg, archive, tasks=TaskRunner(synchronous=True))
-        dialog.source_file.setChecked(True)
-        dialog.key_file_edit.setText(str(key_file))
-        dialog.show()
-        dialog.restore_button.click()
-        settle()
-        dialog.grab().save(str(OUT / "pgdata-restore-refused.png"))
+    dialog = refused_restore(pg, archive, key_file, OUT / "pgdata-restore-refused.png")
     dialog.restore_button.click()
     settle()
     assert dialog.result_ is not None, dialog.error_label.text()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from shot_office import ROOT, open_elsewhere, prepare_environment, settle
+from shot_office import ROOT, prepare_environment, refused_restore, settle
 
 OUT = ROOT / "docs" / "screenshots"
 
@@ -30,8 +30,6 @@ def main() -> int:
     from effdesk.paths import default_db_path
     from effdesk.security import backup, keys
     from effdesk.ui.app import create_application
-    from effdesk.ui.security.restore_dialog import RestoreDialog
-    from effdesk.ui.tasks import TaskRunner
 
     _app = create_application([])  # the QApplication lives while the dialogs show
     url = f"sqlite:///{work / 'office' / 'effdesk.sqlite'}"
@@ -42,15 +40,7 @@ def main() -> int:
     archive = backup.create_backup(db, work / "bk", key).path
     db.dispose()
     OUT.mkdir(parents=True, exist_ok=True)
-    with open_elsewhere(url):
-        dialog = RestoreDialog(None, url, archive, tasks=TaskRunner(synchronous=True))
-        dialog.source_file.setChecked(True)
-        dialog.key_file_edit.setText(str(key_file))
-        dialog.show()
-        dialog.restore_button.click()
-        settle()
-        dialog.grab().save(str(OUT / "trust-restore-refused.png"))
-        dialog.close()
+    refused_restore(url, archive, key_file, OUT / "trust-restore-refused.png").close()
 
     # A data folder with backups whose database has gone: refused, not recreated.
     (work / "data" / "backups").mkdir(parents=True, exist_ok=True)

@@ -219,3 +219,20 @@ def open_elsewhere(url: str) -> Iterator[None]:
     finally:
         other.stdin.close()
         other.wait(timeout=60)
+
+
+def refused_restore(url: str, archive: Path, key_file: Path, png: Path) -> Any:
+    """The restore dialog for ``archive`` with its key file, 校验并恢复 pressed while another
+    EffDesk has ``url`` open, photographed into ``png``; returns the dialog (still open)."""
+    from effdesk.ui.security.restore_dialog import RestoreDialog
+    from effdesk.ui.tasks import TaskRunner
+
+    with open_elsewhere(url):
+        dialog = RestoreDialog(None, url, archive, tasks=TaskRunner(synchronous=True))
+        dialog.source_file.setChecked(True)
+        dialog.key_file_edit.setText(str(key_file))
+        dialog.show()
+        dialog.restore_button.click()
+        settle()
+        dialog.grab().save(str(png))
+    return dialog
