@@ -17,18 +17,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from shot_office import ROOT, prepare_environment, settle, start_application
+
 OUT = ROOT / "docs" / "screenshots"
 sys.path.insert(0, str(ROOT / "tests" / "ui"))  # pg_proxy: the relay the tests cut
-
-
-def _settle(ms: int = 150) -> None:
-    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
-
-    loop = QEventLoop()
-    QTimer.singleShot(ms, loop.quit)
-    loop.exec()
-    QCoreApplication.processEvents()
 
 
 def _free_port() -> int:
@@ -41,7 +35,7 @@ def _save(widget: object, name: str) -> None:
     from PySide6.QtWidgets import QWidget
 
     assert isinstance(widget, QWidget)
-    _settle()
+    settle()
     path = OUT / name
     if not widget.grab().save(str(path)):
         raise SystemExit(f"could not write {path}")
@@ -53,7 +47,7 @@ def _save_screen_region(widgets: list[object], name: str) -> None:
     from PySide6.QtCore import QRect
     from PySide6.QtWidgets import QApplication, QWidget
 
-    _settle(300)
+    settle(300)
     area = QRect()
     for w in widgets:
         assert isinstance(w, QWidget)
@@ -70,14 +64,11 @@ def main() -> int:
     pg_url = os.environ.get("EFFDESK_TEST_PG_URL", "")
     with tempfile.TemporaryDirectory(prefix="effdesk-connection-") as tmp:
         work = Path(tmp)
-        os.environ["EFFDESK_DATA_DIR"] = str(work / "data")
+        prepare_environment(work)
         os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
-        if not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
-            os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
         import keyring
         import keyring.backend
-        from PySide6.QtCore import QSettings
         from PySide6.QtWidgets import QMessageBox
         from sqlalchemy import create_engine, text
         from sqlalchemy.engine import make_url
@@ -86,7 +77,6 @@ def main() -> int:
         from effdesk.db import profile as profiles
         from effdesk.db.engine import open_database
         from effdesk.db.profile import ConnectionProfile
-        from effdesk.ui.app import create_application
         from effdesk.ui.context import AppContext
         from effdesk.ui.settings import connection_dialog as cd
         from effdesk.ui.settings import server_login as sl
@@ -110,10 +100,7 @@ def main() -> int:
                 self.store.pop((service, username), None)
 
         keyring.set_keyring(MemoryKeyring())
-        app = create_application([sys.argv[0]])
-        app.setApplicationName("EffDeskScreenshots")
-        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qs"))
+        _app = start_application(work)  # the QApplication lives while the shots are taken
         OUT.mkdir(parents=True, exist_ok=True)
         share = work / "共享证据"
         share.mkdir()

@@ -16,7 +16,10 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from shot_office import ROOT, prepare_environment, settle, start_application
+
 DEFAULT_OUT = ROOT / "docs" / "screenshots"
 TODAY = date(2026, 12, 6)
 PAGE_FILES = ("office", "numbers", "admin", "directory", "deadlines", "calendar", "backup")
@@ -30,30 +33,21 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="effdesk-setup-shots-") as tmp:
         work = Path(tmp)
-        os.environ["EFFDESK_DATA_DIR"] = str(work / "data")
+        prepare_environment(work)
         os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
-        if not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"):
-            os.environ["QT_QPA_PLATFORM"] = "offscreen"
-        from PySide6.QtCore import QCoreApplication, QSettings
         from PySide6.QtWidgets import QWizard
 
         from effdesk.db.engine import open_database
         from effdesk.enums import AssessmentCategory, UnitKind
-        from effdesk.ui.app import create_application, prepare_database
+        from effdesk.ui.app import prepare_database
         from effdesk.ui.setup.wizard import SetupWizard
 
-        app = create_application(["effdesk"])
-        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(work / "qs"))
+        app = start_application(work)
         db = open_database(f"sqlite:///{work / 'data' / 'effdesk.sqlite'}", create=True)
         prepare_database(db)
         wizard = SetupWizard(db, today=TODAY)
         wizard.resize(900, 640)
         wizard.show()
-
-        def settle() -> None:
-            for _ in range(5):
-                QCoreApplication.processEvents()
 
         def shot(n: int) -> None:
             settle()
