@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -54,6 +53,7 @@ from effdesk.ui.tasks import Progress
 from effdesk.ui.widgets import clock
 from effdesk.ui.widgets.conflict import show_conflict
 from effdesk.ui.widgets.forms import enum_combo, enum_member
+from effdesk.ui.widgets.panes import side_by_side
 from effdesk.ui.widgets.search_table import SearchableTableView
 
 S = RectificationState
@@ -266,13 +266,7 @@ class RectificationView(QWidget):
         ll = QVBoxLayout(left)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addWidget(self.view, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 6)
-        splitter.setStretchFactor(1, 4)
-        splitter.setSizes([900, 520])
-        splitter.setChildrenCollapsible(False)
+        splitter = side_by_side(left, self.detail, (6, 4), (900, 520))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.addWidget(splitter, 1)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QPushButton,
-    QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -35,6 +34,7 @@ from effdesk.ui.models.paged import CENTER, GREY, RED, RIGHT, Column, PagedTable
 from effdesk.ui.widgets import clock
 from effdesk.ui.widgets.conflict import show_conflict
 from effdesk.ui.widgets.forms import enum_member
+from effdesk.ui.widgets.panes import side_by_side
 from effdesk.ui.widgets.pickers import PersonPicker, UnitPicker
 from effdesk.ui.widgets.search_table import SearchableTableView
 
@@ -266,13 +266,7 @@ class RegisterView(QWidget):
         ll.addLayout(filters)
         ll.addWidget(self.view, 1)
         ll.addLayout(buttons)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.history)
-        splitter.setStretchFactor(0, 7)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([1050, 380])
-        splitter.setChildrenCollapsible(False)
+        splitter = side_by_side(left, self.history, (7, 3), (1050, 380))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.addWidget(splitter, 1)

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QTabWidget,
     QTextBrowser,
     QToolButton,
@@ -79,6 +78,7 @@ from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
 from effdesk.ui.tasks import Progress
 from effdesk.ui.widgets import clock
+from effdesk.ui.widgets.panes import side_by_side
 
 A = ComplaintAction
 
@@ -611,12 +611,7 @@ class CaseView(QWidget):
         self.side_tabs.addTab(self.timeline, "办理经过")
         self.side_tabs.addTab(files, "附件")
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.details)
-        splitter.addWidget(self.side_tabs)
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 6)
-        splitter.setChildrenCollapsible(False)
+        splitter = side_by_side(self.details, self.side_tabs, (5, 6))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)

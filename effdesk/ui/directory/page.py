@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -12,7 +11,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +27,7 @@ from effdesk.ui.models.paged import CENTER, GREY, RIGHT, Column, PagedTableModel
 from effdesk.ui.widgets.dialog_slot import DialogSlot
 from effdesk.ui.widgets.forms import enum_combo, enum_member
 from effdesk.ui.widgets.icons import icon
+from effdesk.ui.widgets.panes import side_by_side
 from effdesk.ui.widgets.search_table import SearchableTableView
 
 
@@ -148,13 +147,7 @@ class DirectoryPage(QWidget):
         pl.addLayout(head)
         pl.addWidget(self.persons_view)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(units_pane)
-        splitter.addWidget(persons_pane)
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 3)
-        splitter.setSizes([820, 490])
-        splitter.setChildrenCollapsible(False)
+        splitter = side_by_side(units_pane, persons_pane, (5, 3), (820, 490))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -44,6 +43,7 @@ from effdesk.ui.errors import show_error
 from effdesk.ui.models.paged import CENTER, GREEN, GREY, Column, PagedTableModel
 from effdesk.ui.widgets.files import free_name, save_folder
 from effdesk.ui.widgets.forms import enum_member
+from effdesk.ui.widgets.panes import side_by_side
 from effdesk.ui.widgets.search_table import SearchableTableView
 
 
@@ -191,11 +191,7 @@ class DocumentsPage(QWidget):
         dl.addLayout(actions)
         dl.addWidget(self.tabs, 1)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.list_view)
-        splitter.addWidget(detail)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
+        splitter = side_by_side(self.list_view, detail, (2, 3))
         self.splitter = splitter
 
         top = QHBoxLayout()

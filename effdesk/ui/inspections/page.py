@@ -50,6 +50,7 @@ from effdesk.ui.tasks import Progress
 from effdesk.ui.widgets.dialog_slot import DialogSlot
 from effdesk.ui.widgets.forms import enum_combo, enum_member
 from effdesk.ui.widgets.icons import icon
+from effdesk.ui.widgets.panes import side_by_side
 from effdesk.ui.widgets.search_table import SearchableTableView
 
 STATUS_COLOURS = {
@@ -326,13 +327,7 @@ class InspectionsPage(QWidget):
         rl.addWidget(self.tabs, 1)
         self.detail = right
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 4)
-        splitter.setStretchFactor(1, 6)
-        splitter.setSizes([600, 820])
-        splitter.setChildrenCollapsible(False)
+        splitter = side_by_side(left, right, (4, 6), (600, 820))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.banner)

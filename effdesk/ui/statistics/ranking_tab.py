@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -44,6 +43,7 @@ from effdesk.services import assessment, bulletin
 from effdesk.services.assessment import Deduction, MonthResult, ScoreRow, YearView
 from effdesk.ui.context import AppContext
 from effdesk.ui.errors import show_error
+from effdesk.ui.widgets.panes import side_by_side
 
 RED = QColor("#c62828")
 RED_BG = QColor("#fdecea")
@@ -225,11 +225,7 @@ class RankingTab(QWidget):
         dl.addWidget(hint)
         dl.addWidget(self.rules_label)
 
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.tabs)
-        split.addWidget(detail_box)
-        split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 2)
+        split = side_by_side(self.tabs, detail_box, (3, 2))
 
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
