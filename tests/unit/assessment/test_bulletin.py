@@ -134,7 +134,7 @@ def test_bulletin_issued_like_any_document(office: Office, db: Database) -> None
 def test_cli_render_bulletin(office: Office, db: Database, tmp_path: Path) -> None:
     build(office, db)
     office.session.commit()
-    url = str(db.engine.url)
+    url = db.url  # str(engine.url) would hide a server password as ***
     out = tmp_path / "b.pdf"
     assert cli.main(["--db", url, "render", "bulletin", "--month", OCT, "--out", str(out)]) == 0
     with pdfplumber.open(out) as pdf:
