@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -66,28 +66,12 @@ from effdesk.db.engine import (
 from effdesk.db.models import AuditEntry
 from effdesk.errors import EffDeskError
 from effdesk.paths import evidence_dir_for
+from effdesk.progress import NoProgress, Progress
 
 if TYPE_CHECKING:
     from effdesk.evidence.store import EvidenceStore
 
 DEFAULT_BATCH = 2000
-
-
-class Progress(Protocol):
-    """What the task runner and the backup progress objects offer (``check`` may raise to
-    cancel; the copy then rolls back)."""
-
-    def report(self, done: int, total: int, text: str = "") -> None: ...
-
-    def check(self) -> None: ...
-
-
-class _NoProgress:
-    def report(self, done: int, total: int, text: str = "") -> None:
-        return None
-
-    def check(self) -> None:
-        return None
 
 
 class TargetNotEmpty(EffDeskError):
@@ -203,7 +187,7 @@ def transfer_rows(
 ) -> dict[str, int]:
     """Insert every row of ``src`` into ``dst`` (both at the same schema revision; ``dst``
     empty), verbatim, in FK order and batches. Returns the source's row counts."""
-    prog = progress or _NoProgress()
+    prog = progress or NoProgress()
     totals = row_counts(src)
     total = sum(totals.values())
     done = 0
@@ -353,7 +337,7 @@ def copy_evidence(
     """Put every blob of ``source`` (or those in ``only``) into ``target``, checking each
     one's SHA-256 against its name; ``added`` lists the blobs that were new to ``target``
     (for :func:`remove_added` when the copy is abandoned)."""
-    prog = progress or _NoProgress()
+    prog = progress or NoProgress()
     shas = [s for s in source.iter_blobs() if only is None or s in only]
     out = EvidenceCopy()
     try:
@@ -415,7 +399,7 @@ def copy_database(
     """Copy the EffDesk database at ``source_url`` with its evidence into the empty one at
     ``target_url`` (a SQLite file that does not exist yet, or a migrated empty database —
     a PostgreSQL database without tables is migrated first). Refuses a non-empty target."""
-    prog = progress or _NoProgress()
+    prog = progress or NoProgress()
     started = time.monotonic()
     src_label, dst_label = _safe(source_url), _safe(target_url)
     if _same_database(source_url, target_url):

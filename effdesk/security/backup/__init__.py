@@ -54,6 +54,7 @@ The plaintext database snapshot of a backup is written to a private folder besid
 
 from __future__ import annotations
 
+from effdesk.progress import Progress
 from effdesk.security.backup.anchoring import check_database
 from effdesk.security.backup.archive import (
     CHUNK_SIZE,
@@ -68,7 +69,6 @@ from effdesk.security.backup.archive import (
     ArchiveHeader,
     BackupKeyMissing,
     BackupNotSupported,
-    Progress,
     inspect_archive,
     read_header,
 )

@@ -10,7 +10,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO, Protocol
+from typing import IO, Any, BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -39,20 +39,6 @@ class BackupNotSupported(EffDeskError):
 
 class BackupKeyMissing(EffDeskError):
     pass
-
-
-class Progress(Protocol):
-    def report(self, done: int, total: int, text: str = "") -> None: ...
-
-    def check(self) -> None: ...
-
-
-class NoProgress:
-    def report(self, done: int, total: int, text: str = "") -> None:
-        return None
-
-    def check(self) -> None:
-        return None
 
 
 # --------------------------------------------------------------------------- the stream format

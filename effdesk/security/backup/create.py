@@ -30,6 +30,7 @@ from effdesk.enums import AuditAction
 from effdesk.errors import EffDeskError
 from effdesk.paths import backup_dir
 from effdesk.permissions import Permission, require
+from effdesk.progress import NoProgress, Progress
 from effdesk.security import anchors
 from effdesk.security.backup.archive import (
     CHUNK_SIZE,
@@ -41,8 +42,6 @@ from effdesk.security.backup.archive import (
     SUFFIX,
     EncryptingWriter,
     HashingReader,
-    NoProgress,
-    Progress,
     make_header,
 )
 from effdesk.security.backup.identity import (

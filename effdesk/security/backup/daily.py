@@ -11,12 +11,12 @@ from effdesk.auth import SYSTEM
 from effdesk.db.base import now
 from effdesk.db.engine import Database
 from effdesk.paths import backup_dir
+from effdesk.progress import Progress
 from effdesk.security import keys
 from effdesk.security.backup.archive import (
     SUFFIX,
     BackupKeyMissing,
     BackupNotSupported,
-    Progress,
 )
 from effdesk.security.backup.create import (
     anchor_path,

@@ -5,20 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from effdesk import settings
 from effdesk.auth import SYSTEM
 from effdesk.db.engine import Database
-from effdesk.db.models import Setting
+from effdesk.db.evidence_folder import OFFICE_ID_KEY, office_id
 from effdesk.security import keys
 from effdesk.security.backup.archive import (
     BackupKeyMissing,
     BackupNotSupported,
 )
 
-DATABASE_ID_KEY = "security.database_id"
+DATABASE_ID_KEY = OFFICE_ID_KEY  # one id names the backup key and the shared evidence folder
 
 
 # --------------------------------------------------------------------------- database identity
@@ -27,9 +26,9 @@ DATABASE_ID_KEY = "security.database_id"
 def database_id(db: Database) -> str:
     """The random id that names this database's backup key (created on first use)."""
     with db.session() as s:
-        row = s.scalar(select(Setting).where(Setting.key == DATABASE_ID_KEY))
-        if row is not None and isinstance(row.value, str) and row.value:
-            return row.value
+        existing = office_id(s, create=False)
+        if existing is not None:
+            return existing
         import uuid
 
         value = str(uuid.uuid4())

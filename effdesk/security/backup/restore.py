@@ -13,10 +13,10 @@ from effdesk.db.engine import is_sqlite_url, open_database
 from effdesk.errors import EffDeskError
 from effdesk.paths import evidence_dir_for
 from effdesk.permissions import Permission, require
+from effdesk.progress import Progress
 from effdesk.security import anchors, keys
 from effdesk.security.backup.archive import (
     DB_MEMBER,
-    Progress,
     inspect_archive,
 )
 from effdesk.security.backup.create import (

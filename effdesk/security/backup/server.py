@@ -36,8 +36,11 @@ from effdesk.db.engine import open_database
 from effdesk.db.presence import DatabaseInUse
 from effdesk.evidence.store import EvidenceStore
 from effdesk.permissions import Permission, require
+from effdesk.progress import NoProgress, Progress
 from effdesk.security import anchors
-from effdesk.security.backup.archive import DB_MEMBER, NoProgress, Progress
+from effdesk.security.backup.archive import (
+    DB_MEMBER,
+)
 from effdesk.security.backup.identity import mark_base
 from effdesk.security.backup.unpack import (
     RestoreResult,

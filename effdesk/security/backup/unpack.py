@@ -17,14 +17,13 @@ from effdesk.auth import Actor
 from effdesk.db.engine import head_revision, open_database
 from effdesk.enums import AuditAction
 from effdesk.errors import PackageRejected
+from effdesk.progress import NoProgress, Progress
 from effdesk.security import keys
 from effdesk.security.backup.archive import (
     DB_MEMBER,
     MANIFEST_MEMBER,
     MEMBER_RE,
     DecryptingReader,
-    NoProgress,
-    Progress,
     key_id_damaged,
     read_header,
 )
