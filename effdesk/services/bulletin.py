@@ -87,10 +87,6 @@ class Figures:
     findings: int
 
 
-def _rate(num: int, den: int) -> float | None:
-    return round(num / den, 4) if den else None
-
-
 def bulletin_figures(session: Session, actor: Actor, month: str) -> Figures:
     """The figures table of the bulletin for ``month`` ("2026-10"), as of the month's end.
 

@@ -772,11 +772,6 @@ def _apply(m: AccountabilityMeasure, data: MeasureInput, unit_id: int, amount: A
 # --------------------------------------------------------------------------- changing
 
 
-def check_measure(session: Session, data: MeasureInput) -> None:
-    """Validate without saving (the dialog checks as the user types)."""
-    _validate(session, data)
-
-
 def record_measure(session: Session, actor: Actor, data: MeasureInput) -> MeasureOutcome:
     """Record one measure (the leader decides: DECIDE_MEASURES). A 4th 效能告诫 of a person
     in a year is recorded with a warning in the outcome, not refused."""

@@ -92,11 +92,6 @@ class CampaignView(CampaignHead):
     dismissed_count: int = 0
 
     @property
-    def recorded_count(self) -> int:
-        """Every finding recorded in the campaign (what its findings list counts)."""
-        return self.finding_count + self.dismissed_count
-
-    @property
     def visited_count(self) -> int:
         return sum(1 for t in self.targets if t.status is not TargetStatus.PENDING)
 

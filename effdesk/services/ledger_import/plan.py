@@ -8,7 +8,7 @@ every problem by row number (as Excel shows it), column header and reason.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,18 +200,6 @@ def collect_rows(sheet: SheetPlan) -> None:
     last = sheet.rows[-1].number if sheet.rows else sheet.layout.header_row + 1
     trailing = sum(1 for r in range(last, len(grid.rows)) if not any(grid.rows[r]))
     sheet.skipped_blank = max(0, sheet.skipped_blank - trailing)
-
-
-def iter_progress(
-    items: Sequence[Any], progress: ProgressFn | None, text: str, every: int = 200
-) -> Iterator[Any]:
-    total = len(items)
-    for i, item in enumerate(items):
-        if progress is not None and i % every == 0:
-            progress(i, total, text)
-        yield item
-    if progress is not None:
-        progress(total, total, text)
 
 
 # --------------------------------------------------------------------------- remembered mappings

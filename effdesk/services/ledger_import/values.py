@@ -98,12 +98,3 @@ def parse_limit(value: Cell) -> int | date:
         raise ValueError(
             f"「{text}」不是可识别的办理时限（可写作 15个工作日、15，或到期日期 2026-03-20）"
         ) from None
-
-
-def parse_int(value: Cell) -> int:
-    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
-        return int(value)
-    text = text_of(value)
-    if re.fullmatch(r"-?\d+", text):
-        return int(text)
-    raise ValueError(f"「{text}」不是整数")

@@ -45,7 +45,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, and_, extract, false, not_, or_, true
+from sqlalchemy import ColumnElement, and_, false, not_, or_, true
 
 from effdesk.db.models import AccountabilityMeasure, Complaint, Finding
 from effdesk.enums import (
@@ -318,11 +318,3 @@ def finding_conditions(ref: FigureRef) -> list[ColumnElement[bool]]:
     elif group is not None:
         out.append(false())
     return out
-
-
-def month_key_parts() -> tuple[ColumnElement[int], ColumnElement[int]]:
-    """Year and month of the 受理日期, portable between SQLite and PostgreSQL."""
-    return (
-        extract("year", Complaint.received_date),
-        extract("month", Complaint.received_date),
-    )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -93,10 +92,6 @@ class DeadlineInput(QWidget):
             due = rs.preview_deadline(s, _day(self._start), self.days.value())
         self.preview.setText(f"即 {due.label()} 前")
         self.preview.setStyleSheet("color:#b85c00;" if due.provisional else "color:#555;")
-
-    def use_date(self, d: date) -> None:
-        self.mode.setCurrentIndex(1)
-        self.date.setDate(QDate(d.year, d.month, d.day))
 
     def value(self) -> tuple[int | None, date | None]:
         if self.mode.currentData() == "days":
@@ -348,9 +343,3 @@ class CheckDialog(_StepDialog):
             new_deadline=explicit,
         )
         return self.view.id
-
-
-def open_step(dialog: _StepDialog, on_done: Callable[[int], None]) -> _StepDialog:
-    dialog.done_.connect(on_done)
-    dialog.open()
-    return dialog
